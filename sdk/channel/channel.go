@@ -1,0 +1,244 @@
+package channel
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/conserje/conserje/sdk/plugin"
+)
+
+// Channel is what the core calls on a channel. Implementations must be safe for
+// concurrent use.
+type Channel interface {
+	// HandleWebhook verifies and normalizes one provider HTTP request. A request that
+	// fails verification is answered through the reply (e.g. Status 401), not an error;
+	// an error means the plugin could not process it and the core answers 500 so the
+	// provider retries.
+	HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error)
+	// Send delivers one outbound message. It must be idempotent on IdempotencyKey where
+	// the provider allows it.
+	Send(ctx context.Context, req SendRequest) (SendResponse, error)
+	// FetchMedia downloads a media item named by an inbound message's Media.ID.
+	FetchMedia(ctx context.Context, req FetchMediaRequest) (FetchMediaResponse, error)
+}
+
+// Plugin is what a channel plugin implements and what the host's client offers.
+type Plugin interface {
+	plugin.Lifecycle
+	Channel
+}
+
+// Puller is implemented by pull channels (IMAP): Receive streams inbound messages until
+// ctx ends or the source fails, calling emit once per message in order. A plugin that
+// implements it should list the "pull" capability. The core persists each message's
+// Cursor after storing it and passes the last one back in the next Receive, so delivery
+// is at-least-once; the core dedupes on ExternalID.
+type Puller interface {
+	Receive(ctx context.Context, req ReceiveRequest, emit func(InboundMessage) error) error
+}
+
+// Capabilities a channel may list in its Description.
+const (
+	CapabilityButtons   = "buttons"
+	CapabilityAudio     = "audio"
+	CapabilityTemplates = "templates"
+	CapabilityMedia     = "media"
+	CapabilityPull      = "pull"
+)
+
+// Errors a channel returns (wrapped) for outcomes the core branches on; the generic ones
+// (plugin.ErrRateLimited, plugin.ErrUnavailable, ...) apply too.
+var (
+	// ErrRecipientInvalid: the recipient does not exist on the channel; do not retry.
+	ErrRecipientInvalid = errors.New("recipient invalid on this channel")
+	// ErrWindowClosed: the channel refuses free-form messages to this recipient now
+	// (WhatsApp's 24-hour customer service window has closed); send a Template instead.
+	ErrWindowClosed = errors.New("messaging window closed; a template is required")
+)
+
+// WebhookRequest is a provider's HTTP request forwarded by the core.
+type WebhookRequest struct {
+	plugin.WebhookRequest
+}
+
+// WebhookResponse is the HTTP answer plus what the request carried.
+type WebhookResponse struct {
+	plugin.WebhookReply
+	Messages []InboundMessage
+	Statuses []DeliveryStatus
+}
+
+// MessageType is the kind of content of an inbound message.
+type MessageType string
+
+// Inbound message types.
+const (
+	TypeText        MessageType = "text"
+	TypeAudio       MessageType = "audio"
+	TypeImage       MessageType = "image"
+	TypeVideo       MessageType = "video"
+	TypeDocument    MessageType = "document"
+	TypeLocation    MessageType = "location"
+	TypeButtonReply MessageType = "button_reply"
+	// TypeUnsupported: something the plugin cannot normalize (a sticker, a poll); the
+	// core answers that it only understands text and voice.
+	TypeUnsupported MessageType = "unsupported"
+)
+
+// InboundMessage is one message from a guest, normalized.
+type InboundMessage struct {
+	// ExternalID is the provider's message id; with the channel it is the dedupe key.
+	ExternalID string
+	// From is the sender's address on the channel (a WhatsApp id in E.164 digits, an
+	// email address); the conversation key.
+	From     string
+	FromName string
+	// To is the address of ours that received it (a phone number id, a mailbox).
+	To string
+	// Thread groups messages of one conversation where the channel has threads (email
+	// References/In-Reply-To); empty otherwise.
+	Thread     string
+	ReceivedAt time.Time
+	Type       MessageType
+	// Text is the body of a text message, the caption of media, the plain body of an
+	// email, or the title of the chosen button.
+	Text    string
+	Subject string
+	// ButtonID is the id of the chosen button for TypeButtonReply.
+	ButtonID string
+	// ReplyTo is the ExternalID of the message this one answers, when the channel says.
+	ReplyTo  string
+	Media    *Media
+	Location *Location
+	// Cursor is set by pull channels: the position to resume Receive after this message.
+	Cursor string
+	// Metadata holds channel-specific extras the core may log but does not interpret.
+	Metadata map[string]string
+}
+
+// Media names a media item to fetch with FetchMedia.
+type Media struct {
+	ID       string
+	MIME     string
+	Size     int64
+	Filename string
+	// Voice marks a recorded voice note (as opposed to an audio file).
+	Voice bool
+}
+
+// Location is a shared place.
+type Location struct {
+	Latitude  float64
+	Longitude float64
+	Name      string
+	Address   string
+}
+
+// DeliveryState is the provider's news about a message we sent.
+type DeliveryState string
+
+// Delivery states.
+const (
+	StateSent      DeliveryState = "sent"
+	StateDelivered DeliveryState = "delivered"
+	StateRead      DeliveryState = "read"
+	StateFailed    DeliveryState = "failed"
+)
+
+// DeliveryStatus reports the state of a message sent earlier.
+type DeliveryStatus struct {
+	// ExternalID is the id Send returned.
+	ExternalID string
+	Recipient  string
+	State      DeliveryState
+	At         time.Time
+	// ErrorCode and Error explain StateFailed.
+	ErrorCode string
+	Error     string
+}
+
+// SendRequest is one outbound message; exactly one of Text, Buttons, Audio and Template
+// is set.
+type SendRequest struct {
+	// To is the recipient's address, as in InboundMessage.From.
+	To string
+	// From picks the sending address when the plugin has several; empty means default.
+	From string
+	// IdempotencyKey is stable across retries of the same outbox row.
+	IdempotencyKey string
+	// ReplyTo is the ExternalID of the message answered, for channels that quote.
+	ReplyTo string
+	// Thread and Subject are for threaded channels (email).
+	Thread  string
+	Subject string
+
+	Text     *Text
+	Buttons  *Buttons
+	Audio    *Audio
+	Template *Template
+}
+
+// Text is a plain text message.
+type Text struct {
+	Body string
+}
+
+// Buttons is a text with quick-reply buttons (WhatsApp allows up to 3).
+type Buttons struct {
+	Body    string
+	Header  string
+	Footer  string
+	Buttons []Button
+}
+
+// Button is one quick reply; its ID comes back as InboundMessage.ButtonID.
+type Button struct {
+	ID    string
+	Title string
+}
+
+// Audio is a voice note or audio file.
+type Audio struct {
+	Data []byte
+	// MIME is the type of Data, e.g. "audio/ogg; codecs=opus".
+	MIME string
+	// Voice asks the channel to present it as a voice note.
+	Voice bool
+}
+
+// Template is a provider-approved message template (WhatsApp outside the 24-hour window).
+type Template struct {
+	Name     string
+	Language string
+	// Params fill the body's placeholders in order.
+	Params []string
+}
+
+// SendResponse identifies the sent message for later DeliveryStatus.
+type SendResponse struct {
+	ExternalID string
+	SentAt     time.Time
+}
+
+// FetchMediaRequest names the media to download.
+type FetchMediaRequest struct {
+	MediaID string
+	// MaxBytes caps the download (0: the plugin's default); larger media fail with
+	// plugin.ErrInvalidRequest.
+	MaxBytes int64
+}
+
+// FetchMediaResponse is the media's content.
+type FetchMediaResponse struct {
+	Data     []byte
+	MIME     string
+	Filename string
+}
+
+// ReceiveRequest starts a pull stream.
+type ReceiveRequest struct {
+	// Cursor is the last InboundMessage.Cursor the core stored; empty means from the
+	// plugin's natural start (e.g. unseen mail).
+	Cursor string
+}

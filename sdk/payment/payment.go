@@ -1,0 +1,152 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/conserje/conserje/sdk/plugin"
+)
+
+// Provider is what the core calls on a payment plugin. Implementations must be safe for
+// concurrent use.
+type Provider interface {
+	// CreateLink creates a checkout link; idempotent on Reference where the provider
+	// allows it.
+	CreateLink(ctx context.Context, req CreateLinkRequest) (CreateLinkResponse, error)
+	// HandleWebhook verifies and normalizes one provider notification. Verification
+	// failures are answered through the reply (e.g. Status 401), not an error.
+	HandleWebhook(ctx context.Context, req WebhookRequest) (WebhookResponse, error)
+	// GetPayment reads a payment's current state; plugin.ErrNotFound when unknown.
+	GetPayment(ctx context.Context, req GetPaymentRequest) (GetPaymentResponse, error)
+	// Refund refunds all or part of an approved payment.
+	Refund(ctx context.Context, req RefundRequest) (RefundResponse, error)
+}
+
+// Plugin is what a payment plugin implements and what the host's client offers.
+type Plugin interface {
+	plugin.Lifecycle
+	Provider
+}
+
+// CapabilityRefund is listed by providers that implement Refund (others return
+// plugin.ErrUnsupported).
+const CapabilityRefund = "refund"
+
+// ErrRefundRejected: the provider refused the refund (already refunded, too old, over
+// the amount); do not retry.
+var ErrRefundRejected = errors.New("refund rejected by provider")
+
+// CurrencyARS is the currency of every amount conserje handles today.
+const CurrencyARS = "ARS"
+
+// Payer is who is expected to pay; every field is optional and only prefills the
+// provider's checkout.
+type Payer struct {
+	Name  string
+	Email string
+	Phone string
+}
+
+// CreateLinkRequest asks for a checkout link.
+type CreateLinkRequest struct {
+	// Reference is conserje's id for what is paid (a hold); it comes back in every
+	// Payment so the core can match it. Required.
+	Reference string
+	// Amount in centavos; > 0.
+	Amount int64
+	// Currency is an ISO 4217 code; empty means ARS.
+	Currency string
+	// Title is what the payer sees, e.g. "Seña Cabaña Los Coihues 5–8 ene".
+	Title string
+	Payer Payer
+	// ExpiresAt ends the link's validity (the hold's expiry); zero means no expiry.
+	ExpiresAt time.Time
+	// NotificationURL is where the provider should send webhooks, when it takes one per
+	// link; SuccessURL/FailureURL are where the payer returns.
+	NotificationURL string
+	SuccessURL      string
+	FailureURL      string
+}
+
+// CreateLinkResponse is the created link.
+type CreateLinkResponse struct {
+	// LinkID is the provider's id for the link (a preference id).
+	LinkID    string
+	URL       string
+	ExpiresAt time.Time
+}
+
+// WebhookRequest is a provider's HTTP request forwarded by the core.
+type WebhookRequest struct {
+	plugin.WebhookRequest
+}
+
+// WebhookResponse is the HTTP answer plus the payments the notification concerns, read
+// back from the provider (never trusted from the notification's body alone).
+type WebhookResponse struct {
+	plugin.WebhookReply
+	Payments []Payment
+}
+
+// Status is a payment's state, normalized.
+type Status string
+
+// Payment states.
+const (
+	StatusPending     Status = "pending"    // created, not paid yet
+	StatusInProcess   Status = "in_process" // being reviewed by the provider
+	StatusApproved    Status = "approved"   // paid; the booking can be confirmed
+	StatusRejected    Status = "rejected"   // the attempt failed
+	StatusCancelled   Status = "cancelled"  // cancelled or expired before payment
+	StatusRefunded    Status = "refunded"   // fully refunded
+	StatusChargedBack Status = "charged_back"
+)
+
+// Payment is a provider's payment, normalized.
+type Payment struct {
+	// ID is the provider's payment id.
+	ID        string
+	Reference string
+	Status    Status
+	// StatusDetail is the provider's own finer reason, e.g. "cc_rejected_insufficient_amount".
+	StatusDetail string
+	// Amount and RefundedAmount are in centavos.
+	Amount         int64
+	RefundedAmount int64
+	Currency       string
+	// Method is the means of payment, e.g. "credit_card", "account_money".
+	Method     string
+	PayerEmail string
+	CreatedAt  time.Time
+	ApprovedAt time.Time
+	UpdatedAt  time.Time
+}
+
+// GetPaymentRequest names a payment by its provider id.
+type GetPaymentRequest struct {
+	PaymentID string
+}
+
+// GetPaymentResponse is the payment's current state.
+type GetPaymentResponse struct {
+	Payment Payment
+}
+
+// RefundRequest refunds a payment.
+type RefundRequest struct {
+	PaymentID string
+	// Amount in centavos; 0 refunds the whole remaining amount.
+	Amount int64
+	// IdempotencyKey is stable across retries of the same refund.
+	IdempotencyKey string
+	Reason         string
+}
+
+// RefundResponse is the refund made.
+type RefundResponse struct {
+	RefundID string
+	Amount   int64
+	// Payment is the payment's state after the refund.
+	Payment Payment
+}
