@@ -1,0 +1,148 @@
+package config
+
+import (
+	"time"
+)
+
+// Config is every setting of conserje. The yaml tags are the key paths used in
+// config.yaml, in error messages and (upper snake case, prefixed CONSERJE_) in environment
+// overrides.
+type Config struct {
+	HTTP     HTTP     `yaml:"http"`
+	Database Database `yaml:"database"`
+	Redis    Redis    `yaml:"redis"`
+	API      API      `yaml:"api"`
+	// ICSSalt is the secret behind the per-portal iCal export tokens. Empty means: generate
+	// one on first start and keep it in the data folder.
+	ICSSalt  string   `yaml:"ics_salt" secret:"true"`
+	Admin    Admin    `yaml:"admin"`
+	Log      Log      `yaml:"log"`
+	Dialogs  Dialogs  `yaml:"dialogs"`
+	NLU      NLU      `yaml:"nlu"`
+	Booking  Booking  `yaml:"booking"`
+	Calendar Calendar `yaml:"calendar"`
+	Plugins  []Plugin `yaml:"plugins"`
+	Chat     WebChat  `yaml:"chat"`
+}
+
+// HTTP is the web server.
+type HTTP struct {
+	Addr            string        `yaml:"addr"`
+	PublicURL       string        `yaml:"public_url"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	BodyLimitBytes  int           `yaml:"body_limit_bytes"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+}
+
+// Database selects and tunes the store.
+type Database struct {
+	URL          string `yaml:"url" secret:"userinfo"`
+	AutoMigrate  bool   `yaml:"auto_migrate"`
+	MaxOpenConns int    `yaml:"max_open_conns"`
+}
+
+// Redis is optional: locks, turn serialization and the jobs' leader lock use it when set,
+// in-process implementations otherwise.
+type Redis struct {
+	URL string `yaml:"url" secret:"userinfo"`
+}
+
+// API is the JSON API for integrations.
+type API struct {
+	// Token is the bearer token of /api/v1. Empty means: generate one per start and print it.
+	Token string `yaml:"token" secret:"true"`
+}
+
+// Admin is the staff admin.
+type Admin struct {
+	// Password of the "admin" user created by the demo seed. Empty means: generate one on
+	// the first run and print it once.
+	Password   string        `yaml:"password" secret:"true"`
+	SessionTTL time.Duration `yaml:"session_ttl"`
+}
+
+// Log configures slog.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Dialogs points at the host-editable dialog and template files.
+type Dialogs struct {
+	Dir        string `yaml:"dir"`
+	LocalesDir string `yaml:"locales_dir"`
+	Reload     bool   `yaml:"reload"`
+}
+
+// NLU tunes the message parser.
+type NLU struct {
+	FallbackThreshold float64 `yaml:"fallback_threshold"`
+}
+
+// Booking tunes holds and their expiry.
+type Booking struct {
+	HoldTTL        time.Duration `yaml:"hold_ttl"`
+	Extension      time.Duration `yaml:"extension"`
+	ExpiryInterval time.Duration `yaml:"expiry_interval"`
+	MaxNights      int           `yaml:"max_nights"`
+}
+
+// Calendar tunes the iCal import.
+type Calendar struct {
+	Plugin             string        `yaml:"plugin"`
+	SyncInterval       time.Duration `yaml:"sync_interval"`
+	FetchTimeout       time.Duration `yaml:"fetch_timeout"`
+	MaxFeedBytes       int64         `yaml:"max_feed_bytes"`
+	EmptyConfirmations int           `yaml:"empty_confirmations"`
+}
+
+// Plugin is one plugin process the core starts and supervises.
+type Plugin struct {
+	Name        string         `yaml:"name"`
+	Path        string         `yaml:"path"`
+	SHA256      string         `yaml:"sha256"`
+	CallTimeout time.Duration  `yaml:"call_timeout"`
+	Settings    map[string]any `yaml:"settings" secret:"values"`
+}
+
+// WebChat tunes the public web chat endpoint.
+type WebChat struct {
+	RatePerMinute int `yaml:"rate_per_minute"`
+}
+
+// Default returns the built-in settings; they equal config.example.yaml.
+func Default() *Config {
+	return &Config{
+		HTTP: HTTP{
+			Addr:            ":8080",
+			PublicURL:       "http://localhost:8080",
+			ShutdownTimeout: 10 * time.Second,
+			BodyLimitBytes:  1 << 20,
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    30 * time.Second,
+		},
+		Database: Database{URL: "./data/conserje.db", AutoMigrate: true},
+		Admin:    Admin{SessionTTL: 12 * time.Hour},
+		Log:      Log{Level: "info", Format: "json"},
+		Dialogs:  Dialogs{Dir: "dialogs", LocalesDir: "locales", Reload: true},
+		NLU:      NLU{FallbackThreshold: 0.45},
+		Booking: Booking{
+			HoldTTL:        30 * time.Minute,
+			Extension:      15 * time.Minute,
+			ExpiryInterval: 30 * time.Second,
+			MaxNights:      90,
+		},
+		Calendar: Calendar{
+			Plugin:             "ical",
+			SyncInterval:       15 * time.Minute,
+			FetchTimeout:       20 * time.Second,
+			MaxFeedBytes:       10 << 20,
+			EmptyConfirmations: 3,
+		},
+		Plugins: []Plugin{
+			{Name: "ical", Path: "./bin/plugins/ical", CallTimeout: 30 * time.Second, Settings: map[string]any{}},
+		},
+		Chat: WebChat{RatePerMinute: 30},
+	}
+}

@@ -1,0 +1,230 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"reflect"
+	"regexp"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ValidationError lists every problem found, each prefixed by its key path.
+type ValidationError struct {
+	Problems []string
+}
+
+func (e *ValidationError) Error() string {
+	return "invalid configuration:\n  " + strings.Join(e.Problems, "\n  ")
+}
+
+var (
+	sha256Hex  = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	pluginName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
+)
+
+// Validate checks every setting and returns a *ValidationError listing all problems, or nil.
+func (c *Config) Validate() error {
+	var p []string
+	add := func(key, format string, args ...any) { p = append(p, key+": "+fmt.Sprintf(format, args...)) }
+
+	if _, port, err := net.SplitHostPort(c.HTTP.Addr); err != nil || port == "" {
+		add("http.addr", "want host:port or :port, got %q", c.HTTP.Addr)
+	}
+	if u, err := url.Parse(c.HTTP.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		add("http.public_url", "want an absolute http(s) URL, got %q", c.HTTP.PublicURL)
+	}
+	if c.HTTP.ShutdownTimeout <= 0 {
+		add("http.shutdown_timeout", "must be positive")
+	}
+	if c.HTTP.BodyLimitBytes < 1024 {
+		add("http.body_limit_bytes", "must be at least 1024, got %d", c.HTTP.BodyLimitBytes)
+	}
+	if c.HTTP.ReadTimeout <= 0 {
+		add("http.read_timeout", "must be positive")
+	}
+	if c.HTTP.WriteTimeout <= 0 {
+		add("http.write_timeout", "must be positive")
+	}
+
+	switch db := strings.TrimSpace(c.Database.URL); {
+	case db == "":
+		add("database.url", "is empty: use a SQLite file path (./data/conserje.db) or postgres://...")
+	case strings.Contains(db, "://") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") && !strings.HasPrefix(db, "sqlite://"):
+		add("database.url", "unsupported scheme in %q: use postgres:// or a SQLite file path", redactURL(db))
+	}
+	if c.Database.MaxOpenConns < 0 {
+		add("database.max_open_conns", "must not be negative")
+	}
+	if r := c.Redis.URL; r != "" && !strings.HasPrefix(r, "redis://") && !strings.HasPrefix(r, "rediss://") {
+		add("redis.url", "want redis://host:port[/db], got %q", redactURL(r))
+	}
+	if t := c.API.Token; t != "" && len(t) < 16 {
+		add("api.token", "too short: use at least 16 random characters")
+	}
+	if s := c.ICSSalt; s != "" && len(s) < 16 {
+		add("ics_salt", "too short: use at least 16 random characters")
+	}
+	if c.Admin.SessionTTL <= 0 {
+		add("admin.session_ttl", "must be positive")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		add("log.format", "want json or text, got %q", c.Log.Format)
+	}
+	if c.Dialogs.Dir == "" {
+		add("dialogs.dir", "is empty")
+	}
+	if c.Dialogs.LocalesDir == "" {
+		add("dialogs.locales_dir", "is empty")
+	}
+	if c.NLU.FallbackThreshold < 0 || c.NLU.FallbackThreshold > 1 {
+		add("nlu.fallback_threshold", "must be between 0 and 1, got %g", c.NLU.FallbackThreshold)
+	}
+	if c.Booking.HoldTTL <= 0 {
+		add("booking.hold_ttl", "must be positive")
+	}
+	if c.Booking.Extension <= 0 {
+		add("booking.extension", "must be positive")
+	}
+	if c.Booking.ExpiryInterval <= 0 {
+		add("booking.expiry_interval", "must be positive")
+	}
+	if c.Booking.MaxNights < 1 {
+		add("booking.max_nights", "must be at least 1")
+	}
+	if c.Calendar.SyncInterval < 1e9*60 {
+		add("calendar.sync_interval", "must be at least 1m (portals rate-limit feeds), got %s", c.Calendar.SyncInterval)
+	}
+	if c.Calendar.FetchTimeout <= 0 {
+		add("calendar.fetch_timeout", "must be positive")
+	}
+	if c.Calendar.MaxFeedBytes < 1024 {
+		add("calendar.max_feed_bytes", "must be at least 1024")
+	}
+	if c.Calendar.EmptyConfirmations < 1 {
+		add("calendar.empty_confirmations", "must be at least 1")
+	}
+	if c.Chat.RatePerMinute < 1 {
+		add("chat.rate_per_minute", "must be at least 1")
+	}
+
+	seen := map[string]int{}
+	for i, pl := range c.Plugins {
+		key := fmt.Sprintf("plugins[%d]", i)
+		if !pluginName.MatchString(pl.Name) {
+			add(key+".name", "want a short lower-case name (letters, digits, - and _), got %q", pl.Name)
+		} else if j, dup := seen[pl.Name]; dup {
+			add(key+".name", "%q is already used by plugins[%d]", pl.Name, j)
+		} else {
+			seen[pl.Name] = i
+		}
+		switch st, err := os.Stat(pl.Path); {
+		case pl.Path == "":
+			add(key+".path", "is empty")
+		case err != nil:
+			add(key+".path", "file not found: %s (run `make build`)", pl.Path)
+		case st.IsDir():
+			add(key+".path", "is a folder, want the plugin binary: %s", pl.Path)
+		case st.Mode()&0o111 == 0:
+			add(key+".path", "is not executable: %s", pl.Path)
+		}
+		if pl.SHA256 != "" && !sha256Hex.MatchString(pl.SHA256) {
+			add(key+".sha256", "want 64 lower-case hex digits")
+		}
+		if pl.CallTimeout <= 0 {
+			add(key+".call_timeout", "must be positive")
+		}
+	}
+	if c.Calendar.Plugin != "" {
+		if _, ok := seen[c.Calendar.Plugin]; !ok && len(p) == 0 {
+			add("calendar.plugin", "no plugin named %q in plugins", c.Calendar.Plugin)
+		}
+	}
+	if len(p) > 0 {
+		return &ValidationError{Problems: p}
+	}
+	return nil
+}
+
+// Redacted renders the settings as YAML with every secret masked, safe to print or log.
+func (c *Config) Redacted() string {
+	m := redactValue(reflect.ValueOf(*c), "")
+	out, err := yaml.Marshal(m)
+	if err != nil {
+		return fmt.Sprintf("(cannot render configuration: %v)", err)
+	}
+	return string(out)
+}
+
+const mask = "*****"
+
+func redactValue(v reflect.Value, secret string) any {
+	switch v.Kind() {
+	case reflect.Struct:
+		out := yaml.Node{Kind: yaml.MappingNode}
+		t := v.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			val := redactValue(v.Field(i), f.Tag.Get("secret"))
+			var kn, vn yaml.Node
+			_ = kn.Encode(yamlName(f))
+			_ = vn.Encode(val)
+			out.Content = append(out.Content, &kn, &vn)
+		}
+		return &out
+	case reflect.Slice:
+		items := make([]any, v.Len())
+		for i := range v.Len() {
+			items[i] = redactValue(v.Index(i), secret)
+		}
+		return items
+	case reflect.Map:
+		out := map[string]any{}
+		for _, k := range v.MapKeys() {
+			if secret == "values" {
+				out[fmt.Sprint(k.Interface())] = mask
+			} else {
+				out[fmt.Sprint(k.Interface())] = v.MapIndex(k).Interface()
+			}
+		}
+		return out
+	case reflect.String:
+		s := v.String()
+		switch {
+		case s == "":
+			return s
+		case secret == "true":
+			return mask
+		case secret == "userinfo":
+			return redactURL(s)
+		}
+		return s
+	case reflect.Int64:
+		if v.Type().String() == "time.Duration" {
+			return fmt.Sprint(v.Interface())
+		}
+	}
+	return v.Interface()
+}
+
+// redactURL masks the password of a URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
