@@ -3,6 +3,7 @@ package channel
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/conserje/conserje/sdk/plugin"
@@ -241,4 +242,30 @@ type ReceiveRequest struct {
 	// Cursor is the last InboundMessage.Cursor the core stored; empty means from the
 	// plugin's natural start (e.g. unseen mail).
 	Cursor string
+}
+
+// Validate checks that the request names a recipient and carries exactly one content.
+// The host checks it before sending; plugins may rely on it.
+func (r SendRequest) Validate() error {
+	if r.To == "" {
+		return fmt.Errorf("%w: send without recipient", plugin.ErrInvalidRequest)
+	}
+	n := 0
+	for _, set := range []bool{r.Text != nil, r.Buttons != nil, r.Audio != nil, r.Template != nil} {
+		if set {
+			n++
+		}
+	}
+	if n != 1 {
+		return fmt.Errorf("%w: send to %s needs exactly one of text, buttons, audio, template (got %d)", plugin.ErrInvalidRequest, r.To, n)
+	}
+	switch {
+	case r.Buttons != nil && len(r.Buttons.Buttons) == 0:
+		return fmt.Errorf("%w: buttons message without buttons", plugin.ErrInvalidRequest)
+	case r.Audio != nil && (len(r.Audio.Data) == 0 || r.Audio.MIME == ""):
+		return fmt.Errorf("%w: audio message needs data and a MIME type", plugin.ErrInvalidRequest)
+	case r.Template != nil && r.Template.Name == "":
+		return fmt.Errorf("%w: template message without template name", plugin.ErrInvalidRequest)
+	}
+	return nil
 }

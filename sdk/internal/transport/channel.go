@@ -1,0 +1,251 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/conserje/conserje/sdk/channel"
+	"github.com/conserje/conserje/sdk/internal/pb"
+	"github.com/conserje/conserje/sdk/plugin"
+)
+
+type channelServer struct {
+	pb.UnimplementedChannelServiceServer
+	impl   channel.Channel
+	puller channel.Puller // nil for push-only channels
+}
+
+func (s *channelServer) HandleWebhook(ctx context.Context, req *pb.ChannelHandleWebhookRequest) (*pb.ChannelHandleWebhookResponse, error) {
+	r, err := s.impl.HandleWebhook(ctx, channel.WebhookRequest{WebhookRequest: webhookRequestFromPB(req.GetHttp())})
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ChannelHandleWebhookResponse{Http: webhookReplyToPB(r.WebhookReply)}
+	for _, m := range r.Messages {
+		out.Messages = append(out.Messages, inboundToPB(m))
+	}
+	for _, st := range r.Statuses {
+		out.Statuses = append(out.Statuses, &pb.ChannelDeliveryStatus{
+			ExternalId: st.ExternalID,
+			Recipient:  st.Recipient,
+			State:      string(st.State),
+			At:         timeToPB(st.At),
+			ErrorCode:  st.ErrorCode,
+			Error:      st.Error,
+		})
+	}
+	return out, nil
+}
+
+func (s *channelServer) Send(ctx context.Context, req *pb.ChannelSendRequest) (*pb.ChannelSendResponse, error) {
+	r, err := s.impl.Send(ctx, sendFromPB(req))
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ChannelSendResponse{ExternalId: r.ExternalID, SentAt: timeToPB(r.SentAt)}, nil
+}
+
+func (s *channelServer) FetchMedia(ctx context.Context, req *pb.ChannelFetchMediaRequest) (*pb.ChannelFetchMediaResponse, error) {
+	r, err := s.impl.FetchMedia(ctx, channel.FetchMediaRequest{MediaID: req.GetMediaId(), MaxBytes: req.GetMaxBytes()})
+	if err != nil {
+		return nil, err
+	}
+	return &pb.ChannelFetchMediaResponse{Data: r.Data, Mime: r.MIME, Filename: r.Filename}, nil
+}
+
+func (s *channelServer) Receive(req *pb.ChannelReceiveRequest, stream pb.ChannelService_ReceiveServer) error {
+	if s.puller == nil {
+		return fmt.Errorf("%w: this channel does not pull messages", plugin.ErrUnsupported)
+	}
+	return s.puller.Receive(stream.Context(), channel.ReceiveRequest{Cursor: req.GetCursor()}, func(m channel.InboundMessage) error {
+		return stream.Send(inboundToPB(m))
+	})
+}
+
+// ChannelClient is the host side of a channel plugin.
+type ChannelClient struct {
+	LifecycleClient
+	c pb.ChannelServiceClient
+}
+
+var (
+	_ channel.Plugin = (*ChannelClient)(nil)
+	_ channel.Puller = (*ChannelClient)(nil)
+)
+
+// HandleWebhook calls the plugin's HandleWebhook.
+func (c *ChannelClient) HandleWebhook(ctx context.Context, req channel.WebhookRequest) (channel.WebhookResponse, error) {
+	r, err := c.c.HandleWebhook(ctx, &pb.ChannelHandleWebhookRequest{Http: webhookRequestToPB(req.WebhookRequest)})
+	if err != nil {
+		return channel.WebhookResponse{}, err
+	}
+	out := channel.WebhookResponse{WebhookReply: webhookReplyFromPB(r.GetHttp())}
+	for _, m := range r.GetMessages() {
+		out.Messages = append(out.Messages, inboundFromPB(m))
+	}
+	for _, st := range r.GetStatuses() {
+		out.Statuses = append(out.Statuses, channel.DeliveryStatus{
+			ExternalID: st.GetExternalId(),
+			Recipient:  st.GetRecipient(),
+			State:      channel.DeliveryState(st.GetState()),
+			At:         timeFromPB(st.GetAt()),
+			ErrorCode:  st.GetErrorCode(),
+			Error:      st.GetError(),
+		})
+	}
+	return out, nil
+}
+
+// Send calls the plugin's Send. A request with no content, or more than one, is refused
+// here, before it travels.
+func (c *ChannelClient) Send(ctx context.Context, req channel.SendRequest) (channel.SendResponse, error) {
+	msg, err := sendToPB(req)
+	if err != nil {
+		return channel.SendResponse{}, err
+	}
+	r, err := c.c.Send(ctx, msg)
+	if err != nil {
+		return channel.SendResponse{}, err
+	}
+	return channel.SendResponse{ExternalID: r.GetExternalId(), SentAt: timeFromPB(r.GetSentAt())}, nil
+}
+
+// FetchMedia calls the plugin's FetchMedia.
+func (c *ChannelClient) FetchMedia(ctx context.Context, req channel.FetchMediaRequest) (channel.FetchMediaResponse, error) {
+	r, err := c.c.FetchMedia(ctx, &pb.ChannelFetchMediaRequest{MediaId: req.MediaID, MaxBytes: req.MaxBytes})
+	if err != nil {
+		return channel.FetchMediaResponse{}, err
+	}
+	return channel.FetchMediaResponse{Data: r.GetData(), MIME: r.GetMime(), Filename: r.GetFilename()}, nil
+}
+
+// Receive streams the plugin's inbound messages into emit until ctx ends, the plugin
+// ends the stream (nil) or emit fails (its error). A push-only channel gives
+// plugin.ErrUnsupported.
+func (c *ChannelClient) Receive(ctx context.Context, req channel.ReceiveRequest, emit func(channel.InboundMessage) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stream, err := c.c.Receive(ctx, &pb.ChannelReceiveRequest{Cursor: req.Cursor})
+	if err != nil {
+		return err
+	}
+	for {
+		m, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fromStatus(err)
+		}
+		if err := emit(inboundFromPB(m)); err != nil {
+			return err
+		}
+	}
+}
+
+func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
+	out := &pb.ChannelInboundMessage{
+		ExternalId: m.ExternalID,
+		From:       m.From,
+		FromName:   m.FromName,
+		To:         m.To,
+		Thread:     m.Thread,
+		ReceivedAt: timeToPB(m.ReceivedAt),
+		Type:       string(m.Type),
+		Text:       m.Text,
+		Subject:    m.Subject,
+		ButtonId:   m.ButtonID,
+		ReplyTo:    m.ReplyTo,
+		Cursor:     m.Cursor,
+		Metadata:   m.Metadata,
+	}
+	if m.Media != nil {
+		out.Media = &pb.ChannelMedia{Id: m.Media.ID, Mime: m.Media.MIME, Size: m.Media.Size, Filename: m.Media.Filename, Voice: m.Media.Voice}
+	}
+	if m.Location != nil {
+		out.Location = &pb.ChannelLocation{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude, Name: m.Location.Name, Address: m.Location.Address}
+	}
+	return out
+}
+
+func inboundFromPB(m *pb.ChannelInboundMessage) channel.InboundMessage {
+	out := channel.InboundMessage{
+		ExternalID: m.GetExternalId(),
+		From:       m.GetFrom(),
+		FromName:   m.GetFromName(),
+		To:         m.GetTo(),
+		Thread:     m.GetThread(),
+		ReceivedAt: timeFromPB(m.GetReceivedAt()),
+		Type:       channel.MessageType(m.GetType()),
+		Text:       m.GetText(),
+		Subject:    m.GetSubject(),
+		ButtonID:   m.GetButtonId(),
+		ReplyTo:    m.GetReplyTo(),
+		Cursor:     m.GetCursor(),
+		Metadata:   m.GetMetadata(),
+	}
+	if md := m.GetMedia(); md != nil {
+		out.Media = &channel.Media{ID: md.GetId(), MIME: md.GetMime(), Size: md.GetSize(), Filename: md.GetFilename(), Voice: md.GetVoice()}
+	}
+	if l := m.GetLocation(); l != nil {
+		out.Location = &channel.Location{Latitude: l.GetLatitude(), Longitude: l.GetLongitude(), Name: l.GetName(), Address: l.GetAddress()}
+	}
+	return out
+}
+
+func sendToPB(req channel.SendRequest) (*pb.ChannelSendRequest, error) {
+	if err := req.Validate(); err != nil {
+		return nil, err
+	}
+	out := &pb.ChannelSendRequest{
+		To:             req.To,
+		From:           req.From,
+		IdempotencyKey: req.IdempotencyKey,
+		ReplyTo:        req.ReplyTo,
+		Thread:         req.Thread,
+		Subject:        req.Subject,
+	}
+	switch {
+	case req.Text != nil:
+		out.Content = &pb.ChannelSendRequest_Text{Text: &pb.ChannelText{Body: req.Text.Body}}
+	case req.Buttons != nil:
+		b := &pb.ChannelButtons{Body: req.Buttons.Body, Header: req.Buttons.Header, Footer: req.Buttons.Footer}
+		for _, btn := range req.Buttons.Buttons {
+			b.Buttons = append(b.Buttons, &pb.ChannelButton{Id: btn.ID, Title: btn.Title})
+		}
+		out.Content = &pb.ChannelSendRequest_Buttons{Buttons: b}
+	case req.Audio != nil:
+		out.Content = &pb.ChannelSendRequest_Audio{Audio: &pb.ChannelAudio{Data: req.Audio.Data, Mime: req.Audio.MIME, Voice: req.Audio.Voice}}
+	case req.Template != nil:
+		out.Content = &pb.ChannelSendRequest_Template{Template: &pb.ChannelTemplate{Name: req.Template.Name, Language: req.Template.Language, Params: req.Template.Params}}
+	}
+	return out, nil
+}
+
+func sendFromPB(req *pb.ChannelSendRequest) channel.SendRequest {
+	out := channel.SendRequest{
+		To:             req.GetTo(),
+		From:           req.GetFrom(),
+		IdempotencyKey: req.GetIdempotencyKey(),
+		ReplyTo:        req.GetReplyTo(),
+		Thread:         req.GetThread(),
+		Subject:        req.GetSubject(),
+	}
+	switch c := req.GetContent().(type) {
+	case *pb.ChannelSendRequest_Text:
+		out.Text = &channel.Text{Body: c.Text.GetBody()}
+	case *pb.ChannelSendRequest_Buttons:
+		b := &channel.Buttons{Body: c.Buttons.GetBody(), Header: c.Buttons.GetHeader(), Footer: c.Buttons.GetFooter()}
+		for _, btn := range c.Buttons.GetButtons() {
+			b.Buttons = append(b.Buttons, channel.Button{ID: btn.GetId(), Title: btn.GetTitle()})
+		}
+		out.Buttons = b
+	case *pb.ChannelSendRequest_Audio:
+		out.Audio = &channel.Audio{Data: c.Audio.GetData(), MIME: c.Audio.GetMime(), Voice: c.Audio.GetVoice()}
+	case *pb.ChannelSendRequest_Template:
+		out.Template = &channel.Template{Name: c.Template.GetName(), Language: c.Template.GetLanguage(), Params: c.Template.GetParams()}
+	}
+	return out
+}
