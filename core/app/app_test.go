@@ -1,0 +1,168 @@
+package app_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/store/storetest"
+)
+
+func testConfig(t *testing.T, dbURL string) *config.Config {
+	cfg := config.Default()
+	cfg.Database.URL = dbURL
+	cfg.Plugins = nil
+	cfg.Calendar.Plugin = ""
+	cfg.ICSSalt = "test-salt-0123456789abcdef"
+	cfg.Dialogs.Dir = "../../dialogs"
+	cfg.Dialogs.LocalesDir = "../../locales"
+	cfg.Dialogs.Reload = false
+	require.NoError(t, cfg.Validate())
+	return cfg
+}
+
+// start runs the app on a free port and returns its base URL; it is stopped at cleanup.
+func start(t *testing.T, cfg *config.Config) (*app.App, string) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan error, 1)
+	go func() { done <- a.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		assert.NoError(t, <-done)
+		_ = a.Close(context.Background())
+	})
+	return a, "http://" + ln.Addr().String()
+}
+
+type health struct {
+	Status string                    `json:"status"`
+	Checks map[string]json.RawMessage `json:"checks"`
+}
+
+func getHealth(t *testing.T, base string) (int, health) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
+	req.Header.Set("X-Request-ID", "probe-1")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assert.Equal(t, "probe-1", resp.Header.Get("X-Request-ID"))
+	var h health
+	body, _ := io.ReadAll(resp.Body)
+	require.NoError(t, json.Unmarshal(body, &h), string(body))
+	return resp.StatusCode, h
+}
+
+func TestHealthOnSQLite(t *testing.T) {
+	a, base := start(t, testConfig(t, storetest.SQLitePath(t)))
+	code, h := getHealth(t, base)
+	assert.Equal(t, 200, code)
+	assert.Equal(t, "ok", h.Status)
+	assert.Contains(t, string(h.Checks["db"]), `"status":"ok"`)
+
+	require.NoError(t, a.DB.Close())
+	code, h = getHealth(t, base)
+	assert.Equal(t, 503, code)
+	assert.Equal(t, "down", h.Status)
+}
+
+// TestHealthFollowsPostgresGoingAwayAndComingBack puts a TCP proxy between the server and
+// PostgreSQL, cuts it, and restores it: /healthz must go 200 → 503 → 200 with no restart.
+func TestHealthFollowsPostgresGoingAwayAndComingBack(t *testing.T) {
+	target, err := url.Parse(storetest.PostgresURL(t))
+	require.NoError(t, err)
+	proxy := newProxy(t, target.Host)
+	viaProxy := *target
+	viaProxy.Host = proxy.addr
+	_, base := start(t, testConfig(t, viaProxy.String()))
+
+	code, _ := getHealth(t, base)
+	require.Equal(t, 200, code)
+
+	proxy.stop()
+	code, h := getHealth(t, base)
+	assert.Equal(t, 503, code)
+	assert.Contains(t, string(h.Checks["db"]), `"status":"down"`)
+
+	proxy.start(t)
+	require.Eventually(t, func() bool { c, _ := getHealth(t, base); return c == 200 }, 10*time.Second, 100*time.Millisecond,
+		"healthz returns to 200 once the database is back")
+}
+
+type tcpProxy struct {
+	addr   string
+	target string
+	mu     sync.Mutex
+	ln     net.Listener
+	conns  []net.Conn
+}
+
+func newProxy(t *testing.T, target string) *tcpProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	p := &tcpProxy{addr: ln.Addr().String(), target: target}
+	p.serve(ln)
+	t.Cleanup(p.stop)
+	return p
+}
+
+func (p *tcpProxy) start(t *testing.T) {
+	ln, err := net.Listen("tcp", p.addr)
+	require.NoError(t, err)
+	p.serve(ln)
+}
+
+func (p *tcpProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", p.target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			p.mu.Lock()
+			p.conns = append(p.conns, c, up)
+			p.mu.Unlock()
+			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
+			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
+		}
+	}()
+}
+
+// stop closes the listener and every proxied connection, as if the database host died.
+func (p *tcpProxy) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		_ = p.ln.Close()
+		p.ln = nil
+	}
+	for _, c := range p.conns {
+		_ = c.Close()
+	}
+	p.conns = nil
+}

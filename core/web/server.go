@@ -1,0 +1,155 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
+
+	"github.com/conserje/conserje/core/obs"
+)
+
+// Mounter adds a feature's routes (the booking API, the chat, webhooks...) to the app.
+type Mounter interface {
+	Mount(r fiber.Router)
+}
+
+// MountFunc adapts a function to Mounter.
+type MountFunc func(r fiber.Router)
+
+// Mount implements Mounter.
+func (f MountFunc) Mount(r fiber.Router) { f(r) }
+
+// Options configure the server.
+type Options struct {
+	Addr           string
+	BodyLimitBytes int
+	ReadTimeout    time.Duration
+	WriteTimeout   time.Duration
+	Logger         *slog.Logger
+	// Registry receives the HTTP metrics and is served on /metrics.
+	Registry *prometheus.Registry
+	// Health lists what /healthz checks.
+	Health Health
+	// Mounts are the feature routes, mounted in order.
+	Mounts []Mounter
+}
+
+// Server is the HTTP server of conserje.
+type Server struct {
+	app    *fiber.App
+	opts   Options
+	log    *slog.Logger
+	health Health
+}
+
+// New builds the server and its routes.
+func New(opts Options) (*Server, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Registry == nil {
+		return nil, errors.New("web: a metrics registry is required")
+	}
+	if opts.BodyLimitBytes <= 0 {
+		opts.BodyLimitBytes = 1 << 20
+	}
+	metrics, err := obs.NewHTTPMetrics(opts.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("web: register metrics: %w", err)
+	}
+	s := &Server{opts: opts, log: opts.Logger, health: opts.Health}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "conserje",
+		BodyLimit:             opts.BodyLimitBytes,
+		ReadTimeout:           opts.ReadTimeout,
+		WriteTimeout:          opts.WriteTimeout,
+		DisableStartupMessage: true,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.app.Use(requestID, s.accessLog(metrics))
+	s.app.Get("/healthz", s.handleHealth)
+	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	s.app.Get("/metrics", func(c *fiber.Ctx) error {
+		metricsHandler(c.Context())
+		return nil
+	})
+	for _, m := range opts.Mounts {
+		m.Mount(s.app)
+	}
+	return s, nil
+}
+
+// App exposes the Fiber app, for tests (app.Test) and for features mounted late.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Serve accepts connections on ln until Shutdown.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.app.Listener(ln)
+}
+
+// ListenAndServe listens on the configured address and serves until Shutdown.
+func (s *Server) ListenAndServe() error {
+	ln, err := net.Listen("tcp", s.opts.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.opts.Addr, err)
+	}
+	return s.Serve(ln)
+}
+
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.app.ShutdownWithContext(ctx)
+}
+
+// APIError is the JSON error body of api.md: {"error": {"code", "message", "fields"}}.
+type APIError struct {
+	Status  int               `json:"-"`
+	Code    string            `json:"code"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+	// Extra holds additional top-level members (e.g. "alternatives" on a 409).
+	Extra map[string]any `json:"-"`
+}
+
+func (e *APIError) Error() string { return e.Code + ": " + e.Message }
+
+// WriteError writes an APIError as JSON with its status.
+func WriteError(c *fiber.Ctx, e *APIError) error {
+	body := fiber.Map{"error": e}
+	for k, v := range e.Extra {
+		body[k] = v
+	}
+	return c.Status(e.Status).JSON(body)
+}
+
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	var apiErr *APIError
+	if errors.As(err, &apiErr) {
+		return WriteError(c, apiErr)
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code := map[int]string{
+			fiber.StatusNotFound:              "not_found",
+			fiber.StatusMethodNotAllowed:      "method_not_allowed",
+			fiber.StatusRequestEntityTooLarge: "body_too_large",
+			fiber.StatusTooManyRequests:       "rate_limited",
+			fiber.StatusBadRequest:            "bad_request",
+			fiber.StatusUnauthorized:          "unauthorized",
+		}[fe.Code]
+		if code == "" {
+			code = "error"
+		}
+		return WriteError(c, &APIError{Status: fe.Code, Code: code, Message: fe.Message})
+	}
+	s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "error", err)
+	return WriteError(c, &APIError{Status: fiber.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; try again, and quote the X-Request-ID header if it persists"})
+}

@@ -1,0 +1,190 @@
+package web_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/core/obs"
+	"github.com/conserje/conserje/core/web"
+)
+
+func newServer(t *testing.T, opts web.Options) *web.Server {
+	t.Helper()
+	if opts.Registry == nil {
+		opts.Registry = obs.NewRegistry()
+	}
+	s, err := web.New(opts)
+	require.NoError(t, err)
+	return s
+}
+
+func TestRequestIDIsHonouredOrGenerated(t *testing.T) {
+	s := newServer(t, web.Options{})
+	cases := []struct {
+		name, sent string
+		echoed     bool
+	}{
+		{"honours a proxy's id", "req-abc-123", true},
+		{"generates when absent", "", false},
+		{"replaces an id with control characters", "bad\tid", false},
+		{"replaces an overlong id", strings.Repeat("x", 200), false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+			if tc.sent != "" {
+				req.Header.Set("X-Request-ID", tc.sent)
+			}
+			resp, err := s.App().Test(req)
+			require.NoError(t, err)
+			got := resp.Header.Get("X-Request-ID")
+			if tc.echoed {
+				assert.Equal(t, tc.sent, got)
+			} else {
+				assert.Regexp(t, `^[0-9a-f]{16}$`, got)
+			}
+		})
+	}
+}
+
+func TestHealthReflectsCriticalChecks(t *testing.T) {
+	var dbDown atomic.Bool
+	s := newServer(t, web.Options{Health: web.Health{
+		Checks: []web.Check{
+			{Name: "db", Critical: true, Run: func(context.Context) (map[string]any, error) {
+				if dbDown.Load() {
+					return nil, errors.New("connection refused")
+				}
+				return map[string]any{"dialect": "sqlite"}, nil
+			}},
+			{Name: "optional", Run: func(context.Context) (map[string]any, error) { return nil, errors.New("meh") }},
+		},
+		Values: map[string]func(context.Context) any{"ical_age_min": func(context.Context) any { return 3 }},
+	}})
+	get := func() (int, string) {
+		resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/healthz", nil))
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	code, body := get()
+	assert.Equal(t, 200, code, body)
+	assert.Contains(t, body, `"status":"ok"`)
+	assert.Contains(t, body, `"ical_age_min":3`)
+	assert.Contains(t, body, `"latency_ms"`)
+
+	dbDown.Store(true)
+	code, body = get()
+	assert.Equal(t, 503, code)
+	assert.Contains(t, body, `"error":"connection refused"`)
+
+	dbDown.Store(false)
+	code, _ = get()
+	assert.Equal(t, 200, code, "back to 200 without a restart")
+}
+
+func TestErrorsAreJSONAndBodiesAreCapped(t *testing.T) {
+	s := newServer(t, web.Options{BodyLimitBytes: 2048, Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+		r.Post("/echo", func(c *fiber.Ctx) error { return c.Send(c.Body()) })
+		r.Get("/boom", func(*fiber.Ctx) error { return errors.New("secret internal detail") })
+	})}})
+	t.Run("unknown route", func(t *testing.T) {
+		resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/nope", nil))
+		require.NoError(t, err)
+		assert.Equal(t, 404, resp.StatusCode)
+		body, _ := io.ReadAll(resp.Body)
+		assert.JSONEq(t, `{"error":{"code":"not_found","message":"Cannot GET /nope"}}`, string(body))
+	})
+	t.Run("oversized body", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		go func() { _ = s.Serve(ln) }()
+		t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+		resp, err := http.Post("http://"+ln.Addr().String()+"/echo", "text/plain", strings.NewReader(strings.Repeat("a", 4096)))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		assert.Equal(t, 413, resp.StatusCode)
+		small, err := http.Post("http://"+ln.Addr().String()+"/echo", "text/plain", strings.NewReader("hola"))
+		require.NoError(t, err)
+		defer small.Body.Close()
+		assert.Equal(t, 200, small.StatusCode)
+	})
+	t.Run("internal errors do not leak", func(t *testing.T) {
+		resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/boom", nil))
+		require.NoError(t, err)
+		assert.Equal(t, 500, resp.StatusCode)
+		body, _ := io.ReadAll(resp.Body)
+		assert.NotContains(t, string(body), "secret internal detail")
+		assert.Contains(t, string(body), `"code":"internal"`)
+	})
+}
+
+func TestMetricsByRouteAndStatus(t *testing.T) {
+	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+		r.Get("/api/v1/reservations/:code", func(c *fiber.Ctx) error { return c.SendStatus(404) })
+	})}})
+	for _, code := range []string{"RES1", "RES2"} {
+		_, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/api/v1/reservations/"+code, nil))
+		require.NoError(t, err)
+	}
+	resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	assert.Contains(t, string(body), `conserje_http_requests_total{method="GET",route="/api/v1/reservations/:code",status="404"} 2`)
+	assert.Contains(t, string(body), `conserje_http_request_duration_seconds_bucket`)
+	assert.Contains(t, string(body), "go_goroutines", "Go runtime metrics are exported")
+	assert.NotContains(t, string(body), "RES1", "raw paths never become labels")
+}
+
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	started := make(chan struct{})
+	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+		r.Get("/slow", func(c *fiber.Ctx) error {
+			close(started)
+			time.Sleep(300 * time.Millisecond)
+			return c.SendString("done")
+		})
+	})}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+
+	type result struct {
+		body string
+		err  error
+	}
+	res := make(chan result, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			res <- result{err: err}
+			return
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		res <- result{string(b), err}
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	require.NoError(t, s.Shutdown(ctx))
+	r := <-res
+	require.NoError(t, r.err)
+	assert.Equal(t, "done", r.body, "the request in flight completes")
+	require.NoError(t, <-served)
+	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+	assert.Error(t, err, "no new connections after shutdown")
+}
