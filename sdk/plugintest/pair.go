@@ -133,4 +133,3 @@ func (w *testLogWriter) stop() {
 	w.done = true
 	w.mu.Unlock()
 }
-
