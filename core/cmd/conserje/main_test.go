@@ -1,0 +1,153 @@
+package main_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "conserje-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "conserje")
+	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "build conserje: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// run executes the binary in dir with only the given CONSERJE_* variables.
+func run(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), env...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	code := 0
+	var exit *exec.ExitError
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	return stdout.String(), stderr.String(), code
+}
+
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "CONSERJE_") {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+const noPlugins = "plugins: []\ncalendar:\n  plugin: \"\"\n"
+
+func TestConfigCheck(t *testing.T) {
+	t.Run("invalid configuration exits 2 listing every problem", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte(`
+http:
+  addr: nope
+log:
+  level: loud
+plugins:
+  - name: ical
+    path: ./missing/ical
+    call_timeout: 5s
+`), 0o600))
+		_, stderr, code := run(t, dir, nil, "config", "check", "--config", "bad.yaml")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "http.addr:")
+		assert.Contains(t, stderr, "log.level:")
+		assert.Contains(t, stderr, "plugins[0].path: file not found")
+	})
+	t.Run("valid configuration with secrets masked", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins+"api:\n  token: ${MY_API_TOKEN}\n"), 0o600))
+		stdout, stderr, code := run(t, dir, []string{"MY_API_TOKEN=tok-supersecret-123456", "CONSERJE_ADMIN_PASSWORD=pass-supersecret"}, "config", "check", "--show")
+		assert.Equal(t, 0, code, stderr)
+		assert.Contains(t, stdout, "configuration ok")
+		assert.Contains(t, stdout, "CONSERJE_ADMIN_PASSWORD")
+		assert.NotContains(t, stdout+stderr, "supersecret")
+	})
+	t.Run("CONSERJE_CONFIG picks the file", func(t *testing.T) {
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "other.yaml"), []byte("http:\n  addr: bad\n"), 0o600))
+		_, stderr, code := run(t, dir, []string{"CONSERJE_CONFIG=other.yaml"}, "config", "check")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "http.addr")
+	})
+}
+
+func TestMigrateSeedAndServeGracefully(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins+"dialogs:\n  reload: false\n"), 0o600))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	env := []string{"CONSERJE_HTTP_ADDR=" + addr, "CONSERJE_LOG_LEVEL=warn"}
+
+	stdout, stderr, code := run(t, dir, env, "migrate", "up")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "applied on sqlite")
+	stdout, stderr, code = run(t, dir, env, "seed", "demo")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "demo loaded")
+	assert.Regexp(t, `password: \S{12,}`, stdout)
+	stdout, _, _ = run(t, dir, env, "migrate", "status")
+	assert.Regexp(t, `0001\s+init\s+\d{4}-`, stdout)
+
+	cmd := exec.Command(binary, "serve")
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	}, 30*time.Second, 100*time.Millisecond, "serve answers /healthz; output:\n%s", &out)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		assert.NoError(t, err, "serve exits 0 on SIGTERM; output:\n%s", out.String())
+	case <-time.After(15 * time.Second):
+		t.Fatalf("serve did not stop within 15 s of SIGTERM; output:\n%s", out.String())
+	}
+	assert.Contains(t, out.String(), "/chat")
+	assert.Contains(t, out.String(), "API token for this run")
+}
