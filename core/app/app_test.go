@@ -52,7 +52,7 @@ func start(t *testing.T, cfg *config.Config) (*app.App, string) {
 }
 
 type health struct {
-	Status string                    `json:"status"`
+	Status string                     `json:"status"`
 	Checks map[string]json.RawMessage `json:"checks"`
 }
 
