@@ -58,19 +58,19 @@ func (n *normalizer) readEvent(c *ical.Component, index int) *vevent {
 		e.uid = syntheticUID(n.opts.FeedID, startProp, c.Props.Get(ical.PropDateTimeEnd), e.summary)
 	}
 	if startProp == nil {
-		n.warn(Warning{UID: e.uid, Message: "event without DTSTART skipped"})
+		n.warn(Warning{Code: CodeNoStart, UID: e.uid, Message: "event without DTSTART skipped"})
 		return nil
 	}
 	start, err := n.parseMoment(startProp, startProp.Value)
 	if err != nil {
-		n.warn(Warning{UID: e.uid, Message: fmt.Sprintf("event skipped: %v", err)})
+		n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("event skipped: %v", err)})
 		return nil
 	}
 	e.start = start
 	if p := c.Props.Get(ical.PropDateTimeEnd); p != nil {
 		end, err := n.parseMoment(p, p.Value)
 		if err != nil {
-			n.warn(Warning{UID: e.uid, Message: fmt.Sprintf("DTEND ignored: %v", err)})
+			n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("DTEND ignored: %v", err)})
 		} else {
 			e.end = &end
 			e.endIsDate = end.date
@@ -79,7 +79,7 @@ func (n *normalizer) readEvent(c *ical.Component, index int) *vevent {
 	if p := c.Props.Get(ical.PropDuration); p != nil && e.end == nil {
 		d, err := p.Duration()
 		if err != nil {
-			n.warn(Warning{UID: e.uid, Message: fmt.Sprintf("DURATION ignored: %v", err)})
+			n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("DURATION ignored: %v", err)})
 		} else {
 			e.duration = &d
 		}
@@ -87,7 +87,7 @@ func (n *normalizer) readEvent(c *ical.Component, index int) *vevent {
 	if p := c.Props.Get(ical.PropRecurrenceID); p != nil {
 		rid, err := n.parseMoment(p, p.Value)
 		if err != nil {
-			n.warn(Warning{UID: e.uid, Message: fmt.Sprintf("RECURRENCE-ID ignored: %v", err)})
+			n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("RECURRENCE-ID ignored: %v", err)})
 		} else {
 			e.rid = &rid
 		}
@@ -165,7 +165,7 @@ func (n *normalizer) occurrenceSpan(e *vevent, start moment, end *moment, dur *t
 			}
 		case dur != nil:
 			if *dur < 0 {
-				n.warn(Warning{Rule: "R6", UID: e.uid, Message: "negative DURATION: event skipped"})
+				n.warn(Warning{Rule: "R6", Code: CodeInverted, UID: e.uid, Message: "negative DURATION: event skipped"})
 				return span{}, false
 			}
 			days := int(*dur / (24 * time.Hour))
@@ -178,10 +178,10 @@ func (n *normalizer) occurrenceSpan(e *vevent, start moment, end *moment, dur *t
 		}
 		switch c := eDay.Compare(s); {
 		case c == 0:
-			n.warn(Warning{Rule: "R5", UID: e.uid, Message: fmt.Sprintf("all-day event ends on its start date %s: one night blocked", s)})
+			n.warn(Warning{Rule: "R5", Code: CodeZeroLength, UID: e.uid, Message: fmt.Sprintf("all-day event ends on its start date %s: one night blocked", s)})
 			return span{start: s, end: s.AddDays(1)}, true
 		case c < 0:
-			n.warn(Warning{Rule: "R6", UID: e.uid, Message: fmt.Sprintf("ends (%s) before it starts (%s): event skipped", eDay, s)})
+			n.warn(Warning{Rule: "R6", Code: CodeInverted, UID: e.uid, Message: fmt.Sprintf("ends (%s) before it starts (%s): event skipped", eDay, s)})
 			return span{}, false
 		}
 		return span{start: s, end: eDay}, true
@@ -192,7 +192,7 @@ func (n *normalizer) occurrenceSpan(e *vevent, start moment, end *moment, dur *t
 		s := start.localDate(loc)
 		switch c := end.day.Compare(s); {
 		case c < 0:
-			n.warn(Warning{Rule: "R6", UID: e.uid, Message: fmt.Sprintf("ends (%s) before it starts (%s): event skipped", end.day, s)})
+			n.warn(Warning{Rule: "R6", Code: CodeInverted, UID: e.uid, Message: fmt.Sprintf("ends (%s) before it starts (%s): event skipped", end.day, s)})
 			return span{}, false
 		case c == 0:
 			return span{start: s, end: s.AddDays(1), timed: true}, true
@@ -210,7 +210,7 @@ func (n *normalizer) occurrenceSpan(e *vevent, start moment, end *moment, dur *t
 	}
 	switch c := endInstant.Compare(start.instant); {
 	case c < 0:
-		n.warn(Warning{Rule: "R6", UID: e.uid, Message: "ends before it starts: event skipped"})
+		n.warn(Warning{Rule: "R6", Code: CodeInverted, UID: e.uid, Message: "ends before it starts: event skipped"})
 		return span{}, false
 	case c == 0:
 		return span{}, false // an instant blocks no night

@@ -44,9 +44,22 @@ type Block struct {
 // Nights is the number of nights the block covers.
 func (b Block) Nights() int { return b.Start.DaysUntil(b.End) }
 
+// Warning codes: short stable names callers may count or branch on.
+const (
+	CodeZeroLength  = "zero_length"  // R5
+	CodeInverted    = "inverted"     // R6
+	CodeUnknownTZID = "unknown_tzid" // R8
+	CodeRecurrence  = "recurrence"   // R10: a rule that could not be (fully) expanded
+	CodeEmptyFeed   = "empty_feed"   // R12
+	CodeMalformed   = "malformed"    // a content line or component structure skipped
+	CodeNoStart     = "no_start"     // an event without DTSTART
+	CodeBadValue    = "bad_value"    // a date, duration or id that could not be read
+)
+
 // Warning is something the reader worked around; the file was still used.
 type Warning struct {
 	Rule    string `json:"rule,omitempty"` // R5, R6, R8, R10, R12, ...
+	Code    string `json:"code"`
 	UID     string `json:"uid,omitempty"`
 	Line    int    `json:"line,omitempty"`
 	Message string `json:"message"`
@@ -142,7 +155,7 @@ func (n *normalizer) run(cal *ical.Component) {
 	}
 	if n.res.Events == 0 {
 		n.res.Empty = true
-		n.warn(Warning{Rule: "R12", Message: EmptyFeedWarning})
+		n.warn(Warning{Rule: "R12", Code: CodeEmptyFeed, Message: EmptyFeedWarning})
 		return
 	}
 	winners := collapse(events)

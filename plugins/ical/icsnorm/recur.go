@@ -177,7 +177,7 @@ func (n *normalizer) expand(e *vevent) []moment {
 
 	rules := e.comp.Props.Values(ical.PropRecurrenceRule)
 	if len(rules) > 0 && n.recurring >= maxRecurringEvents {
-		n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf("more than %d recurring events in the feed: only the first occurrence blocks", maxRecurringEvents)})
+		n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("more than %d recurring events in the feed: only the first occurrence blocks", maxRecurringEvents)})
 		rules = nil
 	}
 	if len(rules) > 0 {
@@ -197,7 +197,7 @@ func (n *normalizer) expand(e *vevent) []moment {
 		p := &e.comp.Props.Values(ical.PropRecurrenceDates)[i]
 		ms, err := n.parseMoments(p)
 		if err != nil {
-			n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf("RDATE ignored: %v", err)})
+			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("RDATE ignored: %v", err)})
 		}
 		for _, m := range ms {
 			if m.date != base.date && base.date {
@@ -226,7 +226,7 @@ func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
 	for i := range props {
 		ms, err := n.parseMoments(&props[i]) // R10: EXDATE may be a comma list
 		if err != nil {
-			n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf("EXDATE ignored: %v", err)})
+			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("EXDATE ignored: %v", err)})
 		}
 		for _, m := range ms {
 			keys[m.key()] = true
@@ -241,7 +241,7 @@ func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
 // expandRule returns the wall-clock starts one RRULE yields before the horizon.
 func (n *normalizer) expandRule(e *vevent, p *ical.Prop, baseWall time.Time, offset time.Duration, horizon Date) []time.Time {
 	bad := func(format string, args ...any) []time.Time {
-		n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf(format, args...) + ": only DTSTART blocks"})
+		n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf(format, args...) + ": only DTSTART blocks"})
 		return nil
 	}
 	text, untilUTC := cleanRule(p.Value)
@@ -259,7 +259,7 @@ func (n *normalizer) expandRule(e *vevent, p *ical.Prop, baseWall time.Time, off
 	if opt.Freq > rrule.DAILY {
 		// Instances hours apart block every day they touch: read the rule as daily,
 		// which can only block more, never less.
-		n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf("sub-daily RRULE (%s) read as daily", opt.Freq)})
+		n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("sub-daily RRULE (%s) read as daily", opt.Freq)})
 		if opt.Count > 0 {
 			unit := map[rrule.Frequency]time.Duration{rrule.HOURLY: time.Hour, rrule.MINUTELY: time.Minute, rrule.SECONDLY: time.Second}[opt.Freq]
 			total := time.Duration(opt.Count) * time.Duration(max(opt.Interval, 1)) * unit
@@ -285,7 +285,7 @@ func (n *normalizer) expandRule(e *vevent, p *ical.Prop, baseWall time.Time, off
 	var out []time.Time
 	for steps := 0; ; steps++ {
 		if steps >= maxRecurrenceSteps || n.budget <= 0 {
-			n.warn(Warning{Rule: "R10", UID: e.uid, Message: fmt.Sprintf("RRULE expansion stopped after %d instances", steps)})
+			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("RRULE expansion stopped after %d instances", steps)})
 			break
 		}
 		w, ok := next()

@@ -32,7 +32,7 @@ func parseDocument(lines []logicalLine) (*document, error) {
 	doc := &document{}
 	warn := func(line int, format string, args ...any) {
 		if len(doc.warnings) < maxTreeWarnings {
-			doc.warnings = append(doc.warnings, Warning{Line: line, Message: fmt.Sprintf(format, args...)})
+			doc.warnings = append(doc.warnings, Warning{Code: CodeMalformed, Line: line, Message: fmt.Sprintf(format, args...)})
 		}
 	}
 	var stack []*ical.Component

@@ -118,7 +118,7 @@ func (r *zoneResolver) lookup(name string) zone {
 			return locationZone{loc: loc}
 		}
 	}
-	r.warn(Warning{Rule: "R8", Message: fmt.Sprintf("unknown time zone %q: times read in the property's zone", preview(name))})
+	r.warn(Warning{Rule: "R8", Code: CodeUnknownTZID, Message: fmt.Sprintf("unknown time zone %q: times read in the property's zone", preview(name))})
 	return locationZone{loc: r.property}
 }
 
