@@ -65,7 +65,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if err != nil {
 		return SearchResult{}, err
 	}
-	req.Stay.validate(s.todayForUnits(ctx, all), fe)
+	req.Stay.validate(s.todayForUnits(ctx, all), s.opts.MaxNights, fe)
 	if err := fe.err(); err != nil {
 		return SearchResult{}, err
 	}
@@ -342,4 +342,3 @@ SELECT accommodation_id, start_date, end_date FROM imported_blocks
 	}
 	return out, nil
 }
-

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
 )
@@ -47,19 +48,6 @@ func (e Event) StatusAfter() string {
 	return ""
 }
 
-type requestIDKey struct{}
-
-// WithRequestID returns ctx carrying the id of the request that causes changes, so the
-// domain events it writes can be traced to the request's logs.
-func WithRequestID(ctx context.Context, id string) context.Context {
-	return context.WithValue(ctx, requestIDKey{}, id)
-}
-
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
-
 // writeEvent records one event of reservation code. Payloads carry no guest personal data.
 func writeEvent(ctx context.Context, db bun.IDB, code, typ string, at time.Time, payload map[string]any) error {
 	body, err := json.Marshal(payload)
@@ -67,7 +55,7 @@ func writeEvent(ctx context.Context, db bun.IDB, code, typ string, at time.Time,
 		return fmt.Errorf("encode %s event: %w", typ, err)
 	}
 	ev := store.DomainEvent{AggregateType: AggregateReservation, AggregateID: code, Type: typ,
-		Payload: body, RequestID: requestID(ctx), OccurredAt: at}
+		Payload: body, RequestID: obs.RequestID(ctx), OccurredAt: at}
 	if _, err := db.NewInsert().Model(&ev).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s event for %s: %w", typ, code, err)
 	}

@@ -106,7 +106,7 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 		return Reservation{}, err
 	}
 	fe := fieldErrors{}
-	req.Stay.validate(s.today(p.Timezone), fe)
+	req.Stay.validate(s.today(p.Timezone), s.opts.MaxNights, fe)
 	if req.Guests < 1 {
 		fe.add("guests", "must be at least 1")
 	} else if req.Guests > u.Capacity {

@@ -37,7 +37,7 @@ func (s *Service) SyncHolidays(ctx context.Context) (int, error) {
 	_, err := s.db.NewInsert().Model(&rows).
 		On("CONFLICT (date) DO UPDATE").
 		Set("name = EXCLUDED.name, kind = EXCLUDED.kind, day_off = EXCLUDED.day_off, provisional = EXCLUDED.provisional, source = EXCLUDED.source, updated_at = EXCLUDED.updated_at").
-		Where("holidays.source <> 'host'").
+		Where("holiday.source <> 'host'"). // bun aliases the table as "holiday".
 		Exec(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("sync holidays: %w", err)

@@ -101,6 +101,10 @@ type Quote struct {
 	HolidayData string `json:"holiday_data,omitempty"`
 }
 
+// maxQuoteNights bounds the work of one quote; the service's own limit (Options.MaxNights)
+// is lower and checked before pricing.
+const maxQuoteNights = 366
+
 // Quote prices stay for guests in unit under rules, with the day-off calendar cal.
 // It enforces the minimum stay (a *MinStayError) and the unit's capacity; availability is
 // the caller's business.
@@ -108,8 +112,8 @@ func (r *PricingRules) Quote(unit Unit, stay Stay, guests int, cal *holidays.Cal
 	fe := fieldErrors{}
 	if n := stay.Nights(); n <= 0 {
 		fe.add("check_out", "must be after check_in")
-	} else if n > MaxNights {
-		fe.add("check_out", fmt.Sprintf("stays are at most %d nights, asked for %d", MaxNights, n))
+	} else if n > maxQuoteNights {
+		fe.add("check_out", fmt.Sprintf("stays are at most %d nights, asked for %d", maxQuoteNights, n))
 	}
 	if guests < 1 {
 		fe.add("guests", "must be at least 1")

@@ -186,7 +186,7 @@ func TestQuoteRejectsBadInput(t *testing.T) {
 		"same day":                  {stay("2027-01-08", "2027-01-08"), 2, "check_out"},
 		"over capacity":             {stay("2027-01-05", "2027-01-08"), 5, "guests"},
 		"no guests":                 {stay("2027-01-05", "2027-01-08"), 0, "guests"},
-		"over 90 nights":            {stay("2027-01-05", "2027-04-06"), 2, "check_out"},
+		"over a year":               {stay("2027-01-05", "2028-02-06"), 2, "check_out"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := demoRules().Quote(robles, tc.stay, tc.guests, cal)

@@ -42,7 +42,9 @@ type Options struct {
 	ExtendBy time.Duration
 	LockTTL  time.Duration
 	LockWait time.Duration
-	Logger   *slog.Logger
+	// MaxNights is the longest stay accepted (MaxNights by default).
+	MaxNights int
+	Logger    *slog.Logger
 	// CalendarRefresh is how long the effective holiday calendar is cached (1 minute by
 	// default), so host edits to the holidays table show up without a restart.
 	CalendarRefresh time.Duration
@@ -84,6 +86,9 @@ func NewService(db *store.DB, opts Options) *Service {
 	}
 	if opts.LockWait <= 0 {
 		opts.LockWait = DefaultLockWait
+	}
+	if opts.MaxNights <= 0 {
+		opts.MaxNights = MaxNights
 	}
 	if opts.CalendarRefresh <= 0 {
 		opts.CalendarRefresh = time.Minute

@@ -6,7 +6,7 @@ import (
 	"github.com/conserje/conserje/core/store"
 )
 
-// MaxNights is the longest stay accepted in one booking.
+// MaxNights is the default longest stay accepted in one booking (Options.MaxNights).
 const MaxNights = 90
 
 // Stay is a range of nights [CheckIn, CheckOut): CheckIn is the first night, CheckOut the
@@ -35,7 +35,7 @@ func (s Stay) Shift(days int) Stay {
 func (s Stay) String() string { return fmt.Sprintf("[%s, %s)", s.CheckIn, s.CheckOut) }
 
 // validate checks the stay's shape against today (in the property's zone).
-func (s Stay) validate(today store.Date, fe fieldErrors) {
+func (s Stay) validate(today store.Date, maxNights int, fe fieldErrors) {
 	if s.CheckIn.IsZero() {
 		fe.add("check_in", "required (YYYY-MM-DD)")
 	}
@@ -51,7 +51,7 @@ func (s Stay) validate(today store.Date, fe fieldErrors) {
 	switch n := s.Nights(); {
 	case n <= 0:
 		fe.add("check_out", "must be after check_in")
-	case n > MaxNights:
-		fe.add("check_out", fmt.Sprintf("stays are at most %d nights, asked for %d", MaxNights, n))
+	case n > maxNights:
+		fe.add("check_out", fmt.Sprintf("stays are at most %d nights, asked for %d", maxNights, n))
 	}
 }
