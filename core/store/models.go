@@ -318,3 +318,14 @@ type StaffUser struct {
 	CreatedAt    time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt    time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
+
+// StaffSession is a logged-in admin session; only a digest of the cookie token is kept.
+type StaffSession struct {
+	bun.BaseModel `bun:"table:staff_sessions"`
+
+	TokenHash string    `bun:"token_hash,pk"`
+	UserID    int64     `bun:"user_id,notnull"`
+	CSRFToken string    `bun:"csrf_token,notnull"`
+	ExpiresAt time.Time `bun:"expires_at,notnull"`
+	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
+}

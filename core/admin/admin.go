@@ -1,0 +1,258 @@
+package admin
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Bookings is what the admin needs of the booking engine.
+type Bookings interface {
+	Confirm(ctx context.Context, code string, in booking.ConfirmInput) (booking.Reservation, error)
+	Extend(ctx context.Context, code string) (booking.Reservation, error)
+	Cancel(ctx context.Context, code, reason string) (booking.Reservation, error)
+}
+
+// Conversations is what the admin needs to hand conversations between bot and staff.
+type Conversations interface {
+	Escalate(ctx context.Context, conversationID int64, reason string) error
+	Release(ctx context.Context, conversationID int64, by string) error
+}
+
+// Options configure the admin.
+type Options struct {
+	DB            *store.DB
+	Bookings      Bookings
+	Conversations Conversations
+	Log           *slog.Logger
+	SessionTTL    time.Duration
+	// Secure marks cookies Secure (set when the public URL is https).
+	Secure bool
+	// Now is the clock (tests fix it).
+	Now func() time.Time
+}
+
+// Handler serves /admin.
+type Handler struct {
+	opts   Options
+	db     *store.DB
+	log    *slog.Logger
+	pages  map[string]*template.Template
+	limits *loginLimiter
+}
+
+// New builds the admin.
+func New(opts Options) (*Handler, error) {
+	if opts.DB == nil || opts.Bookings == nil || opts.Conversations == nil {
+		return nil, errors.New("admin: DB, Bookings and Conversations are required")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.SessionTTL <= 0 {
+		opts.SessionTTL = 12 * time.Hour
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{opts: opts, db: opts.DB, log: opts.Log, pages: pages, limits: newLoginLimiter(opts.Now)}, nil
+}
+
+var funcs = template.FuncMap{
+	"money": formatMoney,
+	"when": func(t *time.Time) string {
+		if t == nil {
+			return "—"
+		}
+		return t.In(argentina).Format("02/01 15:04")
+	},
+	"whenT": func(t time.Time) string { return t.In(argentina).Format("02/01 15:04") },
+	"left": func(now time.Time, t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		d := t.Sub(now).Round(time.Minute)
+		if d <= 0 {
+			return "vencida"
+		}
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	},
+	"statusLabel": statusLabel,
+}
+
+var argentina = func() *time.Location {
+	loc, err := time.LoadLocation("America/Argentina/Buenos_Aires")
+	if err != nil {
+		return time.FixedZone("ART", -3*3600)
+	}
+	return loc
+}()
+
+func parsePages() (map[string]*template.Template, error) {
+	entries, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, e := range entries {
+		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/"), ".html")
+		if name == "layout" {
+			continue
+		}
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", e)
+		if err != nil {
+			return nil, fmt.Errorf("admin: parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// Mount adds /admin routes.
+func (h *Handler) Mount(r fiber.Router) {
+	r.Use("/admin/static", filesystem.New(filesystem.Config{Root: http.FS(staticFS), PathPrefix: "static", MaxAge: 3600}))
+	g := r.Group("/admin", h.securityHeaders)
+	g.Get("/login", h.loginShow)
+	g.Post("/login", h.loginSubmit)
+	auth := g.Group("", h.requireSession)
+	auth.Post("/logout", h.logout)
+	auth.Get("/", h.dashboardShow)
+	auth.Get("/reservations", h.reservationList)
+	auth.Post("/reservations/:id/confirm-payment", h.reservationConfirmPayment)
+	auth.Post("/reservations/:id/cancel", h.reservationCancel)
+	auth.Post("/pre-reservations/:id/extend", h.preReservationExtend)
+	auth.Get("/conversations", h.conversationList)
+	auth.Get("/conversations/:id", h.conversationShow)
+	auth.Post("/conversations/:id/escalate", h.conversationEscalate)
+	auth.Post("/conversations/:id/release", h.conversationRelease)
+	auth.Get("/calendar", h.calendarShow)
+	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
+}
+
+func (h *Handler) securityHeaders(c *fiber.Ctx) error {
+	c.Set("X-Frame-Options", "DENY")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+// page is what every template receives.
+type page struct {
+	Title string
+	Staff *staff
+	CSRF  string
+	Flash string
+	Error string
+	Now   time.Time
+	Data  any
+}
+
+func (h *Handler) render(c *fiber.Ctx, status int, name string, p page) error {
+	t, ok := h.pages[name]
+	if !ok {
+		return fmt.Errorf("admin: no template %q", name)
+	}
+	if s, ok := c.Locals(staffKey).(*staff); ok {
+		p.Staff = s
+		p.CSRF = s.csrf
+	}
+	if p.Now.IsZero() {
+		p.Now = h.opts.Now()
+	}
+	if p.Flash == "" {
+		p.Flash = c.Query("ok")
+	}
+	c.Status(status)
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	return t.Execute(c.Response().BodyWriter(), p)
+}
+
+// redirectWith sends the browser back to path with a short message (PRG pattern).
+func redirectWith(c *fiber.Ctx, path, msg string) error {
+	if msg != "" {
+		path += "?ok=" + urlEscape(msg)
+	}
+	return c.Redirect(path, fiber.StatusSeeOther)
+}
+
+func urlEscape(s string) string {
+	r := strings.NewReplacer(" ", "+", "&", "%26", "?", "%3F", "#", "%23", "=", "%3D")
+	return r.Replace(s)
+}
+
+func paramID(c *fiber.Ctx) (int64, error) {
+	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, fiber.NewError(fiber.StatusNotFound, "not found")
+	}
+	return id, nil
+}
+
+// formatMoney writes centavos the Argentine way: $135.000, $1.234,50.
+func formatMoney(cents int64) string {
+	neg := cents < 0
+	if neg {
+		cents = -cents
+	}
+	pesos, rest := cents/100, cents%100
+	s := strconv.FormatInt(pesos, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	out := "$" + b.String()
+	if rest != 0 {
+		out += fmt.Sprintf(",%02d", rest)
+	}
+	if neg {
+		out = "-" + out
+	}
+	return out
+}
+
+func statusLabel(s string) string {
+	switch s {
+	case store.StatusPreReserved:
+		return "pre-reserva"
+	case store.StatusConfirmed:
+		return "confirmada"
+	case store.StatusCancelled:
+		return "cancelada"
+	case store.StatusExpired:
+		return "vencida"
+	case "escalated":
+		return "con una persona"
+	case "bot":
+		return "bot"
+	}
+	return s
+}

@@ -1,0 +1,250 @@
+package admin_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/core/admin"
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/store/storetest"
+)
+
+// recordingConversations records hand-overs; the admin only forwards them.
+type recordingConversations struct {
+	mu        sync.Mutex
+	escalated []int64
+	released  []int64
+}
+
+func (r *recordingConversations) Escalate(_ context.Context, id int64, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.escalated = append(r.escalated, id)
+	return nil
+}
+
+func (r *recordingConversations) Release(_ context.Context, id int64, _ string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.released = append(r.released, id)
+	return nil
+}
+
+type env struct {
+	app   *fiber.App
+	db    *store.DB
+	convs *recordingConversations
+	hold  booking.Reservation
+}
+
+func setup(t *testing.T) *env {
+	t.Helper()
+	return setupOn(t, storetest.SQLite(t))
+}
+
+func setupOn(t *testing.T, db *store.DB) *env {
+	t.Helper()
+	ctx := context.Background()
+	_, err := demo.Seed(ctx, db, "correct horse")
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC)
+	svc := booking.NewService(db, booking.Options{Now: func() time.Time { return now }})
+	units, err := svc.Units(ctx)
+	require.NoError(t, err)
+	in, _ := store.ParseDate("2027-01-05")
+	out, _ := store.ParseDate("2027-01-08")
+	hold, err := svc.Hold(ctx, booking.HoldRequest{
+		UnitID: units[0].ID, Stay: booking.NewStay(in, out), Guests: 4,
+		Guest: booking.Guest{Name: `<script>alert("x")</script>`, Phone: "+5493510000000"},
+	})
+	require.NoError(t, err)
+	convs := &recordingConversations{}
+	h, err := admin.New(admin.Options{Log: slog.New(slog.DiscardHandler), DB: db, Bookings: svc, Conversations: convs, Now: func() time.Time { return now }})
+	require.NoError(t, err)
+	app := fiber.New()
+	h.Mount(app)
+	return &env{app: app, db: db, convs: convs, hold: hold}
+}
+
+type browser struct {
+	t       *testing.T
+	app     *fiber.App
+	cookies map[string]string
+}
+
+func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
+	b.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req := httptest.NewRequest(method, path, body)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	resp, err := b.app.Test(req, -1)
+	require.NoError(b.t, err)
+	for _, c := range resp.Cookies() {
+		if c.Value == "" {
+			delete(b.cookies, c.Name)
+		} else {
+			b.cookies[c.Name] = c.Value
+		}
+	}
+	out, _ := io.ReadAll(resp.Body)
+	return resp, string(out)
+}
+
+var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+func (b *browser) login(password string) *http.Response {
+	_, page := b.do(http.MethodGet, "/admin/login", nil)
+	m := csrfField.FindStringSubmatch(page)
+	require.NotNil(b.t, m, "login form carries a CSRF token")
+	resp, _ := b.do(http.MethodPost, "/admin/login", url.Values{"csrf": {m[1]}, "username": {"admin"}, "password": {password}})
+	return resp
+}
+
+func TestAdminRequiresLogin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) { adminRequiresLogin(t, setupOn(t, db)) })
+}
+
+func adminRequiresLogin(t *testing.T, e *env) {
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	resp, _ := b.do(http.MethodGet, "/admin/", nil)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin/login", resp.Header.Get("Location"))
+
+	assert.Equal(t, http.StatusUnauthorized, b.login("wrong").StatusCode)
+	resp = b.login("correct horse")
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, "/admin/", resp.Header.Get("Location"))
+
+	resp, page := b.do(http.MethodGet, "/admin/", nil)
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, page, e.hold.Code)
+	assert.Contains(t, page, "$40.500", "the deposit shows the Argentine way")
+	assert.NotContains(t, page, `<script>alert("x")</script>`, "guest text is escaped")
+	assert.Contains(t, page, "&lt;script&gt;")
+	assert.Equal(t, "DENY", resp.Header.Get("X-Frame-Options"))
+
+	for _, path := range []string{"/admin/reservations", "/admin/reservations?status=pre_reserved", "/admin/conversations", "/admin/calendar"} {
+		resp, _ := b.do(http.MethodGet, path, nil)
+		assert.Equal(t, http.StatusOK, resp.StatusCode, path)
+	}
+}
+
+func TestLoginFormNeedsItsCSRFToken(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	resp, _ := b.do(http.MethodPost, "/admin/login", url.Values{"username": {"admin"}, "password": {"correct horse"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+}
+
+func TestLoginIsRateLimited(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	for range 5 {
+		assert.Equal(t, http.StatusUnauthorized, b.login("nope").StatusCode)
+	}
+	assert.Equal(t, http.StatusTooManyRequests, b.login("correct horse").StatusCode, "even the right password waits")
+}
+
+func TestConfirmPaymentNeedsCSRFAndConfirms(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, "/admin/", nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	path := "/admin/reservations/" + itoa(e.hold.ID) + "/confirm-payment"
+
+	resp, _ := b.do(http.MethodPost, path, url.Values{"csrf": {"forged"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	assert.Equal(t, store.StatusPreReserved, status(t, e.db, e.hold.Code))
+
+	resp, _ = b.do(http.MethodPost, path, url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, store.StatusConfirmed, status(t, e.db, e.hold.Code))
+
+	resp, _ = b.do(http.MethodPost, path, url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode, "confirming twice is harmless")
+}
+
+func TestExtendHoldOnce(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, "/admin/", nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	path := "/admin/pre-reservations/" + itoa(e.hold.ID) + "/extend"
+	resp, _ := b.do(http.MethodPost, path, url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Location"), "extendida")
+	resp, _ = b.do(http.MethodPost, path, url.Values{"csrf": {csrf}})
+	assert.Contains(t, resp.Header.Get("Location"), "ya+fue+extendida")
+}
+
+func TestEscalateAndReleaseConversation(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	var convID int64
+	require.NoError(t, e.db.NewRaw(`INSERT INTO conversations (channel, contact, guest_name) VALUES ('webchat', 'w-1', 'Ana <b>') RETURNING id`).Scan(ctx, &convID))
+	_, err := e.db.ExecContext(ctx, `INSERT INTO messages (conversation_id, direction, channel, text) VALUES (?, 'in', 'webchat', '<img src=x onerror=alert(1)>')`, convID)
+	require.NoError(t, err)
+
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	resp, page := b.do(http.MethodGet, "/admin/conversations/"+itoa(convID), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.NotContains(t, page, "<img src=x")
+	assert.NotContains(t, page, "Ana <b>")
+	csrf := csrfField.FindStringSubmatch(page)[1]
+
+	resp, _ = b.do(http.MethodPost, "/admin/conversations/"+itoa(convID)+"/escalate", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	resp, _ = b.do(http.MethodPost, "/admin/conversations/"+itoa(convID)+"/release", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, []int64{convID}, e.convs.escalated)
+	assert.Equal(t, []int64{convID}, e.convs.released)
+}
+
+func TestLogoutEndsTheSession(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	saved := b.cookies["conserje_admin"]
+	_, page := b.do(http.MethodGet, "/admin/", nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	resp, _ := b.do(http.MethodPost, "/admin/logout", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	b.cookies["conserje_admin"] = saved
+	resp, _ = b.do(http.MethodGet, "/admin/", nil)
+	assert.Equal(t, "/admin/login", resp.Header.Get("Location"), "a stolen cookie is useless after logout")
+}
+
+func status(t *testing.T, db *store.DB, code string) string {
+	var s string
+	require.NoError(t, db.NewRaw(`SELECT status FROM reservations WHERE code = ?`, code).Scan(context.Background(), &s))
+	return s
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,133 @@
+package admin
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/conserje/conserje/core/store"
+)
+
+// reservationRow is a reservation with its unit's name, for lists.
+type reservationRow struct {
+	store.Reservation `bun:",extend"`
+	UnitName          string `bun:"unit_name"`
+}
+
+type conversationRow struct {
+	store.Conversation `bun:",extend"`
+	LastText           string `bun:"last_text"`
+}
+
+type conflictRow struct {
+	ID           int64     `bun:"id"`
+	UnitName     string    `bun:"unit_name"`
+	Detail       string    `bun:"detail"`
+	DetectedAt   time.Time `bun:"detected_at"`
+	Code         string    `bun:"code"`
+	BlockSummary string    `bun:"block_summary"`
+	BlockStart   store.Date `bun:"block_start"`
+	BlockEnd     store.Date `bun:"block_end"`
+}
+
+type feedRow struct {
+	store.CalendarFeed `bun:",extend"`
+	UnitName           string `bun:"unit_name"`
+}
+
+type dashboard struct {
+	Escalated []conversationRow
+	Conflicts []conflictRow
+	Holds     []reservationRow
+	Arrivals  []reservationRow
+	Feeds     []feedRow
+}
+
+func (h *Handler) dashboardShow(c *fiber.Ctx) error {
+	ctx := c.UserContext()
+	now := h.opts.Now().UTC()
+	var d dashboard
+	var err error
+	if d.Escalated, err = h.conversations(ctx, "escalated", 50); err != nil {
+		return err
+	}
+	if d.Conflicts, err = h.openConflicts(ctx); err != nil {
+		return err
+	}
+	err = h.reservations(ctx).Where("r.status = ? AND r.expires_at > ?", store.StatusPreReserved, now).
+		OrderExpr("r.expires_at").Limit(50).Scan(ctx, &d.Holds)
+	if err != nil {
+		return fmt.Errorf("admin dashboard: holds: %w", err)
+	}
+	today := store.DateOf(now.In(argentina))
+	err = h.reservations(ctx).Where("r.status = ? AND r.check_in >= ? AND r.check_in < ?", store.StatusConfirmed, today, today.AddDays(8)).
+		OrderExpr("r.check_in").Limit(50).Scan(ctx, &d.Arrivals)
+	if err != nil {
+		return fmt.Errorf("admin dashboard: arrivals: %w", err)
+	}
+	if d.Feeds, err = h.feeds(ctx, true); err != nil {
+		return err
+	}
+	return h.render(c, fiber.StatusOK, "dashboard", page{Title: "Qué necesita atención", Data: d})
+}
+
+func (h *Handler) reservations(_ context.Context) *bunSelect {
+	return h.db.NewSelect().
+		ColumnExpr("r.*, a.name AS unit_name").
+		TableExpr("reservations AS r").
+		Join("JOIN accommodations AS a ON a.id = r.accommodation_id")
+}
+
+func (h *Handler) conversations(ctx context.Context, state string, limit int) ([]conversationRow, error) {
+	var rows []conversationRow
+	q := h.db.NewSelect().
+		ColumnExpr("c.*").
+		ColumnExpr("(SELECT m.text FROM messages AS m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text").
+		TableExpr("conversations AS c")
+	if state != "" {
+		q = q.Where("c.state = ?", state)
+	}
+	err := q.OrderExpr("c.last_message_at DESC NULLS LAST, c.id DESC").Limit(limit).Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("admin: list conversations: %w", err)
+	}
+	return rows, nil
+}
+
+func (h *Handler) openConflicts(ctx context.Context) ([]conflictRow, error) {
+	var rows []conflictRow
+	err := h.db.NewSelect().
+		ColumnExpr("k.id, k.detail, k.detected_at, a.name AS unit_name").
+		ColumnExpr("COALESCE(r.code, '') AS code, COALESCE(b.summary, '') AS block_summary, b.start_date AS block_start, b.end_date AS block_end").
+		TableExpr("calendar_conflicts AS k").
+		Join("JOIN accommodations AS a ON a.id = k.accommodation_id").
+		Join("LEFT JOIN reservations AS r ON r.id = k.reservation_id").
+		Join("LEFT JOIN imported_blocks AS b ON b.id = k.imported_block_id").
+		Where("k.resolved_at IS NULL").
+		OrderExpr("k.detected_at").
+		Scan(ctx, &rows)
+	if err != nil {
+		return nil, fmt.Errorf("admin: list conflicts: %w", err)
+	}
+	return rows, nil
+}
+
+func (h *Handler) feeds(ctx context.Context, onlyProblems bool) ([]feedRow, error) {
+	var rows []feedRow
+	q := h.db.NewSelect().
+		ColumnExpr("f.*, a.name AS unit_name").
+		TableExpr("calendar_feeds AS f").
+		Join("JOIN accommodations AS a ON a.id = f.accommodation_id")
+	if onlyProblems {
+		stale := h.opts.Now().UTC().Add(-time.Hour)
+		q = q.Where("f.enabled").WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
+			return q.Where("f.last_error <> ''").WhereOr("f.last_success_at IS NULL").WhereOr("f.last_success_at < ?", stale)
+		})
+	}
+	if err := q.OrderExpr("a.name, f.platform").Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("admin: list feeds: %w", err)
+	}
+	return rows, nil
+}

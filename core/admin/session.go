@@ -1,0 +1,221 @@
+package admin
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/conserje/conserje/core/store"
+)
+
+const (
+	sessionCookie   = "conserje_admin"
+	loginCSRFCookie = "conserje_login_csrf"
+	staffKey        = "admin.staff"
+)
+
+// staff is the logged-in user of a request.
+type staff struct {
+	ID       int64
+	Username string
+	Name     string
+	Role     string
+	csrf     string
+}
+
+type staffSession struct {
+	store.StaffUser `bun:",extend"`
+	CSRFToken       string    `bun:"csrf_token"`
+	ExpiresAt       time.Time `bun:"expires_at"`
+}
+
+func randomToken() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("admin: crypto/rand: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
+
+// hashToken stores only a digest of session tokens, so a database leak does not hand out
+// live sessions.
+func hashToken(t string) string {
+	sum := sha256.Sum256([]byte(t))
+	return hex.EncodeToString(sum[:])
+}
+
+func equalConstantTime(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 && a != ""
+}
+
+func (h *Handler) cookie(name, value string, expires time.Time) *fiber.Cookie {
+	return &fiber.Cookie{
+		Name: name, Value: value, Path: "/admin", Expires: expires,
+		HTTPOnly: true, Secure: h.opts.Secure, SameSite: fiber.CookieSameSiteStrictMode,
+	}
+}
+
+func (h *Handler) loginShow(c *fiber.Ctx) error {
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	c.Cookie(h.cookie(loginCSRFCookie, token, h.opts.Now().Add(time.Hour)))
+	return h.render(c, fiber.StatusOK, "login", page{Title: "Ingresar", CSRF: token})
+}
+
+func (h *Handler) loginSubmit(c *fiber.Ctx) error {
+	if !equalConstantTime(c.Cookies(loginCSRFCookie), c.FormValue("csrf")) {
+		return fiber.NewError(fiber.StatusForbidden, "the form expired: reload the login page and try again")
+	}
+	ip := c.IP()
+	if !h.limits.allow(ip) {
+		return h.loginFailed(c, fiber.StatusTooManyRequests, "Demasiados intentos. Esperá un minuto y probá de nuevo.")
+	}
+	username, password := c.FormValue("username"), c.FormValue("password")
+	var user store.StaffUser
+	err := h.db.NewSelect().Model(&user).Where("username = ? AND active", username).Scan(c.UserContext())
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("admin login: %w", err)
+	}
+	hash := user.PasswordHash
+	if hash == "" {
+		// Compare against a dummy hash so unknown users take as long as wrong passwords.
+		hash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z3nVhyT6n4r1Wq3X1cFv5g3a"
+	}
+	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || user.ID == 0 {
+		h.limits.fail(ip)
+		h.log.WarnContext(c.UserContext(), "admin login failed", "username", username, "ip", ip)
+		return h.loginFailed(c, fiber.StatusUnauthorized, "Usuario o contraseña incorrectos.")
+	}
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	csrf, err := randomToken()
+	if err != nil {
+		return err
+	}
+	now := h.opts.Now().UTC()
+	expires := now.Add(h.opts.SessionTTL)
+	_, err = h.db.NewInsert().Model(&store.StaffSession{
+		TokenHash: hashToken(token), UserID: user.ID, CSRFToken: csrf, ExpiresAt: expires, CreatedAt: now,
+	}).Exec(c.UserContext())
+	if err != nil {
+		return fmt.Errorf("admin login: save session: %w", err)
+	}
+	_, _ = h.db.NewUpdate().Model((*store.StaffUser)(nil)).Set("last_login_at = ?", now).Where("id = ?", user.ID).Exec(c.UserContext())
+	h.log.InfoContext(c.UserContext(), "admin login", "username", user.Username)
+	c.Cookie(h.cookie(sessionCookie, token, expires))
+	c.ClearCookie(loginCSRFCookie)
+	return c.Redirect("/admin/", fiber.StatusSeeOther)
+}
+
+func (h *Handler) loginFailed(c *fiber.Ctx, status int, msg string) error {
+	token, err := randomToken()
+	if err != nil {
+		return err
+	}
+	c.Cookie(h.cookie(loginCSRFCookie, token, h.opts.Now().Add(time.Hour)))
+	return h.render(c, status, "login", page{Title: "Ingresar", CSRF: token, Error: msg})
+}
+
+func (h *Handler) logout(c *fiber.Ctx) error {
+	_, err := h.db.NewDelete().Model((*store.StaffSession)(nil)).Where("token_hash = ?", hashToken(c.Cookies(sessionCookie))).Exec(c.UserContext())
+	if err != nil {
+		return fmt.Errorf("admin logout: %w", err)
+	}
+	c.ClearCookie(sessionCookie)
+	return c.Redirect("/admin/login", fiber.StatusSeeOther)
+}
+
+// requireSession loads the staff user of the session cookie, or sends the browser to the
+// login page; state-changing requests must also carry the session's CSRF token.
+func (h *Handler) requireSession(c *fiber.Ctx) error {
+	token := c.Cookies(sessionCookie)
+	if token == "" {
+		return c.Redirect("/admin/login", fiber.StatusSeeOther)
+	}
+	var s staffSession
+	err := h.db.NewSelect().
+		ColumnExpr("u.*, s.csrf_token, s.expires_at").
+		TableExpr("staff_sessions AS s").
+		Join("JOIN staff_users AS u ON u.id = s.user_id").
+		Where("s.token_hash = ? AND u.active", hashToken(token)).
+		Scan(c.UserContext(), &s)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !s.ExpiresAt.After(h.opts.Now())) {
+		c.ClearCookie(sessionCookie)
+		return c.Redirect("/admin/login", fiber.StatusSeeOther)
+	}
+	if err != nil {
+		return fmt.Errorf("admin session: %w", err)
+	}
+	if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+		sent := c.FormValue("csrf")
+		if sent == "" {
+			sent = c.Get("X-CSRF-Token")
+		}
+		if !equalConstantTime(sent, s.CSRFToken) {
+			return fiber.NewError(fiber.StatusForbidden, "invalid CSRF token: reload the page and try again")
+		}
+	}
+	c.Locals(staffKey, &staff{ID: s.ID, Username: s.Username, Name: s.DisplayName, Role: s.Role, csrf: s.CSRFToken})
+	return c.Next()
+}
+
+func currentStaff(c *fiber.Ctx) *staff {
+	s, _ := c.Locals(staffKey).(*staff)
+	if s == nil {
+		return &staff{Username: "unknown"}
+	}
+	return s
+}
+
+// loginLimiter allows 5 failed logins per IP per minute.
+type loginLimiter struct {
+	mu    sync.Mutex
+	now   func() time.Time
+	fails map[string][]time.Time
+}
+
+func newLoginLimiter(now func() time.Time) *loginLimiter {
+	return &loginLimiter{now: now, fails: map[string][]time.Time{}}
+}
+
+func (l *loginLimiter) recent(ip string) []time.Time {
+	cut := l.now().Add(-time.Minute)
+	kept := l.fails[ip][:0]
+	for _, t := range l.fails[ip] {
+		if t.After(cut) {
+			kept = append(kept, t)
+		}
+	}
+	if len(kept) == 0 {
+		delete(l.fails, ip)
+		return nil
+	}
+	l.fails[ip] = kept
+	return kept
+}
+
+func (l *loginLimiter) allow(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.recent(ip)) < 5
+}
+
+func (l *loginLimiter) fail(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.fails[ip] = append(l.recent(ip), l.now())
+}
