@@ -3,11 +3,11 @@ package admin_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
-	"log/slog"
 	"strconv"
 	"strings"
 	"sync"

@@ -22,12 +22,12 @@ type conversationRow struct {
 }
 
 type conflictRow struct {
-	ID           int64     `bun:"id"`
-	UnitName     string    `bun:"unit_name"`
-	Detail       string    `bun:"detail"`
-	DetectedAt   time.Time `bun:"detected_at"`
-	Code         string    `bun:"code"`
-	BlockSummary string    `bun:"block_summary"`
+	ID           int64      `bun:"id"`
+	UnitName     string     `bun:"unit_name"`
+	Detail       string     `bun:"detail"`
+	DetectedAt   time.Time  `bun:"detected_at"`
+	Code         string     `bun:"code"`
+	BlockSummary string     `bun:"block_summary"`
 	BlockStart   store.Date `bun:"block_start"`
 	BlockEnd     store.Date `bun:"block_end"`
 }

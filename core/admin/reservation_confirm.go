@@ -88,4 +88,3 @@ func (h *Handler) preReservationExtend(c *fiber.Ctx) error {
 	}
 	return redirectWith(c, backTo(c), fmt.Sprintf("Pre-reserva %s extendida 15 minutos", code))
 }
-
