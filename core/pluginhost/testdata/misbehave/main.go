@@ -1,0 +1,69 @@
+// Command misbehave is a test-only STT plugin whose calls misbehave on request: the audio
+// bytes say what to do ("ok", "pid", "panic", "exit", "sleep"), and settings make it
+// crash at Configure, hang at health pings or hang at Stop. pluginhost's tests drive it through
+// go-plugin.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/conserje/conserje/sdk"
+	"github.com/conserje/conserje/sdk/plugin"
+	"github.com/conserje/conserje/sdk/speech"
+)
+
+type misbehave struct{ hangHealth, hangStop atomic.Bool }
+
+func (m *misbehave) Describe(context.Context) (plugin.Description, error) {
+	return plugin.Description{Kind: plugin.KindSTT, Name: "misbehave", Version: "0.0.1"}, nil
+}
+
+func (m *misbehave) Configure(_ context.Context, req plugin.ConfigureRequest) error {
+	if req.Settings["exit_on_configure"] == true {
+		os.Exit(4)
+	}
+	m.hangHealth.Store(req.Settings["hang_health"] == true)
+	m.hangStop.Store(req.Settings["hang_stop"] == true)
+	return nil
+}
+
+func (m *misbehave) Stop(context.Context) error {
+	if m.hangStop.Load() {
+		time.Sleep(time.Hour)
+	}
+	return nil
+}
+
+func (m *misbehave) Health(ctx context.Context) error {
+	if m.hangHealth.Load() {
+		<-ctx.Done()
+		time.Sleep(time.Hour) // a hung process does not even notice its deadline
+	}
+	return nil
+}
+
+func (m *misbehave) Transcribe(ctx context.Context, req speech.TranscribeRequest) (speech.TranscribeResponse, error) {
+	switch string(req.Audio) {
+	case "ok":
+		return speech.TranscribeResponse{Text: "ok", Confidence: 1}, nil
+	case "pid":
+		return speech.TranscribeResponse{Text: strconv.Itoa(os.Getpid())}, nil
+	case "panic":
+		panic("misbehave asked to panic")
+	case "exit":
+		os.Exit(3)
+	case "sleep":
+		<-ctx.Done()
+		return speech.TranscribeResponse{}, ctx.Err()
+	}
+	return speech.TranscribeResponse{}, fmt.Errorf("%w: unknown command %q", plugin.ErrInvalidRequest, req.Audio)
+}
+
+func main() {
+	sdk.ServeSTT(&misbehave{})
+}
