@@ -16,7 +16,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
@@ -30,6 +32,8 @@ type App struct {
 	Redis    *redis.Client
 	Registry *prometheus.Registry
 	Server   *web.Server
+	Locker   lock.Locker
+	Booking  *booking.Service
 
 	// APIToken is the effective bearer token (configured or generated for this run).
 	APIToken string
@@ -142,6 +146,28 @@ type features struct {
 // registers their background work and routes.
 func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	f := &features{values: map[string]func(context.Context) any{}}
+	cfg := a.Config
+	if a.Redis != nil {
+		a.Locker = lock.NewRedis(a.Redis, "conserje:lock:")
+	} else {
+		a.Locker = lock.NewMemory(nil)
+	}
+
+	a.Booking = booking.NewService(a.DB, booking.Options{
+		Locker:    a.Locker,
+		HoldTTL:   cfg.Booking.HoldTTL,
+		ExtendBy:  cfg.Booking.Extension,
+		MaxNights: cfg.Booking.MaxNights,
+		Logger:    a.Log,
+	})
+	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
+		return nil, err
+	}
+	bookingAPI, err := web.NewBookingAPI(a.Booking, a.APIToken, a.Log)
+	if err != nil {
+		return nil, err
+	}
+	f.mounts = append(f.mounts, bookingAPI)
 	return f, nil
 }
 

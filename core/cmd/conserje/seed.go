@@ -8,6 +8,7 @@ import (
 	"github.com/conserje/conserje/core/config"
 
 	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/demo"
 )
 
@@ -32,6 +33,9 @@ func init() {
 					return err
 				}
 				defer db.Close()
+				if _, err := booking.NewService(db, booking.Options{}).SyncHolidays(cmd.Context()); err != nil {
+					return err
+				}
 				res, err := demo.Seed(cmd.Context(), db, cfg.Admin.Password)
 				if err != nil {
 					return err
