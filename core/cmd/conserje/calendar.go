@@ -1,15 +1,24 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/plugins/ical/icsnorm"
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // calendarSubcommands lets other files attach subcommands to `conserje calendar`
@@ -22,7 +31,7 @@ func init() {
 			Use:   "calendar",
 			Short: "Import portals' iCal feeds: add feeds, sync them, parse a file",
 		}
-		cmd.AddCommand(newCalendarParseCmd())
+		cmd.AddCommand(newCalendarParseCmd(), newCalendarAddFeedCmd(g), newCalendarSyncCmd(g))
 		for _, sub := range calendarSubcommands {
 			cmd.AddCommand(sub(g))
 		}
@@ -102,4 +111,154 @@ func newCalendarParseCmd() *cobra.Command {
 	cmd.Flags().StringVar(&tz, "tz", icsnorm.DefaultTimezone, "the property's IANA time zone")
 	cmd.Flags().StringVar(&now, "now", "", "reference time for the recurrence horizon (RFC 3339; default: the clock)")
 	return cmd
+}
+
+func newCalendarAddFeedCmd(g *globalFlags) *cobra.Command {
+	var in calendar.NewFeed
+	cmd := &cobra.Command{
+		Use:   "add-feed --unit ID --platform P --url U [--end-inclusive] [--priority N]",
+		Short: "Import a portal's iCal feed into a unit",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cfg)
+			if err != nil {
+				return err
+			}
+			db, err := app.OpenDB(cmd.Context(), cfg, cfg.Database.AutoMigrate, log)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			feed, err := calendar.NewFeeds(db.DB).Add(cmd.Context(), in)
+			switch {
+			case errors.Is(err, calendar.ErrInvalidFeed), errors.Is(err, calendar.ErrUnknownUnit), errors.Is(err, calendar.ErrDuplicateFeed):
+				return exitError{code: 2, msg: "calendar add-feed: " + err.Error()}
+			case err != nil:
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "feed %d added to unit %d: %s (%s, priority %d, end-inclusive %t); run `conserje calendar sync --unit %d` to import it now\n",
+				feed.ID, feed.AccommodationID, feed.URL, feed.Platform, feed.Priority, feed.EndInclusive, feed.AccommodationID)
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&in.AccommodationID, "unit", 0, "accommodation id (required)")
+	cmd.Flags().StringVar(&in.Platform, "platform", "", "airbnb, booking, vrbo, google or generic (required)")
+	cmd.Flags().StringVar(&in.URL, "url", "", "the portal's export URL (http, https or webcal; required)")
+	cmd.Flags().BoolVar(&in.EndInclusive, "end-inclusive", false, "the portal writes the last night as the end date")
+	cmd.Flags().IntVar(&in.Priority, "priority", 0, "order among the unit's feeds (higher first)")
+	for _, f := range []string{"unit", "platform", "url"} {
+		_ = cmd.MarkFlagRequired(f)
+	}
+	return cmd
+}
+
+func newCalendarSyncCmd(g *globalFlags) *cobra.Command {
+	var unit int64
+	cmd := &cobra.Command{
+		Use:   "sync [--unit ID]",
+		Short: "Fetch every enabled feed (of one unit) now and import it",
+		Long: "Starts the calendar plugin named by calendar.plugin, syncs the enabled feeds and prints one\n" +
+			"line per feed. Exits 1 when a feed could not be imported (its previous import is kept).",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, _, err := loadConfig(g)
+			if err != nil {
+				return err
+			}
+			log, err := newLogger(cfg)
+			if err != nil {
+				return err
+			}
+			ctx := cmd.Context()
+			db, err := app.OpenDB(ctx, cfg, cfg.Database.AutoMigrate, log)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			host, fetcher, err := startCalendarPlugin(ctx, cfg, log)
+			if host != nil {
+				defer func() {
+					stopCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+					defer cancel()
+					_ = host.Stop(stopCtx)
+				}()
+			}
+			if err != nil {
+				return err
+			}
+			syncer, err := calendar.NewSyncer(db, fetcher, calendar.SyncOptions{
+				FetchTimeout:       cfg.Calendar.FetchTimeout,
+				MaxFeedBytes:       cfg.Calendar.MaxFeedBytes,
+				EmptyConfirmations: cfg.Calendar.EmptyConfirmations,
+				Logger:             log,
+			})
+			if err != nil {
+				return err
+			}
+			rep, err := syncer.SyncUnit(ctx, unit)
+			if err != nil {
+				return err
+			}
+			printSyncReport(cmd, rep)
+			if n := rep.Failed(); n > 0 {
+				return exitError{code: 1, msg: fmt.Sprintf("calendar sync: %d of %d feeds not imported (previous imports kept)", n, len(rep.Feeds))}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&unit, "unit", 0, "only this accommodation's feeds")
+	return cmd
+}
+
+// startCalendarPlugin starts the calendar plugin named in calendar.plugin under a
+// plugin host of its own; the host is returned (to Stop) even when the start failed.
+func startCalendarPlugin(ctx context.Context, cfg *config.Config, log *slog.Logger) (*pluginhost.Host, calendar.FeedFetcher, error) {
+	name := cfg.Calendar.Plugin
+	var spec *pluginhost.Spec
+	for _, p := range cfg.Plugins {
+		if p.Name == name {
+			spec = &pluginhost.Spec{Name: p.Name, Kind: plugin.KindCalendar, Path: p.Path, SHA256: p.SHA256,
+				Settings: p.Settings, CallTimeout: p.CallTimeout}
+		}
+	}
+	if spec == nil {
+		return nil, nil, exitError{code: 2, msg: fmt.Sprintf("calendar sync: calendar.plugin %q is not in plugins:", name)}
+	}
+	if spec.CallTimeout <= cfg.Calendar.FetchTimeout {
+		// The plugin needs the whole fetch timeout plus time to normalize and answer.
+		spec.CallTimeout = cfg.Calendar.FetchTimeout + 10*time.Second
+	}
+	host, err := pluginhost.New([]pluginhost.Spec{*spec}, pluginhost.Options{Logger: log})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := host.Start(ctx); err != nil {
+		return host, nil, fmt.Errorf("calendar sync: start plugin %s: %w", name, err)
+	}
+	src, err := host.Calendar(name)
+	if err != nil {
+		return host, nil, err
+	}
+	return host, src, nil
+}
+
+func printSyncReport(cmd *cobra.Command, rep calendar.Report) {
+	w := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "FEED\tUNIT\tPLATFORM\tSTATUS\tEVENTS\tADDED\tMOVED\tREMOVED\tHELD\tCONFLICTS\tMS\tERROR")
+	for _, f := range rep.Feeds {
+		errText := ""
+		if f.Err != nil {
+			errText = f.Err.Error()
+		}
+		fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\n", f.FeedID, f.AccommodationID, f.Platform, f.Status,
+			f.Events, f.Added, f.Moved, f.Removed, f.Held, f.Conflicts, f.Duration.Milliseconds(), errText)
+	}
+	_ = w.Flush()
+	if len(rep.Feeds) == 0 {
+		fmt.Fprintln(cmd.OutOrStdout(), "no enabled feeds to sync")
+	}
 }

@@ -2,7 +2,10 @@ package main_test
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -61,4 +64,51 @@ func TestCalendarParse(t *testing.T) {
 		assert.Equal(t, 1, code)
 		assert.Contains(t, stderr, "no such file")
 	})
+}
+
+func TestCalendarAddFeedAndSync(t *testing.T) {
+	dir := t.TempDir()
+	plugin := filepath.Join(dir, "ical")
+	build := exec.Command("go", "build", "-o", plugin, "../../../plugins/ical")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, string(out))
+	samples, err := filepath.Abs("../../../plugins/ical/icsnorm/testdata/samples")
+	require.NoError(t, err)
+	srv := httptest.NewServer(http.FileServer(http.Dir(samples)))
+	t.Cleanup(srv.Close)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(
+		"log:\n  level: warn\nplugins:\n  - name: ical\n    path: "+plugin+"\n    call_timeout: 30s\n"), 0o644))
+	env := []string{"CONSERJE_LOG_LEVEL=warn"}
+	_, stderr, code := run(t, dir, env, "seed", "demo")
+	require.Equal(t, 0, code, stderr)
+
+	t.Run("add-feed validates", func(t *testing.T) {
+		_, stderr, code := run(t, dir, env, "calendar", "add-feed", "--unit", "1", "--platform", "expedia", "--url", srv.URL+"/booking_com.ics")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "platform")
+		_, stderr, code = run(t, dir, env, "calendar", "add-feed", "--unit", "999", "--platform", "airbnb", "--url", srv.URL+"/x.ics")
+		assert.Equal(t, 2, code)
+		assert.Contains(t, stderr, "unknown accommodation")
+	})
+	stdout, stderr, code := run(t, dir, env, "calendar", "add-feed", "--unit", "1", "--platform", "airbnb", "--url", srv.URL+"/airbnb_reserved_and_blocked.ics", "--priority", "2")
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "feed 1 added to unit 1")
+
+	stdout, stderr, code = run(t, dir, env, "calendar", "sync", "--unit", "1")
+	require.Equal(t, 0, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 2, stdout)
+	assert.Regexp(t, `^1\s+1\s+airbnb\s+ok\s+5\s+5\s`, lines[1])
+
+	stdout, stderr, code = run(t, dir, env, "calendar", "sync")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `\s+not_modified\s+5\s+0\s`, stdout, "http.FileServer answers If-Modified-Since with 304")
+
+	_, stderr, code = run(t, dir, env, "calendar", "add-feed", "--unit", "1", "--platform", "generic", "--url", srv.URL+"/html_error_page.ics")
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code = run(t, dir, env, "calendar", "sync", "--unit", "1")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stdout, "rejected")
+	assert.Contains(t, stderr, "1 of 2 feeds not imported")
 }
