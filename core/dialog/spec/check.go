@@ -180,7 +180,11 @@ func (c *checker) steps(f *Flow) {
 			c.template(s.Say, s.Fields.At("say", s.Pos))
 		case StepAsk:
 			for i, name := range s.Ask {
-				c.slot(name, s.Fields.At(fmt.Sprintf("ask.%d", i), s.Pos))
+				p := s.Fields.At(fmt.Sprintf("ask.%d", i), s.Pos)
+				c.slot(name, p)
+				if sl := c.d.Slot(name); sl != nil && sl.Prompt == "" && (s.Prompt == "" || i > 0) {
+					c.add(p, "slot %q is asked here but declares no prompt", name)
+				}
 			}
 			c.template(s.Prompt, s.Fields.At("prompt", s.Pos))
 		case StepAction:

@@ -272,6 +272,9 @@ func (d *Dialog) Examples() map[string][]string {
 
 // StepIndex returns the index of the step with that id in the flow, or -1.
 func (f *Flow) StepIndex(id string) int {
+	if id == "" {
+		return -1
+	}
 	for i, s := range f.Steps {
 		if s.ID == id {
 			return i

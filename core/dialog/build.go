@@ -1,0 +1,74 @@
+package dialog
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/conserje/conserje/core/dialog/spec"
+)
+
+// Sources says where a dialog lives on disk.
+type Sources struct {
+	Dialogs string // the dialogs folder (every *.yaml in it)
+	Locales string // the locales folder (<tag>.yaml)
+}
+
+// Validate reports every problem of the dialog and its templates against the registry's
+// actions, with file:line:column, without building an engine.
+func Validate(src Sources, reg *Registry) spec.Problems {
+	_, _, problems := load(src, reg)
+	return problems
+}
+
+func load(src Sources, reg *Registry) (*spec.Dialog, *Catalog, spec.Problems) {
+	d, problems := spec.Load(src.Dialogs)
+	loc := d.Settings.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	cat, catProblems := LoadCatalog(src.Locales, d.Settings.DefaultLanguage, loc)
+	problems = append(problems, catProblems...)
+	if len(problems) > 0 {
+		return d, cat, problems
+	}
+	problems = spec.Check(d, spec.CheckEnv{
+		MissingTemplate: cat.Missing,
+		HasAction:       func(name string) bool { _, ok := reg.Lookup(name); return ok },
+	})
+	for _, key := range SystemTemplates {
+		if missing := cat.Missing(key); len(missing) > 0 {
+			problems = append(problems, spec.Problem{Pos: spec.Pos{File: src.Locales}, Message: fmt.Sprintf("message %q is required by conserje itself and missing in %v", key, missing)})
+		}
+	}
+	return d, cat, problems
+}
+
+// SystemTemplates are messages conserje sends outside any flow, so every locale must have
+// them: the booking confirmation sent when staff confirm the payment.
+var SystemTemplates = []string{ConfirmationTemplate}
+
+// ConfirmationTemplate is sent when a reservation is confirmed; its data has `reserva`
+// (code, name, check_in, check_out, total_cents, deposit_cents) beside `property`.
+const ConfirmationTemplate = "reserva_confirmada"
+
+// Build loads, checks and compiles a dialog, training the Understander from its intents
+// (train may be nil when every Input carries its Understanding).
+func Build(src Sources, reg *Registry, train TrainFunc, opts Options) (*Engine, spec.Problems) {
+	d, cat, problems := load(src, reg)
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	var und Understander
+	if train != nil {
+		u, err := train(d.Examples())
+		if err != nil {
+			return nil, spec.Problems{{Pos: spec.Pos{File: src.Dialogs}, Message: fmt.Sprintf("train the intent classifier: %v", err)}}
+		}
+		und = u
+	}
+	e, err := New(d, cat, reg, und, opts)
+	if err != nil {
+		return nil, spec.Problems{{Pos: spec.Pos{File: src.Dialogs}, Message: err.Error()}}
+	}
+	return e, nil
+}

@@ -1,0 +1,371 @@
+package builtin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/store"
+)
+
+func dateArg(c dialog.Call, name string) (store.Date, bool) {
+	s, _ := c.Arg(name).(string)
+	if s == "" {
+		return store.Date{}, false
+	}
+	d, err := store.ParseDate(s)
+	return d, err == nil
+}
+
+func intArg(c dialog.Call, name string) int64 {
+	switch v := c.Arg(name).(type) {
+	case int64:
+		return v
+	case int:
+		return int64(v)
+	case float64:
+		return int64(v)
+	case string:
+		var n int64
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			return n
+		}
+	}
+	return 0
+}
+
+func strArg(c dialog.Call, name string) string {
+	s, _ := c.Arg(name).(string)
+	return s
+}
+
+func strsArg(c dialog.Call, name string) []string {
+	list, _ := c.Arg(name).([]any)
+	out := make([]string, 0, len(list))
+	for _, v := range list {
+		if s, ok := v.(string); ok && s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// stayArgs reads check_in, check_out and guests (arguments or slots).
+func stayArgs(c dialog.Call) (booking.Stay, int, error) {
+	in, ok1 := dateArg(c, "check_in")
+	out, ok2 := dateArg(c, "check_out")
+	if !ok1 || !ok2 {
+		return booking.Stay{}, 0, errors.New("check_in and check_out are required (YYYY-MM-DD)")
+	}
+	guests := int(intArg(c, "guests"))
+	if guests < 1 {
+		return booking.Stay{}, 0, errors.New("guests is required")
+	}
+	return booking.NewStay(in, out), guests, nil
+}
+
+// perNight is the nightly price shown in an offer: the price when every night costs the
+// same, else the average (uniform false, so the template can say "promedio").
+func perNight(q booking.Quote) (int64, bool) {
+	if len(q.Nights) == 0 {
+		return 0, true
+	}
+	first := q.Nights[0].PriceCents
+	uniform := true
+	for _, n := range q.Nights[1:] {
+		if n.PriceCents != first {
+			uniform = false
+		}
+	}
+	if uniform {
+		return first, true
+	}
+	avg := q.NightsCents / int64(len(q.Nights))
+	return avg - avg%100, false
+}
+
+func offerData(o booking.Offer) map[string]any {
+	ppn, uniform := perNight(o.Quote)
+	return map[string]any{
+		"id": o.Unit.ID, "title": o.Unit.Name, "name": o.Unit.Name, "type": o.Unit.Type,
+		"capacity": o.Unit.Capacity, "nights": len(o.Quote.Nights),
+		"price_per_night_cents": ppn, "uniform_price": uniform,
+		"total_cents": o.Quote.TotalCents, "deposit_cents": o.Quote.DepositCents,
+	}
+}
+
+// stayTitle names a stay for a quick reply: "Cabaña Robles, 12/1 al 15/1".
+func stayTitle(lang, name string, s booking.Stay) string {
+	loc := time.UTC
+	in, out := dialog.FormatDate(lang, s.CheckIn.String(), loc), dialog.FormatDate(lang, s.CheckOut.String(), loc)
+	switch family(lang) {
+	case "en":
+		return fmt.Sprintf("%s, %s to %s", name, in, out)
+	case "pt":
+		return fmt.Sprintf("%s, %s a %s", name, in, out)
+	}
+	return fmt.Sprintf("%s, %s al %s", name, in, out)
+}
+
+func alternativesData(lang string, alts []booking.Alternative) []any {
+	out := make([]any, 0, len(alts))
+	for i, a := range alts {
+		out = append(out, map[string]any{
+			"id": fmt.Sprintf("alt%d", i+1), "title": stayTitle(lang, a.Unit.Name, a.Quote.Stay),
+			"kind": a.Kind, "accommodation_id": a.Unit.ID, "name": a.Unit.Name, "type": a.Unit.Type,
+			"check_in": a.Quote.Stay.CheckIn.String(), "check_out": a.Quote.Stay.CheckOut.String(),
+			"nights": a.Quote.Stay.Nights(), "shift_days": a.ShiftDays,
+			"total_cents": a.Quote.TotalCents, "deposit_cents": a.Quote.DepositCents,
+		})
+	}
+	return out
+}
+
+// buscarDisponibilidad searches what is free. Business outcomes (nothing free, a minimum
+// stay) are data for the dialog, never errors.
+func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	stay, guests, err := stayArgs(c)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("buscar_disponibilidad: %w", err)
+	}
+	prop, err := a.property(ctx)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("buscar_disponibilidad: %w", err)
+	}
+	maxCap := 0
+	for _, u := range prop.Units {
+		maxCap = max(maxCap, u.Capacity)
+	}
+	data := map[string]any{
+		"check_in": stay.CheckIn.String(), "check_out": stay.CheckOut.String(), "nights": stay.Nights(),
+		"guests": guests, "max_capacity": maxCap, "min_nights": 0, "problem": "", "message": "",
+		"offers": []any{}, "alternatives": []any{}, "ok": false,
+	}
+	res, err := a.deps.Booking.Search(ctx, booking.SearchRequest{
+		Stay: stay, Guests: guests, UnitType: strArg(c, "unit_type"), Amenities: strsArg(c, "amenities"),
+	})
+	var verr *booking.ValidationError
+	switch {
+	case errors.As(err, &verr):
+		data["problem"] = "invalid"
+		data["message"] = verr.Error()
+		return dialog.Result{Data: data}, nil
+	case err != nil:
+		return dialog.Result{}, fmt.Errorf("buscar_disponibilidad: %w", err)
+	}
+	offers := make([]any, 0, len(res.Offers))
+	for _, o := range res.Offers {
+		offers = append(offers, offerData(o))
+	}
+	data["offers"] = offers
+	data["alternatives"] = alternativesData(c.Language, res.Alternatives)
+	data["ok"] = len(offers) > 0
+	if res.MinStay != nil {
+		data["min_nights"] = res.MinStay.Required
+		data["problem"] = "min_stay"
+	}
+	return dialog.Result{Data: data}, nil
+}
+
+// cotizar prices a stay night by night. The unit is the argument accommodation, else the
+// chosen unit, else the cheapest offer of the last search.
+func (a *Actions) cotizar(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	stay, guests, err := stayArgs(c)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("cotizar: %w", err)
+	}
+	unitID := intArg(c, "accommodation")
+	if unitID == 0 {
+		unitID = intArg(c, "unidad")
+	}
+	if unitID == 0 {
+		if search, ok := c.Results["buscar_disponibilidad"].(map[string]any); ok {
+			if offers, ok := search["offers"].([]any); ok && len(offers) > 0 {
+				if first, ok := offers[0].(map[string]any); ok {
+					unitID, _ = first["id"].(int64)
+				}
+			}
+		}
+	}
+	prop, err := a.property(ctx)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("cotizar: %w", err)
+	}
+	if unitID == 0 && len(prop.Units) > 0 {
+		unitID = prop.Units[0].ID
+	}
+	name := ""
+	for _, u := range prop.Units {
+		if u.ID == unitID {
+			name = u.Name
+		}
+	}
+	data := map[string]any{"ok": false, "name": name, "accommodation_id": unitID, "nights": stay.Nights(), "problem": "", "min_nights": 0}
+	q, err := a.deps.Booking.Quote(ctx, unitID, stay, guests)
+	var ms *booking.MinStayError
+	switch {
+	case errors.As(err, &ms):
+		data["problem"] = "min_stay"
+		data["min_nights"] = ms.Required
+		return dialog.Result{Data: data}, nil
+	case errors.Is(err, booking.ErrNotFound), errors.Is(err, booking.ErrInvalid):
+		data["problem"] = "invalid"
+		return dialog.Result{Data: data}, nil
+	case err != nil:
+		return dialog.Result{}, fmt.Errorf("cotizar: %w", err)
+	}
+	nightly := make([]any, 0, len(q.Nights))
+	for _, n := range q.Nights {
+		nightly = append(nightly, map[string]any{"date": n.Date.String(), "price_cents": n.PriceCents, "reason": n.Reason, "rule": n.Rule})
+	}
+	ppn, uniform := perNight(q)
+	data["ok"] = true
+	data["nightly"] = nightly
+	data["price_per_night_cents"] = ppn
+	data["uniform_price"] = uniform
+	data["total_cents"] = q.TotalCents
+	data["deposit_cents"] = q.DepositCents
+	data["cleaning_cents"] = q.CleaningCents
+	data["discount_cents"] = q.DiscountCents
+	return dialog.Result{Data: data}, nil
+}
+
+// preReservar holds the chosen unit for 30 minutes.
+func (a *Actions) preReservar(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	stay, guests, err := stayArgs(c)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("pre_reservar: %w", err)
+	}
+	unitID := intArg(c, "accommodation")
+	if unitID == 0 {
+		return dialog.Result{}, errors.New("pre_reservar: accommodation is required")
+	}
+	prop, err := a.property(ctx)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("pre_reservar: %w", err)
+	}
+	name := ""
+	for _, u := range prop.Units {
+		if u.ID == unitID {
+			name = u.Name
+		}
+	}
+	guest := booking.Guest{Name: strArg(c, "name"), Email: strArg(c, "email"), Phone: strArg(c, "phone")}
+	if guest.Name == "" {
+		guest.Name = c.Guest.Name
+	}
+	if guest.Phone == "" && c.Guest.Channel == "whatsapp" {
+		guest.Phone = c.Guest.Contact
+	}
+	if guest.Email == "" && c.Guest.Channel == "email" {
+		guest.Email = c.Guest.Contact
+	}
+	req := booking.HoldRequest{UnitID: unitID, Stay: stay, Guests: guests, Guest: guest, Source: "bot"}
+	if c.Guest.ConversationID != 0 {
+		id := c.Guest.ConversationID
+		req.ConversationID = &id
+	}
+	data := map[string]any{
+		"ok": false, "name": name, "accommodation_id": unitID, "check_in": stay.CheckIn.String(),
+		"check_out": stay.CheckOut.String(), "nights": stay.Nights(), "guests": guests,
+		"problem": "", "message": "", "alternatives": []any{},
+	}
+	r, err := a.deps.Booking.Hold(ctx, req)
+	var unavailable *booking.UnavailableError
+	var ms *booking.MinStayError
+	var verr *booking.ValidationError
+	switch {
+	case errors.As(err, &unavailable):
+		data["problem"] = "unavailable"
+		data["alternatives"] = alternativesData(c.Language, unavailable.Alternatives)
+		return dialog.Result{Data: data}, nil
+	case errors.Is(err, booking.ErrUnavailable):
+		data["problem"] = "unavailable"
+		return dialog.Result{Data: data}, nil
+	case errors.As(err, &ms):
+		data["problem"] = "min_stay"
+		data["min_nights"] = ms.Required
+		return dialog.Result{Data: data}, nil
+	case errors.As(err, &verr):
+		data["problem"] = "invalid"
+		data["message"] = verr.Error()
+		return dialog.Result{Data: data}, nil
+	case err != nil:
+		return dialog.Result{}, fmt.Errorf("pre_reservar: %w", err)
+	}
+	data["ok"] = true
+	data["code"] = r.Code
+	data["total_cents"] = r.TotalCents
+	data["deposit_cents"] = r.DepositCents
+	data["deposit_percent"] = r.Quote.DepositBP / 100
+	if r.ExpiresAt != nil {
+		data["expires_at"] = r.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	return dialog.Result{Data: data}, nil
+}
+
+// extenderHold gives the hold 15 more minutes, once.
+func (a *Actions) extenderHold(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	code := strArg(c, "code")
+	data := map[string]any{"ok": false, "code": code, "problem": "", "expires_at": ""}
+	if code == "" {
+		data["problem"] = "no_hold"
+		return dialog.Result{Data: data}, nil
+	}
+	r, err := a.deps.Booking.Extend(ctx, code)
+	if r.ExpiresAt != nil {
+		data["expires_at"] = r.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	switch {
+	case err == nil:
+		data["ok"] = true
+	case errors.Is(err, booking.ErrAlreadyExtended):
+		data["problem"] = "already_extended"
+	case errors.Is(err, booking.ErrExpired):
+		data["problem"] = "expired"
+	case errors.Is(err, booking.ErrNotHold):
+		data["problem"] = "not_hold"
+	case errors.Is(err, booking.ErrNotFound):
+		data["problem"] = "no_hold"
+	default:
+		return dialog.Result{}, fmt.Errorf("extender_hold %s: %w", code, err)
+	}
+	return dialog.Result{Data: data}, nil
+}
+
+// datosPago says how to pay the deposit: a payment link when a provider is configured
+// (falling back to transfer if it fails), else the property's bank transfer details.
+func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	prop, err := a.property(ctx)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("datos_pago: %w", err)
+	}
+	code := strArg(c, "code")
+	amount := intArg(c, "amount_cents")
+	if a.deps.Payments != nil && code != "" && amount > 0 {
+		var expires time.Time
+		if hold, ok := c.Results["pre_reservar"].(map[string]any); ok {
+			if s, ok := hold["expires_at"].(string); ok {
+				expires, _ = time.Parse(time.RFC3339, s)
+			}
+		}
+		url, err := a.deps.Payments.CreateLink(ctx, LinkRequest{
+			Code: code, AmountCents: amount, ExpiresAt: expires,
+			Description: fmt.Sprintf("Seña %s – %s", code, prop.Name),
+		})
+		if err == nil && url != "" {
+			return dialog.Result{Data: map[string]any{"method": "link", "link_url": url, "amount_cents": amount, "code": code}}, nil
+		}
+		if err != nil && ctx.Err() != nil {
+			return dialog.Result{}, fmt.Errorf("datos_pago: %w", err)
+		}
+		a.log.Warn("payment link failed; offering bank transfer", "code", code, "err", err)
+	}
+	return dialog.Result{Data: map[string]any{
+		"method": "transfer", "alias": prop.BankTransfer.Alias, "cbu": prop.BankTransfer.CBU,
+		"holder": prop.BankTransfer.Holder, "amount_cents": amount, "code": code,
+	}}, nil
+}
