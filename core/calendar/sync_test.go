@@ -71,7 +71,7 @@ func feedOf(blocks ...sdkcal.Block) sdkcal.FetchResponse {
 }
 
 // testUnit inserts a property and a unit with plain SQL.
-func testUnit(t *testing.T, db *store.DB, slug string) int64 {
+func testUnit(t testing.TB, db *store.DB, slug string) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var propID, id int64
