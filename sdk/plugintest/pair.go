@@ -103,9 +103,17 @@ func pair(t testing.TB, kind plugin.Kind, impl plugin.Lifecycle) any {
 		t.Fatalf("plugintest: dispense %s: %v", kind, err)
 	}
 	t.Cleanup(func() {
+		// Close asks the server to shut down through go-plugin's controller; cancelling
+		// the serve context at the same time would stop it twice (a race in go-plugin),
+		// so cancel only if the shutdown does not arrive.
 		_ = rpc.Close()
+		select {
+		case <-closed:
+		case <-time.After(pairStartTimeout):
+			cancel()
+			<-closed
+		}
 		cancel()
-		<-closed
 		logOut.stop()
 	})
 	return raw
