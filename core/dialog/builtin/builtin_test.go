@@ -1,0 +1,262 @@
+package builtin_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/dialog/builtin"
+	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type fixture struct {
+	reg *dialog.Registry
+	now time.Time
+	act *builtin.Actions
+}
+
+type fakeLinks struct {
+	url string
+	err error
+	got builtin.LinkRequest
+}
+
+func (f *fakeLinks) CreateLink(_ context.Context, req builtin.LinkRequest) (string, error) {
+	f.got = req
+	return f.url, f.err
+}
+
+type fakeStaff struct{ notified []int64 }
+
+func (f *fakeStaff) NotifyHandoff(_ context.Context, id int64, _ string) error {
+	f.notified = append(f.notified, id)
+	return nil
+}
+
+func newFixture(t *testing.T, deps builtin.Deps) *fixture {
+	t.Helper()
+	db := storetest.SQLite(t)
+	_, err := demo.Seed(context.Background(), db, "demo-password")
+	require.NoError(t, err)
+	now := time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) // Saturday 10:00 in Buenos Aires
+	deps.Booking = booking.NewService(db, booking.Options{Now: func() time.Time { return now }})
+	deps.Policies = builtin.StorePolicies{DB: db}
+	act, err := builtin.New(deps)
+	require.NoError(t, err)
+	reg := dialog.NewRegistry()
+	require.NoError(t, act.Register(reg))
+	return &fixture{reg: reg, now: now, act: act}
+}
+
+func (f *fixture) run(t *testing.T, name string, call dialog.Call) dialog.Result {
+	t.Helper()
+	a, ok := f.reg.Lookup(name)
+	require.True(t, ok, name)
+	if call.Now.IsZero() {
+		call.Now = f.now
+	}
+	if call.Language == "" {
+		call.Language = "es-AR"
+	}
+	res, err := a.Run(context.Background(), call)
+	require.NoError(t, err)
+	res.Data = dialog.Normalize(res.Data).(map[string]any)
+	return res
+}
+
+func stay(in, out string, guests int) map[string]any {
+	return map[string]any{"check_in": in, "check_out": out, "guests": int64(guests)}
+}
+
+func TestRegisterTwiceFails(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	err := f.act.Register(f.reg)
+	assert.ErrorIs(t, err, dialog.ErrDuplicateAction)
+}
+
+func TestSearchGivesTheDemoPrices(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	res := f.run(t, "buscar_disponibilidad", dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4)})
+	offers := res.Data["offers"].([]any)
+	require.Len(t, offers, 2, "Depto Centro sleeps 2")
+	robles := offers[0].(map[string]any)
+	assert.Equal(t, "Cabaña Robles", robles["title"])
+	assert.Equal(t, int64(4_500_000), robles["price_per_night_cents"])
+	assert.Equal(t, true, robles["uniform_price"])
+	assert.Equal(t, int64(13_500_000), robles["total_cents"])
+	assert.Equal(t, int64(4_050_000), robles["deposit_cents"])
+	coihue := offers[1].(map[string]any)
+	assert.Equal(t, int64(18_000_000), coihue["total_cents"])
+	assert.Equal(t, int64(3), res.Data["nights"])
+	assert.Equal(t, int64(6), res.Data["max_capacity"])
+}
+
+func TestSearchWeekendNightsCostMore(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	res := f.run(t, "buscar_disponibilidad", dialog.Call{Slots: stay("2027-01-15", "2027-01-17", 2)})
+	offers := res.Data["offers"].([]any)
+	require.Len(t, offers, 3)
+	depto := offers[0].(map[string]any)
+	assert.Equal(t, "Depto Centro", depto["name"])
+	assert.Equal(t, int64(3_600_000), depto["price_per_night_cents"], "Friday and Saturday nights ×1.20")
+	assert.Equal(t, int64(7_200_000), depto["total_cents"])
+}
+
+func TestSearchMinimumStay(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	res := f.run(t, "buscar_disponibilidad", dialog.Call{Slots: stay("2027-01-05", "2027-01-06", 2)})
+	assert.Empty(t, res.Data["offers"])
+	assert.Equal(t, int64(2), res.Data["min_nights"])
+	assert.Equal(t, "min_stay", res.Data["problem"])
+}
+
+func TestHoldThenAlternativesThenExtend(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	call := dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4), Args: map[string]any{"accommodation": int64(1)},
+		Guest: dialog.Guest{ConversationID: 0, Channel: "whatsapp", Contact: "+5493511234567"}}
+	res := f.run(t, "pre_reservar", call)
+	require.Equal(t, true, res.Data["ok"], res.Data)
+	assert.Equal(t, "RES270105001", res.Data["code"])
+	assert.Equal(t, "Cabaña Robles", res.Data["name"])
+	assert.Equal(t, int64(4_050_000), res.Data["deposit_cents"])
+	assert.Equal(t, int64(30), res.Data["deposit_percent"])
+	assert.Equal(t, f.now.Add(30*time.Minute).Format(time.RFC3339), res.Data["expires_at"])
+
+	again := f.run(t, "pre_reservar", call)
+	assert.Equal(t, false, again.Data["ok"])
+	assert.Equal(t, "unavailable", again.Data["problem"])
+	assert.NotEmpty(t, again.Data["alternatives"], "never a bare no")
+
+	search := f.run(t, "buscar_disponibilidad", dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4), Args: map[string]any{"unit_type": "cabaña"}})
+	require.Len(t, search.Data["offers"], 1, "Robles is held")
+
+	ext := f.run(t, "extender_hold", dialog.Call{Args: map[string]any{"code": "RES270105001"}})
+	assert.Equal(t, true, ext.Data["ok"])
+	assert.Equal(t, f.now.Add(45*time.Minute).Format(time.RFC3339), ext.Data["expires_at"])
+	ext = f.run(t, "extender_hold", dialog.Call{Args: map[string]any{"code": "RES270105001"}})
+	assert.Equal(t, "already_extended", ext.Data["problem"])
+	ext = f.run(t, "extender_hold", dialog.Call{})
+	assert.Equal(t, "no_hold", ext.Data["problem"])
+}
+
+func TestAlternativesWhenTheUnitTypeIsTaken(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	for _, id := range []int64{1, 2} {
+		res := f.run(t, "pre_reservar", dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4), Args: map[string]any{"accommodation": id}})
+		require.Equal(t, true, res.Data["ok"])
+	}
+	res := f.run(t, "buscar_disponibilidad", dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4)})
+	assert.Empty(t, res.Data["offers"])
+	alts := res.Data["alternatives"].([]any)
+	require.NotEmpty(t, alts)
+	first := alts[0].(map[string]any)
+	assert.Equal(t, "alt1", first["id"])
+	assert.Equal(t, "other_dates", first["kind"])
+	assert.Regexp(t, `^Cabaña (Robles|Coihue), \d+/1 al \d+/1$`, first["title"])
+	assert.Equal(t, int64(3), first["nights"])
+}
+
+func TestPaymentDetails(t *testing.T) {
+	t.Run("bank transfer by default", func(t *testing.T) {
+		f := newFixture(t, builtin.Deps{})
+		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
+		assert.Equal(t, map[string]any{"method": "transfer", "alias": "los.robles.demo", "cbu": "0000003100012345678901",
+			"holder": "Complejo Los Robles", "amount_cents": int64(4_050_000), "code": "RES270105001"}, res.Data)
+	})
+	t.Run("payment link when configured", func(t *testing.T) {
+		links := &fakeLinks{url: "https://pay.example/abc"}
+		f := newFixture(t, builtin.Deps{Payments: links})
+		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
+		assert.Equal(t, "link", res.Data["method"])
+		assert.Equal(t, "https://pay.example/abc", res.Data["link_url"])
+		assert.Equal(t, int64(4_050_000), links.got.AmountCents)
+	})
+	t.Run("transfer when the link fails", func(t *testing.T) {
+		f := newFixture(t, builtin.Deps{Payments: &fakeLinks{err: errors.New("provider down")}})
+		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
+		assert.Equal(t, "transfer", res.Data["method"])
+	})
+}
+
+func TestInfoServicios(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	cases := []struct {
+		name    string
+		msg     dialog.Understanding
+		lang    string
+		status  string
+		units   string
+		label   string
+		nAnswer int
+	}{
+		{"all have wifi", dialog.Understanding{Amenities: []string{"wifi"}}, "es-AR", "all", "Cabaña Robles, Cabaña Coihue y Depto Centro", "wifi", 1},
+		{"pets only in Coihue", dialog.Understanding{Amenities: []string{"mascotas"}}, "es-AR", "some", "Cabaña Coihue", "mascotas permitidas 🐾", 1},
+		{"no pool in the apartment", dialog.Understanding{Amenities: []string{"pileta"}, UnitType: "departamento"}, "en", "none", "", "a pool", 1},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			res := f.run(t, "info_servicios", dialog.Call{Message: tc.msg, Language: tc.lang})
+			answers := res.Data["answers"].([]any)
+			require.Len(t, answers, tc.nAnswer)
+			a := answers[0].(map[string]any)
+			assert.Equal(t, tc.status, a["status"])
+			assert.Equal(t, tc.units, a["units_text"])
+			assert.Equal(t, tc.label, a["label"])
+		})
+	}
+	res := f.run(t, "info_servicios", dialog.Call{})
+	assert.Empty(t, res.Data["answers"])
+	units := res.Data["units"].([]any)
+	require.Len(t, units, 3)
+	assert.Equal(t, "wifi, pileta, parrilla y cochera", units[0].(map[string]any)["amenities_text"])
+}
+
+func TestInfoPoliticasAndUbicacion(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	cases := map[string]string{
+		"a que hora es el check in?":  "horarios",
+		"qué pasa si cancelo?":        "cancelacion",
+		"cuanto es la seña?":          "sena",
+		"pueden ir chicos?":           "chicos",
+		"cual es la estadia minima?":  "minimo",
+		"cuales son las condiciones?": "general",
+	}
+	for text, topic := range cases {
+		res := f.run(t, "info_politicas", dialog.Call{Text: text})
+		assert.Equal(t, topic, res.Data["topic"], text)
+		assert.Equal(t, "14:00", res.Data["check_in_time"])
+		assert.Equal(t, int64(2), res.Data["min_nights"])
+		assert.Contains(t, res.Data["cancellation"], "La seña no es reembolsable")
+	}
+	res := f.run(t, "info_ubicacion", dialog.Call{})
+	assert.Equal(t, "https://maps.google.com/?q=-31.9786,-64.5592", res.Data["map_url"])
+	amb, err := f.act.Ambient(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, "Complejo Los Robles", amb["name"])
+}
+
+func TestDerivarHumano(t *testing.T) {
+	staff := &fakeStaff{}
+	f := newFixture(t, builtin.Deps{Staff: staff})
+	res := f.run(t, "derivar_humano", dialog.Call{Reason: "complaint", Guest: dialog.Guest{ConversationID: 7}})
+	assert.Equal(t, "complaint", res.Handoff)
+	assert.Equal(t, true, res.Data["notified"])
+	assert.Equal(t, []int64{7}, staff.notified)
+}
+
+func TestCotizarExplainsEachNight(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	res := f.run(t, "cotizar", dialog.Call{Slots: stay("2027-01-15", "2027-01-18", 2), Args: map[string]any{"accommodation": int64(3)}})
+	require.Equal(t, true, res.Data["ok"])
+	nightly := res.Data["nightly"].([]any)
+	require.Len(t, nightly, 3)
+	assert.Equal(t, "weekend", nightly[0].(map[string]any)["rule"])
+	assert.Equal(t, "base", nightly[2].(map[string]any)["rule"])
+	assert.Equal(t, false, res.Data["uniform_price"])
+}
