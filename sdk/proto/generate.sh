@@ -3,6 +3,9 @@
 # under sdk/proto. Run from anywhere; `make generate` calls it. Running it twice gives the
 # same bytes, so CI can fail on a diff after it.
 #
+#   generate.sh              write sdk/internal/pb
+#   generate.sh --out DIR    write DIR instead (the freshness test compares it)
+#
 # Needs protoc from Debian's protobuf-compiler (apt-get install -y protobuf-compiler).
 # protoc-gen-go and protoc-gen-go-grpc are installed at pinned versions into bin/tools.
 set -euo pipefail
@@ -14,6 +17,17 @@ PROTOC_GEN_GO_GRPC_VERSION=v1.5.1
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 tools="$root/bin/tools"
 out="$root/sdk/internal/pb"
+case "${1:-}" in
+"") ;;
+--out)
+	[ -n "${2:-}" ] || { echo "generate.sh: --out needs a directory" >&2; exit 2; }
+	out="$(mkdir -p "$2" && cd "$2" && pwd)"
+	;;
+*)
+	echo "usage: generate.sh [--out DIR]" >&2
+	exit 2
+	;;
+esac
 
 if ! command -v protoc >/dev/null 2>&1; then
 	echo "generate.sh: protoc not found; install it with: apt-get install -y protobuf-compiler" >&2
@@ -48,4 +62,4 @@ protoc \
 rm -f "$out"/*.pb.go
 mkdir -p "$out"
 find "$tmp" -name '*.pb.go' -exec cp {} "$out"/ \;
-echo "generate.sh: wrote $(find "$out" -name '*.pb.go' | wc -l) files to sdk/internal/pb (protoc $(protoc --version | cut -d' ' -f2), protoc-gen-go $protobuf_version, protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION)"
+echo "generate.sh: wrote $(find "$out" -name '*.pb.go' | wc -l) files to $out (protoc $(protoc --version | cut -d' ' -f2), protoc-gen-go $protobuf_version, protoc-gen-go-grpc $PROTOC_GEN_GO_GRPC_VERSION)"

@@ -152,3 +152,17 @@ func TestChecksumMismatchRefusesToStart(t *testing.T) {
 	_, err := host.Start(context.Background(), host.Config{Name: "echo-bad-sum", Path: binary, SHA256: "00"})
 	require.ErrorIs(t, err, host.ErrChecksumMismatch)
 }
+
+// docs/plugins.md shows this example complete; it must not drift from the code.
+func TestDocsShowTheExampleVerbatim(t *testing.T) {
+	doc, err := os.ReadFile("../../../docs/plugins.md")
+	require.NoError(t, err)
+	for _, f := range []string{"main.go", "echo.go"} {
+		src, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Contains(t, string(doc), "```go\n"+string(src)+"```", "%s differs from docs/plugins.md", f)
+	}
+	main, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	assert.Less(t, bytes.Count(main, []byte("\n")), 30, "the example's main stays under 30 lines")
+}
