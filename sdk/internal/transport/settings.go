@@ -19,7 +19,7 @@ func CompileSettingsSchema(schema json.RawMessage) (*jsonschema.Schema, error) {
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	const loc = "conserje-plugin-settings.json"
+	const loc = "urn:conserje:plugin-settings"
 	if err := c.AddResource(loc, doc); err != nil {
 		return nil, fmt.Errorf("settings schema: %w", err)
 	}
