@@ -9,7 +9,7 @@ prog=backup.sh
 
 usage() {
 	cat <<'EOF'
-Usage: backup.sh [--database URL] [--dir DIR] [--keep N]
+Usage: backup.sh [--database URL] [--dir DIR] [--keep N] [--metrics-file FILE]
 
 Takes an online backup of conserje's database (conserje keeps running), writes a SHA-256
 checksum beside it, then deletes the oldest backups of the same kind beyond --keep.
@@ -21,6 +21,11 @@ Prints the path of the new backup on stdout; progress and errors go to stderr.
   --dir DIR       folder for the backups (default: $CONSERJE_BACKUP_DIR, else ./backups)
   --keep N        how many backups of this kind to keep (default: $CONSERJE_BACKUP_KEEP,
                   else 14)
+  --metrics-file FILE
+                  after a successful backup, write its time and size there in Prometheus
+                  text format, for node_exporter's textfile collector (e.g.
+                  /var/lib/node_exporter/textfile/conserje_backup.prom; default:
+                  $CONSERJE_BACKUP_METRICS_FILE, else none)
   -h, --help      this text
 
 SQLite:      VACUUM INTO a consistent snapshot (one read transaction; writers are not
@@ -51,21 +56,24 @@ need() {
 database="${CONSERJE_DATABASE_URL:-./data/conserje.db}"
 dir="${CONSERJE_BACKUP_DIR:-./backups}"
 keep="${CONSERJE_BACKUP_KEEP:-14}"
+metrics_file="${CONSERJE_BACKUP_METRICS_FILE:-}"
 
 while [ $# -gt 0 ]; do
 	case "$1" in
-	--database | --dir | --keep)
+	--database | --dir | --keep | --metrics-file)
 		[ $# -ge 2 ] || usage_error "$1 needs a value"
 		case "$1" in
 		--database) database="$2" ;;
 		--dir) dir="$2" ;;
 		--keep) keep="$2" ;;
+		--metrics-file) metrics_file="$2" ;;
 		esac
 		shift 2
 		;;
 	--database=*) database="${1#*=}"; shift ;;
 	--dir=*) dir="${1#*=}"; shift ;;
 	--keep=*) keep="${1#*=}"; shift ;;
+	--metrics-file=*) metrics_file="${1#*=}"; shift ;;
 	-h | --help) usage; exit 0 ;;
 	*) usage_error "unknown argument: $1" ;;
 	esac
@@ -184,5 +192,25 @@ for ((i = 0; i < excess; i++)); do
 	rm -f -- "$dir/${all[i]}" "$dir/${all[i]}.sha256"
 	log "retention (--keep $keep): removed ${all[i]}"
 done
+
+# For node_exporter's textfile collector: written beside the target and renamed, so a
+# scrape never reads half a file. A failure here does not undo the backup.
+if [ -n "$metrics_file" ]; then
+	size="$(stat -c %s -- "$final")"
+	tmp_metrics="$metrics_file.$$.tmp"
+	if {
+		printf '# HELP conserje_backup_last_success_timestamp_seconds When the last backup of this kind succeeded.\n'
+		printf '# TYPE conserje_backup_last_success_timestamp_seconds gauge\n'
+		printf 'conserje_backup_last_success_timestamp_seconds{kind="%s"} %s\n' "$kind" "$(date -u +%s)"
+		printf '# HELP conserje_backup_last_size_bytes Size of the last successful backup of this kind.\n'
+		printf '# TYPE conserje_backup_last_size_bytes gauge\n'
+		printf 'conserje_backup_last_size_bytes{kind="%s"} %s\n' "$kind" "$size"
+	} >"$tmp_metrics" 2>/dev/null && chmod 0644 "$tmp_metrics" && mv -- "$tmp_metrics" "$metrics_file"; then
+		:
+	else
+		rm -f -- "$tmp_metrics"
+		log "warning: the backup succeeded but $metrics_file could not be written"
+	fi
+fi
 
 printf '%s\n' "$final"

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -213,6 +215,35 @@ func checkRestored(t *testing.T, want contents, restored *store.DB) {
 		"a back-to-back stay after restore")
 }
 
+// checkBackupMetrics reads the textfile-collector file backup.sh wrote: the success time
+// lies between the test's start and now, and the size is the backup's.
+func checkBackupMetrics(t *testing.T, path, kind, backup string, notBefore int64) {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(f)
+	require.NoError(t, err)
+	value := func(name string) float64 {
+		t.Helper()
+		fam, ok := families[name]
+		require.True(t, ok, "metric %s missing", name)
+		require.Len(t, fam.GetMetric(), 1)
+		m := fam.GetMetric()[0]
+		require.Len(t, m.GetLabel(), 1)
+		assert.Equal(t, "kind", m.GetLabel()[0].GetName())
+		assert.Equal(t, kind, m.GetLabel()[0].GetValue())
+		return m.GetGauge().GetValue()
+	}
+	at := int64(value("conserje_backup_last_success_timestamp_seconds"))
+	assert.GreaterOrEqual(t, at, notBefore)
+	assert.LessOrEqual(t, at, time.Now().Unix())
+	info, err := os.Stat(backup)
+	require.NoError(t, err)
+	assert.Equal(t, float64(info.Size()), value("conserje_backup_last_size_bytes"))
+}
+
 func TestBackupAndRestoreSQLite(t *testing.T) {
 	requireTools(t, "sqlite3", "sha256sum", "tar")
 	src := storetest.SQLitePath(t)
@@ -225,13 +256,16 @@ func TestBackupAndRestoreSQLite(t *testing.T) {
 	require.NotEmpty(t, want.Migrations)
 
 	backups := t.TempDir()
+	metricsFile := filepath.Join(t.TempDir(), "conserje_backup.prom")
 	var backup string
+	started := time.Now().Unix()
 	inFlight(t, db, func() {
-		backup = requireOK(t, runScript(t, "backup.sh", "--database", src, "--dir", backups))
+		backup = requireOK(t, runScript(t, "backup.sh", "--database", src, "--dir", backups, "--metrics-file", metricsFile))
 	})
 	assert.Regexp(t, `/conserje-sqlite-\d{8}T\d{6}\.\d{3}Z\.tar\.gz$`, backup)
 	assert.FileExists(t, backup+".sha256")
 	assert.Len(t, readContents(t, db).Reservations, 3, "the in-flight stay was committed to the source")
+	checkBackupMetrics(t, metricsFile, "sqlite", backup, started)
 
 	dst := filepath.Join(t.TempDir(), "restored", "conserje.db")
 	res := runScript(t, "restore.sh", "--database", "sqlite:"+dst, backup)
@@ -277,10 +311,13 @@ func TestBackupAndRestorePostgres(t *testing.T) {
 	want := readContents(t, db)
 
 	backups := t.TempDir()
+	metricsFile := filepath.Join(t.TempDir(), "conserje_backup.prom")
 	var backup string
+	started := time.Now().Unix()
 	inFlight(t, db, func() {
-		backup = requireOK(t, runScript(t, "backup.sh", "--database", srcURL, "--dir", backups))
+		backup = requireOK(t, runScript(t, "backup.sh", "--database", srcURL, "--dir", backups, "--metrics-file", metricsFile))
 	})
+	checkBackupMetrics(t, metricsFile, "postgres", backup, started)
 	assert.Regexp(t, `/conserje-postgres-\d{8}T\d{6}\.\d{3}Z\.dump$`, backup)
 	assert.FileExists(t, backup+".sha256")
 
