@@ -1,0 +1,375 @@
+package conversation_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/dialog/builtin"
+	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+
+type fakeNLU map[string]dialog.Understanding
+
+func (f fakeNLU) Understand(text string, _ time.Time) dialog.Understanding {
+	if u, ok := f[text]; ok {
+		return u
+	}
+	return dialog.Understanding{Intent: "fallback", Confidence: 0.1}
+}
+
+var nlu = fakeNLU{
+	"hola":                      {Intent: "saludo", Confidence: 0.95},
+	"Hola, para 4 del 5 al 8/1": {Intent: "disponibilidad", Confidence: 0.9, CheckIn: "2027-01-05", CheckOut: "2027-01-08", Guests: 4},
+	"Cabaña":                    {Intent: "reservar", Confidence: 0.5, UnitType: "cabaña"},
+	"somos 4":                   {Intent: "disponibilidad", Confidence: 0.8, Guests: 4},
+	"quiero reservar":           {Intent: "reservar", Confidence: 0.9},
+}
+
+type engines struct{ e *dialog.Engine }
+
+func (e engines) Engine() *dialog.Engine { return e.e }
+
+type harness struct {
+	db      *store.DB
+	clock   *clock
+	svc     *conversation.Service
+	booking *booking.Service
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	db := storetest.SQLite(t)
+	_, err := demo.Seed(context.Background(), db, "demo-password")
+	require.NoError(t, err)
+	c := &clock{now: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC)} // 10:00 in Buenos Aires
+	b := booking.NewService(db, booking.Options{Now: c.Now})
+	acts, err := builtin.New(builtin.Deps{Booking: b, Policies: builtin.StorePolicies{DB: db}})
+	require.NoError(t, err)
+	reg := dialog.NewRegistry()
+	require.NoError(t, acts.Register(reg))
+	dir := t.TempDir()
+	for src, dst := range map[string]string{"../../dialogs/receptionist.yaml": "receptionist.yaml", "../dialog/testdata/intents.yaml": "intents.yaml"} {
+		body, err := os.ReadFile(src)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(dir, dst), body, 0o644))
+	}
+	e, problems := dialog.Build(dialog.Sources{Dialogs: dir, Locales: "../../locales"}, reg,
+		func(map[string][]string) (dialog.Understander, error) { return nlu, nil }, dialog.Options{Ambient: acts})
+	require.Empty(t, problems)
+	svc := conversation.New(db, engines{e}, conversation.Options{Now: c.Now})
+	return &harness{db: db, clock: c, svc: svc, booking: b}
+}
+
+func (h *harness) converse(t *testing.T, contact, text string) []conversation.Outgoing {
+	t.Helper()
+	_, out, err := h.svc.Converse(context.Background(), conversation.Inbound{Channel: "webchat", Contact: contact, Text: text})
+	require.NoError(t, err)
+	return out
+}
+
+func joined(out []conversation.Outgoing) string {
+	var parts []string
+	for _, o := range out {
+		parts = append(parts, o.Text)
+	}
+	return strings.Join(parts, "\n")
+}
+
+func TestConverseStoresEveryMessage(t *testing.T) {
+	h := newHarness(t)
+	out := h.converse(t, "guest-1", "Hola, para 4 del 5 al 8/1")
+	require.Len(t, out, 1)
+	assert.Contains(t, out[0].Text, "Cabaña Robles: $45.000/noche, total $135.000")
+	assert.Equal(t, []dialog.Button{{ID: "1", Title: "Cabaña Robles"}, {ID: "2", Title: "Cabaña Coihue"}}, out[0].Buttons)
+
+	out = h.converse(t, "guest-1", "Cabaña")
+	assert.Contains(t, joined(out), "la seña es de $40.500")
+	assert.Contains(t, joined(out), "hasta las 10:30")
+
+	var msgs []store.Message
+	require.NoError(t, h.db.NewSelect().Model(&msgs).Order("id").Scan(context.Background()))
+	require.Len(t, msgs, 4)
+	assert.Equal(t, []string{"in", "out", "in", "out"}, []string{msgs[0].Direction, msgs[1].Direction, msgs[2].Direction, msgs[3].Direction})
+	assert.Equal(t, conversation.StatusProcessed, msgs[0].Status)
+	assert.Equal(t, conversation.StatusSent, msgs[1].Status)
+	require.NotNil(t, msgs[0].LatencyMS)
+	var u dialog.Understanding
+	require.NoError(t, json.Unmarshal(msgs[0].NLU, &u))
+	assert.Equal(t, "disponibilidad", u.Intent)
+	assert.Equal(t, "webchat", msgs[1].Channel)
+
+	var res store.Reservation
+	require.NoError(t, h.db.NewSelect().Model(&res).Scan(context.Background()))
+	assert.Equal(t, "RES270105001", res.Code)
+	require.NotNil(t, res.ConversationID, "the hold knows its conversation")
+	assert.Equal(t, msgs[0].ConversationID, *res.ConversationID)
+}
+
+func TestDuplicateDeliveryIsStoredOnce(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	in := conversation.Inbound{Channel: "whatsapp", Contact: "+5493511111111", ExternalID: "wamid.1", Text: "hola"}
+	first, err := h.svc.Receive(ctx, in)
+	require.NoError(t, err)
+	again, err := h.svc.Receive(ctx, in)
+	require.NoError(t, err)
+	assert.True(t, again.Duplicate)
+	assert.Equal(t, first.MessageID, again.MessageID)
+	n, err := h.db.NewSelect().Model((*store.Message)(nil)).Count(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+}
+
+func TestTurnsRunInArrivalOrderOneAtATime(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	texts := []string{"quiero reservar", "Hola, para 4 del 5 al 8/1", "Cabaña"}
+	var conv int64
+	for i, text := range texts {
+		rec, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351222", ExternalID: "m" + string(rune('a'+i)), Text: text})
+		require.NoError(t, err)
+		conv = rec.ConversationID
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs[i] = h.svc.Process(ctx, conv)
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		require.NoError(t, err)
+	}
+	var out []store.OutboxItem
+	require.NoError(t, h.db.NewSelect().Model(&out).Order("id").Scan(ctx))
+	require.Len(t, out, 3, "one reply per message, none doubled")
+	var replyTo []int64
+	for _, o := range out {
+		var p conversation.Outgoing
+		require.NoError(t, json.Unmarshal(o.Payload, &p))
+		replyTo = append(replyTo, p.ReplyTo)
+	}
+	assert.IsIncreasing(t, replyTo)
+	var last conversation.Outgoing
+	require.NoError(t, json.Unmarshal(out[2].Payload, &last))
+	assert.Contains(t, last.Text, "RES270105001", "the third message was answered after the first two")
+}
+
+func TestRecoverAnswersWhatACrashLeftAndNeverTwice(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351333", ExternalID: "x1", Text: "hola"})
+	require.NoError(t, err)
+	// the process died here, before the turn; a new one starts
+	require.NoError(t, h.svc.Recover(ctx))
+	require.NoError(t, h.svc.Recover(ctx))
+	n, err := h.db.NewSelect().Model((*store.OutboxItem)(nil)).Count(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+}
+
+type fakeChannel struct {
+	mu    sync.Mutex
+	fails int
+	sent  []conversation.Outbound
+}
+
+func (f *fakeChannel) Send(_ context.Context, m conversation.Outbound) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fails > 0 {
+		f.fails--
+		return errors.New("provider timeout")
+	}
+	f.sent = append(f.sent, m)
+	return nil
+}
+
+type senders map[string]conversation.ChannelSender
+
+func (s senders) Sender(ch string) (conversation.ChannelSender, bool) { c, ok := s[ch]; return c, ok }
+func (s senders) PushChannels() []string {
+	var out []string
+	for k := range s {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestSenderRetriesInOrderUntilDelivered(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	for i, text := range []string{"hola", "quiero reservar"} {
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351444", ExternalID: "w" + string(rune('0'+i)), Text: text})
+		require.NoError(t, err)
+	}
+	ids, err := h.svc.Pending(ctx)
+	require.NoError(t, err)
+	require.NoError(t, h.svc.Process(ctx, ids[0]))
+
+	ch := &fakeChannel{fails: 2}
+	s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now})
+	n, err := s.Flush(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+	assert.Empty(t, ch.sent, "the first failed and the second waits behind it")
+
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ch.sent, "backoff: not due yet")
+
+	h.clock.Set(h.clock.Now().Add(3 * time.Second))
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, ch.sent, "second failure")
+
+	h.clock.Set(h.clock.Now().Add(10 * time.Second))
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	require.Len(t, ch.sent, 2)
+	assert.Contains(t, ch.sent[0].Text, "¡Hola! 👋")
+	assert.Contains(t, ch.sent[1].Text, "¿Para qué fechas")
+	assert.Equal(t, "+549351444", ch.sent[0].Recipient)
+	assert.NotEqual(t, ch.sent[0].IdempotencyKey, ch.sent[1].IdempotencyKey)
+
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	assert.Len(t, ch.sent, 2, "nothing is sent twice")
+	var statuses []string
+	require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").Where("direction = 'out'").Order("id").Scan(ctx, &statuses))
+	assert.Equal(t, []string{"sent", "sent"}, statuses)
+}
+
+func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351555", ExternalID: "d1", Text: "hola"})
+	require.NoError(t, err)
+	require.NoError(t, h.svc.Recover(ctx))
+	ch := &fakeChannel{fails: 100}
+	s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now, MaxAttempts: 3})
+	for i := 0; i < 5; i++ {
+		_, err := s.Flush(ctx)
+		require.NoError(t, err)
+		h.clock.Set(h.clock.Now().Add(10 * time.Minute))
+	}
+	var item store.OutboxItem
+	require.NoError(t, h.db.NewSelect().Model(&item).Scan(ctx))
+	assert.Equal(t, "dead", item.Status)
+	assert.Equal(t, 3, item.Attempts)
+	assert.Contains(t, item.LastError, "provider timeout")
+}
+
+func TestEscalationPausesTheBotUntilReleased(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.converse(t, "guest-2", "jajaja")
+	out := h.converse(t, "guest-2", "asdf")
+	assert.Contains(t, joined(out), "Te derivo a un humano en minutos y seguimos por acá")
+	var conv store.Conversation
+	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-2'").Scan(ctx))
+	assert.Equal(t, conversation.StateEscalated, conv.State)
+	assert.Equal(t, dialog.ReasonFallbacks, conv.EscalationReason)
+
+	out = h.converse(t, "guest-2", "hola")
+	assert.Empty(t, out, "the bot is paused")
+	var last store.Message
+	require.NoError(t, h.db.NewSelect().Model(&last).Order("id DESC").Limit(1).Scan(ctx))
+	assert.Equal(t, conversation.StatusHeld, last.Status)
+
+	require.NoError(t, h.svc.Release(ctx, conv.ID, "staff:admin"))
+	out = h.converse(t, "guest-2", "hola")
+	assert.Contains(t, joined(out), "¡Hola! 👋")
+	require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"))
+	require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"), "idempotent")
+	assert.ErrorIs(t, h.svc.Release(ctx, 9999, "x"), conversation.ErrNotFound)
+}
+
+func TestFollowUpsWaitForTheEndOfQuietHours(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.converse(t, "guest-3", "hola")
+	var conv store.Conversation
+	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-3'").Scan(ctx))
+	night := time.Date(2026, 11, 29, 2, 30, 0, 0, time.UTC) // 23:30 in Buenos Aires
+	h.clock.Set(night)
+	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_fechas", nil, conversation.FollowUp, "followup:1"))
+	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"))
+	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"), "same key: once")
+	var items []store.OutboxItem
+	require.NoError(t, h.db.NewSelect().Model(&items).Where("idempotency_key IN ('followup:1', 'now:1')").Order("id").Scan(ctx))
+	require.Len(t, items, 2)
+	assert.Equal(t, time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), items[0].NotBefore.UTC(), "08:00 in Buenos Aires")
+	assert.Equal(t, night, items[1].NotBefore.UTC())
+
+	out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
+	require.NoError(t, err)
+	require.Len(t, out, 1, "the follow-up is not due yet")
+	assert.Equal(t, "¿Para cuántas personas sería?", out[0].Text)
+}
+
+func TestConfirmationIsSentOnceWhenStaffConfirm(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	w := conversation.NewConfirmationWatcher(h.svc, 0)
+	_, err := w.Step(ctx)
+	require.NoError(t, err)
+	h.converse(t, "guest-4", "Hola, para 4 del 5 al 8/1")
+	h.converse(t, "guest-4", "Cabaña")
+	_, err = h.booking.Confirm(ctx, "RES270105001", booking.ConfirmInput{PaidCents: 4_050_000, By: "staff:admin"})
+	require.NoError(t, err)
+	n, err := w.Step(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1, n)
+	n, err = w.Step(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 0, n)
+	require.NoError(t, h.svc.NotifyConfirmed(ctx, "RES270105001"), "a replay")
+	out := h.converse(t, "guest-4", "hola")
+	require.Len(t, out, 2)
+	assert.Contains(t, out[0].Text, "🎉 ¡Reserva confirmada! Código RES270105001.")
+	assert.Contains(t, out[0].Text, "del martes 5/1 al viernes 8/1")
+	assert.Contains(t, out[0].Text, "Check-in desde las 14:00, check-out hasta las 10:00")
+	assert.Contains(t, out[0].Text, "https://maps.google.com/?q=-31.9786,-64.5592")
+}
+
+func TestPaymentRejectedTwiceHandsOff(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.converse(t, "guest-5", "hola")
+	var conv store.Conversation
+	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-5'").Scan(ctx))
+	require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
+	require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
+	require.NoError(t, h.db.NewSelect().Model(&conv).WherePK().Scan(ctx))
+	assert.Equal(t, conversation.StateEscalated, conv.State)
+	assert.Equal(t, dialog.ReasonPaymentRejected, conv.EscalationReason)
+	out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
+	require.NoError(t, err)
+	assert.Contains(t, joined(out), "Te derivo a un humano")
+}
