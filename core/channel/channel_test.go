@@ -1,0 +1,148 @@
+package channel_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/conserje/conserje/core/channel"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+type fakeConversations struct {
+	mu        sync.Mutex
+	seen      map[string]bool
+	ids       map[string]int64
+	processed []int64
+	pending   []int64
+	done      chan int64
+}
+
+func newFake() *fakeConversations {
+	return &fakeConversations{seen: map[string]bool{}, ids: map[string]int64{}, done: make(chan int64, 16)}
+}
+
+func (f *fakeConversations) Receive(_ context.Context, in conversation.Inbound) (conversation.Received, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if in.Text == "" {
+		return conversation.Received{}, conversation.ErrEmptyMessage
+	}
+	if _, ok := f.ids[in.Contact]; !ok {
+		f.ids[in.Contact] = int64(len(f.ids) + 1)
+	}
+	dup := f.seen[in.ExternalID]
+	f.seen[in.ExternalID] = true
+	return conversation.Received{ConversationID: f.ids[in.Contact], Duplicate: dup}, nil
+}
+
+func (f *fakeConversations) Process(_ context.Context, id int64) error {
+	f.mu.Lock()
+	f.processed = append(f.processed, id)
+	f.mu.Unlock()
+	f.done <- id
+	return nil
+}
+
+func (f *fakeConversations) Pending(context.Context) ([]int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int64(nil), f.pending...), nil
+}
+
+func TestRouterStoresThenAnswersInTheBackground(t *testing.T) {
+	conv := newFake()
+	conv.pending = []int64{42} // left by a crash
+	r := channel.NewRouter(conv, channel.RouterOptions{Workers: 2})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+
+	got := map[int64]bool{}
+	wait := func() {
+		select {
+		case id := <-conv.done:
+			got[id] = true
+		case <-time.After(5 * time.Second):
+			t.Fatal("no turn ran")
+		}
+	}
+	wait()
+	assert.True(t, got[42], "the start-up sweep answers what a crash left")
+
+	err := r.Deliver(ctx,
+		conversation.Inbound{Channel: "whatsapp", Contact: "+1", ExternalID: "a", Text: "hola"},
+		conversation.Inbound{Channel: "whatsapp", Contact: "+1", ExternalID: "a", Text: "hola"},
+		conversation.Inbound{Channel: "whatsapp", Contact: "+2", ExternalID: "b", Text: ""},
+	)
+	require.NoError(t, err)
+	wait()
+	assert.True(t, got[1])
+	select {
+	case id := <-conv.done:
+		t.Fatalf("conversation %d answered again: duplicates and empty messages are not scheduled", id)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+type nopSender struct{}
+
+func (nopSender) Send(context.Context, conversation.Outbound) error { return nil }
+
+func TestRouterChannels(t *testing.T) {
+	r := channel.NewRouter(newFake(), channel.RouterOptions{})
+	require.NoError(t, r.Register("whatsapp", nopSender{}))
+	require.NoError(t, r.Register("email", nopSender{}))
+	assert.ErrorIs(t, r.Register("whatsapp", nopSender{}), channel.ErrDuplicateChannel)
+	assert.Equal(t, []string{"email", "whatsapp"}, r.PushChannels())
+	_, ok := r.Sender(channel.Webchat)
+	assert.False(t, ok, "the web chat answers in its HTTP response")
+}
+
+type fakeConverse struct {
+	got conversation.Inbound
+	err error
+}
+
+func (f *fakeConverse) Converse(_ context.Context, in conversation.Inbound) (conversation.Received, []conversation.Outgoing, error) {
+	f.got = in
+	return conversation.Received{}, []conversation.Outgoing{{Text: "hola", Buttons: []dialog.Button{{ID: "1", Title: "Uno"}}}}, f.err
+}
+
+func TestWebchatValidatesAndMaps(t *testing.T) {
+	conv := &fakeConverse{}
+	w := channel.NewWebchat(conv)
+	ctx := context.Background()
+	res, err := w.Chat(ctx, "", "  hola  ")
+	require.NoError(t, err)
+	assert.True(t, channel.ValidConversationID(res.ConversationID))
+	assert.Equal(t, conversation.Inbound{Channel: "webchat", Contact: res.ConversationID, Text: "hola"}, conv.got)
+	assert.Equal(t, []channel.ChatReply{{Text: "hola", Buttons: []channel.ChatButton{{ID: "1", Title: "Uno"}}}}, res.Replies)
+
+	cases := []struct {
+		name, id, text, field string
+	}{
+		{"bad id", "../etc", "hola", "conversation_id"},
+		{"empty", "", "   ", "text"},
+		{"too long", "", strings.Repeat("a", 2001), "text"},
+		{"not utf-8", "", "\xff\xfe", "text"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := w.Chat(ctx, tc.id, tc.text)
+			ie, ok := channel.IsInputError(err)
+			require.True(t, ok, "%v", err)
+			assert.Equal(t, tc.field, ie.Field)
+		})
+	}
+	conv.err = errors.New("db down")
+	_, err = w.Chat(ctx, "", "hola")
+	_, isInput := channel.IsInputError(err)
+	assert.False(t, isInput)
+}

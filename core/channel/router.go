@@ -1,0 +1,197 @@
+// Package channel owns the way messages travel between channels and the dialog: the
+// Router takes inbound messages from any channel (a plugin's webhook, a pull channel's
+// stream), stores them durably, runs their turns in the background and hands replies to
+// the channel's sender; the built-in web chat channel answers within its HTTP request.
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/conserje/conserje/core/conversation"
+)
+
+// Conversations is what the Router needs of core/conversation.
+type Conversations interface {
+	Receive(ctx context.Context, in conversation.Inbound) (conversation.Received, error)
+	Process(ctx context.Context, conversationID int64) error
+	Pending(ctx context.Context) ([]int64, error)
+}
+
+var _ Conversations = (*conversation.Service)(nil)
+
+// ErrDuplicateChannel means two senders were registered for one channel name.
+var ErrDuplicateChannel = errors.New("channel: registered twice")
+
+// RouterOptions tune a Router.
+type RouterOptions struct {
+	// Workers is how many conversations are answered at once (8).
+	Workers int
+	// Sweep is how often messages left unanswered (a crash, a failed turn) are retried (1 min).
+	Sweep  time.Duration
+	Logger *slog.Logger
+}
+
+// Router routes inbound messages to the dialog and knows each channel's sender. It
+// implements conversation.Senders for the outbox Sender.
+type Router struct {
+	conv Conversations
+	opts RouterOptions
+	log  *slog.Logger
+
+	mu      sync.RWMutex
+	senders map[string]conversation.ChannelSender
+
+	queue   chan int64
+	qmu     sync.Mutex
+	queued  map[int64]bool
+	running sync.WaitGroup
+}
+
+var _ conversation.Senders = (*Router)(nil)
+
+// NewRouter returns a Router over conv.
+func NewRouter(conv Conversations, opts RouterOptions) *Router {
+	if opts.Workers <= 0 {
+		opts.Workers = 8
+	}
+	if opts.Sweep <= 0 {
+		opts.Sweep = time.Minute
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Router{conv: conv, opts: opts, log: log, senders: map[string]conversation.ChannelSender{},
+		queue: make(chan int64, 4096), queued: map[int64]bool{}}
+}
+
+// Register makes name a push channel delivered by s (a channel plugin's Send).
+func (r *Router) Register(name string, s conversation.ChannelSender) error {
+	if name == "" || s == nil {
+		return errors.New("channel: register needs a name and a sender")
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, dup := r.senders[name]; dup {
+		return fmt.Errorf("channel %s: %w", name, ErrDuplicateChannel)
+	}
+	r.senders[name] = s
+	return nil
+}
+
+// Sender returns the sender of a channel.
+func (r *Router) Sender(name string) (conversation.ChannelSender, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	s, ok := r.senders[name]
+	return s, ok
+}
+
+// PushChannels lists the channels with a sender, sorted.
+func (r *Router) PushChannels() []string {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	out := make([]string, 0, len(r.senders))
+	for n := range r.senders {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Deliver stores inbound messages (so the caller may acknowledge the provider) and queues
+// their conversations to be answered. Duplicates are stored once and not answered again.
+func (r *Router) Deliver(ctx context.Context, msgs ...conversation.Inbound) error {
+	var errs []error
+	for _, m := range msgs {
+		rec, err := r.conv.Receive(ctx, m)
+		if err != nil {
+			if errors.Is(err, conversation.ErrEmptyMessage) {
+				r.log.Info("inbound message without text ignored", "channel", m.Channel)
+				continue
+			}
+			errs = append(errs, fmt.Errorf("deliver %s message %s: %w", m.Channel, m.ExternalID, err))
+			continue
+		}
+		if !rec.Duplicate {
+			r.schedule(rec.ConversationID)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (r *Router) schedule(id int64) {
+	r.qmu.Lock()
+	if r.queued[id] {
+		r.qmu.Unlock()
+		return
+	}
+	r.queued[id] = true
+	r.qmu.Unlock()
+	select {
+	case r.queue <- id:
+	default:
+		// A full queue is drained by the next sweep; the message is already stored.
+		r.qmu.Lock()
+		delete(r.queued, id)
+		r.qmu.Unlock()
+	}
+}
+
+// Run answers queued conversations with Workers goroutines and sweeps for unanswered
+// messages until ctx ends; it returns once in-flight turns finish.
+func (r *Router) Run(ctx context.Context) {
+	for i := 0; i < r.opts.Workers; i++ {
+		r.running.Add(1)
+		go r.work(ctx)
+	}
+	r.sweep(ctx)
+	t := time.NewTicker(r.opts.Sweep)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			r.running.Wait()
+			return
+		case <-t.C:
+			r.sweep(ctx)
+		}
+	}
+}
+
+func (r *Router) sweep(ctx context.Context) {
+	ids, err := r.conv.Pending(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.log.Warn("sweep for unanswered messages", "err", err)
+		}
+		return
+	}
+	for _, id := range ids {
+		r.schedule(id)
+	}
+}
+
+func (r *Router) work(ctx context.Context) {
+	defer r.running.Done()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case id := <-r.queue:
+			r.qmu.Lock()
+			delete(r.queued, id)
+			r.qmu.Unlock()
+			if err := r.conv.Process(ctx, id); err != nil && ctx.Err() == nil {
+				// The message stays unanswered in the database; the sweep retries it.
+				r.log.Error("answer conversation", "conversation", id, "err", err)
+			}
+		}
+	}
+}

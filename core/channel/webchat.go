@@ -1,0 +1,112 @@
+package channel
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/conserje/conserje/core/conversation"
+)
+
+// Webchat is the name of the built-in web chat channel.
+const Webchat = "webchat"
+
+// MaxChatText caps a web chat message, in characters.
+const MaxChatText = 2000
+
+// Conversers answer a message synchronously (core/conversation's Converse).
+type Conversers interface {
+	Converse(ctx context.Context, in conversation.Inbound) (conversation.Received, []conversation.Outgoing, error)
+}
+
+var _ Conversers = (*conversation.Service)(nil)
+
+// InputError is a web chat request the guest's page got wrong, by field.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+// ChatButton is a quick reply.
+type ChatButton struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// ChatReply is one bot message.
+type ChatReply struct {
+	Text    string       `json:"text"`
+	Buttons []ChatButton `json:"buttons"`
+}
+
+// ChatResult is the answer to one web chat message.
+type ChatResult struct {
+	ConversationID string      `json:"conversation_id"`
+	Replies        []ChatReply `json:"replies"`
+}
+
+// WebchatChannel is the built-in web chat: the page posts a message and gets the replies
+// in the same response. Conversation ids are random and unguessable; the page keeps its
+// own in local storage.
+type WebchatChannel struct {
+	conv Conversers
+}
+
+// NewWebchat returns the web chat channel over conv.
+func NewWebchat(conv Conversers) *WebchatChannel { return &WebchatChannel{conv: conv} }
+
+var conversationID = regexp.MustCompile(`^wc_[0-9a-f]{24}$`)
+
+// NewConversationID returns a fresh web chat conversation id.
+func NewConversationID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return "wc_" + hex.EncodeToString(b[:])
+}
+
+// ValidConversationID reports whether id has the web chat's shape.
+func ValidConversationID(id string) bool { return conversationID.MatchString(id) }
+
+// Chat answers one message. An empty conversation id starts a conversation.
+func (w *WebchatChannel) Chat(ctx context.Context, convID, text string) (ChatResult, error) {
+	if convID == "" {
+		convID = NewConversationID()
+	} else if !ValidConversationID(convID) {
+		return ChatResult{}, &InputError{Field: "conversation_id", Message: "unknown format: leave it empty to start a conversation"}
+	}
+	text = strings.TrimSpace(text)
+	switch {
+	case text == "":
+		return ChatResult{}, &InputError{Field: "text", Message: "is required"}
+	case !utf8.ValidString(text):
+		return ChatResult{}, &InputError{Field: "text", Message: "must be UTF-8"}
+	case utf8.RuneCountInString(text) > MaxChatText:
+		return ChatResult{}, &InputError{Field: "text", Message: "is longer than 2000 characters"}
+	}
+	_, out, err := w.conv.Converse(ctx, conversation.Inbound{Channel: Webchat, Contact: convID, Text: text})
+	if err != nil {
+		return ChatResult{}, err
+	}
+	res := ChatResult{ConversationID: convID, Replies: make([]ChatReply, 0, len(out))}
+	for _, o := range out {
+		r := ChatReply{Text: o.Text, Buttons: make([]ChatButton, 0, len(o.Buttons))}
+		for _, b := range o.Buttons {
+			r.Buttons = append(r.Buttons, ChatButton{ID: b.ID, Title: b.Title})
+		}
+		res.Replies = append(res.Replies, r)
+	}
+	return res, nil
+}
+
+// IsInputError reports whether err is the guest page's fault.
+func IsInputError(err error) (*InputError, bool) {
+	var ie *InputError
+	ok := errors.As(err, &ie)
+	return ie, ok
+}

@@ -1,0 +1,95 @@
+// conserje web chat: posts each message to /api/v1/chat and shows the replies. Every text
+// goes into the page as text nodes (textContent), never parsed as markup, so nothing a guest
+// or the bot writes can run in the page. No build step: plain ES2017.
+(function () {
+  "use strict";
+  var main = document.querySelector(".chat");
+  var log = document.getElementById("log");
+  var quick = document.getElementById("quick");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("text");
+  var send = document.getElementById("send");
+  var status = document.getElementById("status");
+  var storeKey = "conserje.chat.conversation";
+  var conversationId = "";
+  try { conversationId = window.localStorage.getItem(storeKey) || ""; } catch (e) { /* storage blocked in some iframes */ }
+
+  var urlPattern = /(https?:\/\/[^\s<>"']+)/g;
+
+  function appendText(p, text) {
+    // Links become <a> elements built node by node; the rest stays plain text.
+    var last = 0, m;
+    urlPattern.lastIndex = 0;
+    while ((m = urlPattern.exec(text)) !== null) {
+      if (m.index > last) p.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = document.createElement("a");
+      a.href = m[1];
+      a.textContent = m[1];
+      a.target = "_blank";
+      a.rel = "noopener noreferrer";
+      p.appendChild(a);
+      last = m.index + m[1].length;
+    }
+    if (last < text.length) p.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function add(kind, text) {
+    var li = document.createElement("li");
+    li.className = "msg " + kind;
+    var p = document.createElement("p");
+    if (kind === "bot") appendText(p, text); else p.textContent = text;
+    li.appendChild(p);
+    log.appendChild(li);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function showButtons(buttons) {
+    quick.textContent = "";
+    (buttons || []).forEach(function (b) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.textContent = b.title;
+      btn.addEventListener("click", function () { submit(b.title); });
+      quick.appendChild(btn);
+    });
+  }
+
+  function busy(on) {
+    send.disabled = on;
+    input.setAttribute("aria-busy", on ? "true" : "false");
+    status.textContent = on ? main.getAttribute("data-busy") : "";
+  }
+
+  function submit(text) {
+    text = (text || "").trim();
+    if (!text || send.disabled) return;
+    add("guest", text);
+    showButtons([]);
+    input.value = "";
+    busy(true);
+    fetch("/api/v1/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ conversation_id: conversationId, text: text })
+    }).then(function (res) {
+      return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+    }).then(function (r) {
+      if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || "error");
+      conversationId = r.body.conversation_id;
+      try { window.localStorage.setItem(storeKey, conversationId); } catch (e) { /* ignore */ }
+      var replies = r.body.replies || [];
+      replies.forEach(function (rep) { add("bot", rep.text); });
+      showButtons(replies.length ? replies[replies.length - 1].buttons : []);
+    }).catch(function () {
+      add("error", main.getAttribute("data-error"));
+    }).then(function () {
+      busy(false);
+      input.focus();
+    });
+  }
+
+  form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(input.value); });
+  input.addEventListener("keydown", function (ev) {
+    if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); submit(input.value); }
+  });
+})();
