@@ -163,11 +163,6 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
 		return nil, err
 	}
-	bookingAPI, err := web.NewBookingAPI(a.Booking, a.APIToken, a.Log)
-	if err != nil {
-		return nil, err
-	}
-	f.mounts = append(f.mounts, bookingAPI)
 	return f, nil
 }
 
