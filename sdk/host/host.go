@@ -173,7 +173,8 @@ func (p *Process) Configure(ctx context.Context, req plugin.ConfigureRequest) er
 	return nil
 }
 
-// Ping checks the connection (go-plugin's health service) and the plugin's own health.
+// Ping fails at once when the process has exited; otherwise it calls the plugin's Ping
+// over the connection, which runs the plugin's Health when it has one.
 func (p *Process) Ping(ctx context.Context) error {
 	if p.client.Exited() {
 		return fmt.Errorf("ping plugin %s: process exited: %w", p.name, ErrTransport)
