@@ -17,9 +17,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
+	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
 )
@@ -34,6 +36,9 @@ type App struct {
 	Server   *web.Server
 	Locker   lock.Locker
 	Booking  *booking.Service
+	Plugins  *pluginhost.Host
+	// CalendarSync imports portal feeds (nil when no calendar plugin is configured).
+	CalendarSync *calendar.Syncer
 
 	// APIToken is the effective bearer token (configured or generated for this run).
 	APIToken string
@@ -161,6 +166,12 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 		Logger:    a.Log,
 	})
 	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.startPlugins(ctx, f); err != nil {
+		return nil, err
+	}
+	if err := a.startCalendarSync(f); err != nil {
 		return nil, err
 	}
 	return f, nil

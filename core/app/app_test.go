@@ -8,6 +8,8 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os/exec"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -165,4 +167,22 @@ func (p *tcpProxy) stop() {
 		_ = c.Close()
 	}
 	p.conns = nil
+}
+
+func TestPluginsStartWithServeAndShowInHealth(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ical")
+	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/ical").CombinedOutput()
+	require.NoError(t, err, string(out))
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	cfg.Plugins = []config.Plugin{{Name: "ical", Path: bin, CallTimeout: 5 * time.Second}}
+	cfg.Calendar.Plugin = "ical"
+	require.NoError(t, cfg.Validate())
+	a, base := start(t, cfg)
+	require.NotNil(t, a.CalendarSync)
+
+	code, h := getHealth(t, base)
+	assert.Equal(t, 200, code)
+	assert.Contains(t, string(h.Checks["plugins"]), `"state":"up"`)
+	assert.Contains(t, string(h.Checks["plugins"]), `"kind":"calendar"`)
+	assert.Equal(t, "null", string(h.Checks["ical_age_min"]), "no feeds configured yet")
 }
