@@ -96,6 +96,17 @@ func TestAlertsLinkRunbooksThatExist(t *testing.T) {
 	}
 }
 
+func TestOperatorsGuideLinksResolve(t *testing.T) {
+	anchors := headingAnchors(t, "../docs/operators.md")
+	raw, err := os.ReadFile("../docs/operators.md")
+	require.NoError(t, err)
+	links := regexp.MustCompile(`\]\(#([^)]+)\)`).FindAllStringSubmatch(string(raw), -1)
+	require.NotEmpty(t, links)
+	for _, l := range links {
+		assert.True(t, anchors[l[1]], "docs/operators.md links to #%s, which is no heading", l[1])
+	}
+}
+
 func TestAlertRulesWithPromtool(t *testing.T) {
 	promtool, err := exec.LookPath("promtool")
 	if err != nil {
