@@ -127,9 +127,28 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	if req.Source == "" {
 		req.Source = "bot"
 	}
+	// Fast path: a stay already taken is refused without queueing for the unit's lock.
+	if !sn.free(u.ID, req.Stay) {
+		return Reservation{}, s.unavailable(ctx, u, req.Stay, req.Guests)
+	}
 
 	var res Reservation
-	err = s.withUnitLock(ctx, u.ID, func() error {
+	taken := func(ctx context.Context) error {
+		busy, err := s.loadBusy(ctx, s.db.DB, []int64{u.ID}, req.Stay)
+		if err != nil {
+			return err
+		}
+		if overlapsAny(busy[u.ID], req.Stay) {
+			return ErrUnavailable
+		}
+		return nil
+	}
+	err = s.withUnitLock(ctx, u.ID, taken, func() error {
+		// Under the lock no other hold of this unit can appear, so a plain read settles the
+		// common losing case without opening a write transaction (SQLite has one writer).
+		if err := taken(ctx); err != nil {
+			return err
+		}
 		return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			now := s.now()
 			if err := s.lockUnitInTx(ctx, tx, u.ID); err != nil {
@@ -227,10 +246,14 @@ func (s *Service) unavailable(ctx context.Context, u Unit, stay Stay, guests int
 }
 
 // withUnitLock runs fn holding the unit's Locker lease, waiting up to LockWait for it.
-func (s *Service) withUnitLock(ctx context.Context, unitID int64, fn func() error) error {
+// While queued it calls check (when not nil), whose error ends the wait.
+func (s *Service) withUnitLock(ctx context.Context, unitID int64, check func(context.Context) error, fn func() error) error {
 	wctx, cancel := context.WithTimeout(ctx, s.opts.LockWait)
-	lease, err := lock.Wait(wctx, s.opts.Locker, unitLockKey(unitID), s.opts.LockTTL)
+	lease, err := lock.WaitCheck(wctx, s.opts.Locker, unitLockKey(unitID), s.opts.LockTTL, check)
 	cancel()
+	if errors.Is(err, ErrUnavailable) {
+		return err
+	}
 	if err != nil {
 		return fmt.Errorf("lock unit %d: %w", unitID, err)
 	}
@@ -397,7 +420,7 @@ func (s *Service) Confirm(ctx context.Context, code string, in ConfirmInput) (Re
 		return Reservation{}, fmt.Errorf("confirm %s: %w", code, ErrCancelled)
 	}
 	var res Reservation
-	err = s.withUnitLock(ctx, m.AccommodationID, func() error {
+	err = s.withUnitLock(ctx, m.AccommodationID, nil, func() error {
 		return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			now := s.now()
 			if err := s.lockUnitInTx(ctx, tx, m.AccommodationID); err != nil {

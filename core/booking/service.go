@@ -21,8 +21,9 @@ const (
 	// DefaultLockTTL bounds how long a crashed replica can keep a unit's write lock. The
 	// lock only covers one short transaction; the hold's 30 minutes live in expires_at.
 	DefaultLockTTL = 15 * time.Second
-	// DefaultLockWait is how long a writer waits for a unit's lock before giving up.
-	DefaultLockWait = 10 * time.Second
+	// DefaultLockWait is how long a writer waits for a unit's lock before giving up; long
+	// enough for a burst of writers on one unit to drain one short transaction at a time.
+	DefaultLockWait = 30 * time.Second
 	// DefaultZone is the time zone of stays when a property names none.
 	DefaultZone = "America/Argentina/Buenos_Aires"
 	// AlternativeWindow is how far (in days, either way) shifted stays are searched.

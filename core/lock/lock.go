@@ -48,12 +48,32 @@ var cryptoRead = rand.Read
 // until ctx ends. Callers use it for critical sections that are brief, such as inserting
 // one hold, where waiting a few milliseconds beats failing a request that would succeed.
 func Wait(ctx context.Context, l Locker, key string, ttl time.Duration) (Lease, error) {
+	return WaitCheck(ctx, l, key, ttl, nil)
+}
+
+// WaitCheck is Wait that calls check after each refused attempt; when check returns an
+// error the wait ends with it. A writer uses it to notice, while queued, that the work it
+// waits for has become pointless (the nights it wants were just taken), so losers of a
+// race leave in parallel instead of taking the lock one after another.
+func WaitCheck(ctx context.Context, l Locker, key string, ttl time.Duration, check func(context.Context) error) (Lease, error) {
 	backoff := time.Millisecond
 	const maxBackoff = 25 * time.Millisecond
 	for {
 		lease, err := l.Acquire(ctx, key, ttl)
-		if err == nil || !errors.Is(err, ErrLocked) {
-			return lease, err
+		if err == nil {
+			return lease, nil
+		}
+		if ctx.Err() != nil {
+			// The wait ran out while asking (a Redis round trip cut by the deadline).
+			return Lease{}, fmt.Errorf("wait for lock %s: %w", key, errors.Join(ErrLocked, ctx.Err()))
+		}
+		if !errors.Is(err, ErrLocked) {
+			return Lease{}, err
+		}
+		if check != nil {
+			if err := check(ctx); err != nil {
+				return Lease{}, err
+			}
 		}
 		// Full jitter spreads waiters out so they do not retry in lockstep.
 		sleep := time.Duration(mrand.Int64N(int64(backoff))) + time.Millisecond/4
