@@ -426,3 +426,20 @@ func abs(n int) int {
 	}
 	return n
 }
+
+func TestHoldExpiryJob(t *testing.T) {
+	db := storetest.SQLite(t)
+	f := newFixture(t, db)
+	r := f.hold(t, f.demo.Robles, stay("2027-01-05", "2027-01-08"))
+	job := f.svc.HoldExpiryJob(0)
+	assert.Equal(t, 30*time.Second, job.Every)
+	require.NoError(t, job.Run(context.Background()))
+	got, err := f.svc.Get(context.Background(), r.Code)
+	require.NoError(t, err)
+	assert.Equal(t, store.StatusPreReserved, got.Status)
+	f.clock.Advance(30 * time.Minute)
+	require.NoError(t, job.Run(context.Background()))
+	got, err = f.svc.Get(context.Background(), r.Code)
+	require.NoError(t, err)
+	assert.Equal(t, store.StatusExpired, got.Status)
+}
