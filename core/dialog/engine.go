@@ -416,6 +416,11 @@ func (t *turn) route() {
 // being asked (an option, a bare number, a name, yes or no).
 func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 	u := t.u
+	if u.DaysOnly && u.CheckIn != "" {
+		if prev, ok := t.st.Slots[t.slotFor(spec.EntityCheckIn)].(string); ok {
+			u.CheckIn, u.CheckOut = reanchor(prev, u.CheckIn, u.CheckOut, t.today())
+		}
+	}
 	vals = map[string]any{}
 	for _, s := range t.e.dialog.Slots {
 		switch s.Entity {
@@ -523,6 +528,27 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 	return vals, hit, strong && hit
 }
 
+// reanchor reads bare day numbers in the month of the stay being discussed: after "del 5
+// al 8/1", "mejor del 6 al 9" is January 6 to 9, not the next 6th the calendar offers.
+// Dates that would fall before today are left as the NLU read them.
+func reanchor(prev, in, out string, today time.Time) (string, string) {
+	p, err1 := time.Parse(time.DateOnly, prev)
+	ni, err2 := time.Parse(time.DateOnly, in)
+	if err1 != nil || err2 != nil || (p.Year() == ni.Year() && p.Month() == ni.Month()) {
+		return in, out
+	}
+	anchored := time.Date(p.Year(), p.Month(), ni.Day(), 0, 0, 0, 0, time.UTC)
+	if anchored.Day() != ni.Day() || anchored.Format(time.DateOnly) < today.Format(time.DateOnly) {
+		return in, out
+	}
+	newOut := out
+	if no, err := time.Parse(time.DateOnly, out); err == nil {
+		nights := int(no.Sub(ni).Hours() / 24)
+		newOut = anchored.AddDate(0, 0, nights).Format(time.DateOnly)
+	}
+	return anchored.Format(time.DateOnly), newOut
+}
+
 // slotFor is the first slot filled by an entity kind.
 func (t *turn) slotFor(entity string) string {
 	for _, s := range t.e.dialog.Slots {
@@ -604,6 +630,14 @@ func (t *turn) sayInvalid(name string) {
 func (t *turn) continueWith(vals map[string]any) {
 	t.st.Fallbacks = 0
 	fr := t.st.top()
+	if s := t.e.slots[fr.Asked]; s != nil && s.Entity == spec.EntityOption {
+		// "Cabaña" picks an offer; it must not narrow later searches to cabins.
+		for name := range vals {
+			if e := t.e.slots[name]; e != nil && (e.Entity == spec.EntityUnitType || e.Entity == spec.EntityAmenities) {
+				delete(vals, name)
+			}
+		}
+	}
 	restart := false
 	f := t.e.flows[fr.Flow]
 	for name, v := range vals {

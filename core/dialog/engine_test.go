@@ -154,7 +154,8 @@ var nlu = fakeNLU{
 	"el 5/1":                      {Intent: "disponibilidad", Confidence: 0.6, CheckIn: "2027-01-05"},
 	"hasta el 8":                  {Intent: "disponibilidad", Confidence: 0.6, CheckIn: "2027-01-08"},
 	"4":                           {Intent: "fallback", Confidence: 0.3},
-	"mejor del 6 al 9":            {Intent: "disponibilidad", Confidence: 0.8, CheckIn: "2027-01-06", CheckOut: "2027-01-09"},
+	"mejor del 6 al 9":            {Intent: "disponibilidad", Confidence: 0.8, CheckIn: "2026-12-06", CheckOut: "2026-12-09", DaysOnly: true},
+	"del 6 al 9 de diciembre":     {Intent: "disponibilidad", Confidence: 0.8, CheckIn: "2026-12-06", CheckOut: "2026-12-09"},
 	"¿Hay libre el finde para 2?": {Intent: "disponibilidad", Confidence: 0.9, Guests: 2, Ambiguous: []string{"dates"}},
 	"El siguiente":                {Intent: "fallback", Confidence: 0.3},
 	"tiene wifi?":                 {Intent: "servicios", Confidence: 0.9, Amenities: []string{"wifi"}},
@@ -263,6 +264,17 @@ func TestCorrectionWhileChoosingSearchesAgain(t *testing.T) {
 	assert.Contains(t, text(out), "miércoles 6/1")
 	assert.Equal(t, []string{"buscar 2027-01-05 2027-01-08", "buscar 2027-01-06 2027-01-09"}, c.b.calls)
 	assert.Equal(t, int64(4), c.st().Slots["guests"], "guests carried across the correction")
+}
+
+func TestBareDaysAreReadInTheMonthBeingDiscussed(t *testing.T) {
+	c := newChat(t)
+	now := at("2026-11-28 10:00")
+	c.say(now, "Hola, para 4 del 5 al 8/1")
+	c.say(now, "mejor del 6 al 9")
+	assert.Equal(t, "2027-01-06", c.st().Slots["check_in"], "bare days follow the January stay")
+	c.say(now, "del 6 al 9 de diciembre")
+	assert.Equal(t, "2026-12-06", c.st().Slots["check_in"], "a named month is kept")
+	assert.Equal(t, "2026-12-09", c.st().Slots["check_out"])
 }
 
 func TestAmbiguousWeekendIsAskedBack(t *testing.T) {

@@ -16,6 +16,10 @@ type Understanding struct {
 	Amenities  []string `json:"amenities,omitempty"`
 	Ambiguous  []string `json:"ambiguous,omitempty"`
 	Language   string   `json:"language,omitempty"`
+	// DaysOnly says the dates were written as bare day numbers ("del 6 al 9"): the NLU
+	// placed them in the next such month, but in a conversation already about January
+	// they mean January (a correction), which the engine fixes.
+	DaysOnly bool `json:"days_only,omitempty"`
 }
 
 // AmbiguousDates says the guest named dates the NLU could not decide (this weekend or the

@@ -177,3 +177,21 @@ func (s StorePolicies) Policies(ctx context.Context, propertyID int64) (map[stri
 	}
 	return out, nil
 }
+
+// ErrNotConnected is returned by actions declared with Declare: they exist for checking a
+// dialog (`conserje dialog validate`) and have no booking engine to act on.
+var ErrNotConnected = errors.New("builtin action declared for validation only: not connected to a booking engine")
+
+// Declare registers the built-in names without a booking engine, so a dialog can be
+// validated offline; running one fails with ErrNotConnected.
+func Declare(reg *dialog.Registry) error {
+	for _, name := range Names {
+		err := reg.Register(dialog.BuiltinNamespace, name, dialog.ActionFunc(func(context.Context, dialog.Call) (dialog.Result, error) {
+			return dialog.Result{}, ErrNotConnected
+		}))
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
