@@ -47,13 +47,13 @@ type Unit struct {
 // Units are the demo's accommodations, as in demo.md.
 var Units = []Unit{
 	{Slug: "cabana-robles", Name: "Cabaña Robles", Type: "cabaña", Capacity: 4, BasePriceCents: 4_500_000,
-		Amenities: []string{"wifi", "pileta", "parrilla", "cochera"},
+		Amenities:   []string{"wifi", "pileta", "parrilla", "cochera"},
 		Description: "Cabaña para 4 entre robles, con parrilla propia y acceso a la pileta."},
 	{Slug: "cabana-coihue", Name: "Cabaña Coihue", Type: "cabaña", Capacity: 6, BasePriceCents: 6_000_000,
-		Amenities: []string{"wifi", "pileta", "parrilla", "mascotas", "cochera"},
+		Amenities:   []string{"wifi", "pileta", "parrilla", "mascotas", "cochera"},
 		Description: "Cabaña para 6, pet friendly, con parrilla y vista a las sierras."},
 	{Slug: "depto-centro", Name: "Depto Centro", Type: "departamento", Capacity: 2, BasePriceCents: 3_000_000,
-		Amenities: []string{"wifi", "cochera"},
+		Amenities:   []string{"wifi", "cochera"},
 		Description: "Departamento para 2 a pasos del centro de Villa General Belgrano."},
 }
 
