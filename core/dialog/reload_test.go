@@ -1,0 +1,111 @@
+package dialog_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// editable copies the default dialog and locales into a temporary folder.
+func editable(t *testing.T, reg *dialog.Registry) (dialog.Sources, *dialog.Reloader, *bytes.Buffer) {
+	t.Helper()
+	root := t.TempDir()
+	src := dialog.Sources{Dialogs: filepath.Join(root, "dialogs"), Locales: filepath.Join(root, "locales")}
+	require.NoError(t, os.MkdirAll(src.Dialogs, 0o755))
+	require.NoError(t, os.MkdirAll(src.Locales, 0o755))
+	copyFile := func(from, to string) {
+		b, err := os.ReadFile(from)
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(to, b, 0o644))
+	}
+	copyFile("../../dialogs/receptionist.yaml", filepath.Join(src.Dialogs, "receptionist.yaml"))
+	copyFile("testdata/intents.yaml", filepath.Join(src.Dialogs, "intents.yaml"))
+	for _, l := range []string{"es-AR", "en", "pt-BR"} {
+		copyFile("../../locales/"+l+".yaml", filepath.Join(src.Locales, l+".yaml"))
+	}
+	var logs bytes.Buffer
+	rl, err := dialog.NewReloader(src, reg, func(map[string][]string) (dialog.Understander, error) { return nlu, nil },
+		dialog.Options{Ambient: property{}, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	require.NoError(t, err)
+	return src, rl, &logs
+}
+
+func greet(t *testing.T, e *dialog.Engine) string {
+	t.Helper()
+	out, err := e.Turn(context.Background(), &dialog.State{}, dialog.Input{Text: "hola", Now: at("2026-11-28 10:00")})
+	require.NoError(t, err)
+	return text(out)
+}
+
+func edit(t *testing.T, path, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	require.Contains(t, string(b), old)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(b), old, new, 1)), 0o644))
+}
+
+func TestReloadKeepsThePreviousVersionOnABadEdit(t *testing.T) {
+	reg := dialog.NewRegistry()
+	(&fakeBooking{}).register(t, reg)
+	src, rl, logs := editable(t, reg)
+	reloaded := 0
+	rl.OnReload(func(*dialog.Engine) { reloaded++ })
+	before := rl.Engine()
+	assert.Contains(t, greet(t, before), "Soy el asistente de reservas")
+
+	edit(t, filepath.Join(src.Locales, "es-AR.yaml"), "Soy el asistente de reservas", "Soy Robi, el asistente")
+	require.NoError(t, rl.Reload())
+	assert.Contains(t, greet(t, rl.Engine()), "Soy Robi, el asistente")
+	assert.Equal(t, 1, reloaded)
+
+	edit(t, filepath.Join(src.Dialogs, "receptionist.yaml"), "      - say: saludo\n", "      - say: saludoo\n")
+	err := rl.Reload()
+	require.Error(t, err)
+	problems := dialog.Problems(err)
+	require.Len(t, problems, 1)
+	assert.Contains(t, problems[0].String(), `receptionist.yaml:51:14: unknown template key "saludoo"`)
+	assert.Contains(t, greet(t, rl.Engine()), "Soy Robi", "the last good version keeps answering")
+	assert.Equal(t, 1, reloaded)
+	assert.Contains(t, logs.String(), "dialog reload rejected")
+}
+
+func TestReloaderWatchesTheFolders(t *testing.T) {
+	reg := dialog.NewRegistry()
+	(&fakeBooking{}).register(t, reg)
+	src, rl, _ := editable(t, reg)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- rl.Run(ctx) }()
+	changed := make(chan struct{}, 1)
+	rl.OnReload(func(*dialog.Engine) {
+		select {
+		case changed <- struct{}{}:
+		default:
+		}
+	})
+	// The watcher may start after the first write; keep editing until a reload happens.
+	deadline := time.After(10 * time.Second)
+	for i := 0; ; i++ {
+		edit(t, filepath.Join(src.Locales, "es-AR.yaml"), "Soy el asistente de reservas", "Soy el asistente de reservas")
+		select {
+		case <-changed:
+			cancel()
+			require.NoError(t, <-done)
+			return
+		case <-deadline:
+			t.Fatal("no reload after editing a locale file")
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}
