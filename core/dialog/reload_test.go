@@ -3,6 +3,7 @@ package dialog_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -68,12 +69,16 @@ func TestReloadKeepsThePreviousVersionOnABadEdit(t *testing.T) {
 	assert.Contains(t, greet(t, rl.Engine()), "Soy Robi, el asistente")
 	assert.Equal(t, 1, reloaded)
 
-	edit(t, filepath.Join(src.Dialogs, "receptionist.yaml"), "      - say: saludo\n", "      - say: saludoo\n")
-	err := rl.Reload()
+	dialogFile := filepath.Join(src.Dialogs, "receptionist.yaml")
+	body, err := os.ReadFile(dialogFile)
+	require.NoError(t, err)
+	line := strings.Count(string(body[:strings.Index(string(body), "      - say: saludo\n")]), "\n") + 1
+	edit(t, dialogFile, "      - say: saludo\n", "      - say: saludoo\n")
+	err = rl.Reload()
 	require.Error(t, err)
 	problems := dialog.Problems(err)
 	require.Len(t, problems, 1)
-	assert.Contains(t, problems[0].String(), `receptionist.yaml:51:14: unknown template key "saludoo"`)
+	assert.Contains(t, problems[0].String(), fmt.Sprintf(`receptionist.yaml:%d:14: unknown template key "saludoo"`, line))
 	assert.Contains(t, greet(t, rl.Engine()), "Soy Robi", "the last good version keeps answering")
 	assert.Equal(t, 1, reloaded)
 	assert.Contains(t, logs.String(), "dialog reload rejected")
