@@ -165,3 +165,9 @@ func (r *Runner) runOnce(ctx context.Context, j Job) (err error) {
 	}()
 	return j.Run(ctx)
 }
+
+// Every adds a job from its parts; it lets packages that only schedule (the calendar
+// sync) depend on a one-method interface instead of on this package.
+func (r *Runner) Every(name string, interval time.Duration, fn func(ctx context.Context) error) error {
+	return r.Add(Job{Name: name, Every: interval, Run: fn})
+}

@@ -157,3 +157,12 @@ func TestPrometheusMetrics(t *testing.T) {
 	_, err = jobs.NewPrometheusMetrics(reg)
 	require.Error(t, err, "registering twice fails loudly")
 }
+
+func TestEvery(t *testing.T) {
+	r := jobs.New(nil, nil, nil)
+	var ran atomic.Bool
+	require.NoError(t, r.Every("calendar-sync", time.Minute, func(context.Context) error { ran.Store(true); return nil }))
+	require.Error(t, r.Every("calendar-sync", time.Minute, func(context.Context) error { return nil }))
+	require.NoError(t, r.RunNow(context.Background(), "calendar-sync"))
+	assert.True(t, ran.Load())
+}

@@ -1,0 +1,5 @@
+package calendar
+
+import "database/sql"
+
+var errNoRows = sql.ErrNoRows
