@@ -248,7 +248,6 @@ func emptyCalendar(cal *ical.Calendar) string {
 	return b.String()
 }
 
-
 // escapeText escapes a TEXT value (RFC 5545 §3.3.11).
 func escapeText(s string) string {
 	return strings.NewReplacer(`\`, `\\`, ";", `\;`, ",", `\,`, "\r\n", `\n`, "\n", `\n`).Replace(s)
