@@ -129,6 +129,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *App, err
 		BodyLimitBytes: cfg.HTTP.BodyLimitBytes,
 		ReadTimeout:    cfg.HTTP.ReadTimeout,
 		WriteTimeout:   cfg.HTTP.WriteTimeout,
+		TrustedProxies: cfg.HTTP.TrustedProxies,
 		Logger:         log,
 		Registry:       a.Registry,
 		Health:         a.health(features),
@@ -174,6 +175,11 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if err := a.startCalendarSync(f); err != nil {
 		return nil, err
 	}
+	bookingAPI, err := web.NewBookingAPI(a.Booking, a.APIToken, a.Log)
+	if err != nil {
+		return nil, err
+	}
+	f.mounts = append(f.mounts, bookingAPI)
 	return f, nil
 }
 

@@ -19,6 +19,7 @@ import (
 
 	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
@@ -167,6 +168,32 @@ func (p *tcpProxy) stop() {
 		_ = c.Close()
 	}
 	p.conns = nil
+}
+
+func TestBookingAPIIsServedWithTheConfiguredToken(t *testing.T) {
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	cfg.API.Token = "integration-token-0123456789"
+	a, base := start(t, cfg)
+	_, err := demo.Seed(context.Background(), a.DB, "x")
+	require.NoError(t, err)
+
+	req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/accommodations", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	req.Header.Set("Authorization", "Bearer integration-token-0123456789")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	assert.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.Contains(t, string(body), "Cabaña Robles")
+
+	var n int
+	require.NoError(t, a.DB.NewRaw("SELECT count(*) FROM holidays WHERE date = '2027-02-08'").Scan(context.Background(), &n))
+	assert.Equal(t, 1, n, "the holiday calendar is loaded at start (carnaval 2027)")
 }
 
 func TestPluginsStartWithServeAndShowInHealth(t *testing.T) {

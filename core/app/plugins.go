@@ -10,6 +10,7 @@ import (
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // PluginSpecs converts the plugins: section into supervision specs. The calendar plugin's
@@ -18,8 +19,11 @@ func PluginSpecs(cfg *config.Config) []pluginhost.Spec {
 	specs := make([]pluginhost.Spec, 0, len(cfg.Plugins))
 	for _, p := range cfg.Plugins {
 		spec := pluginhost.Spec{Name: p.Name, Path: p.Path, SHA256: p.SHA256, Settings: p.Settings, CallTimeout: p.CallTimeout}
-		if p.Name == cfg.Calendar.Plugin && spec.CallTimeout <= cfg.Calendar.FetchTimeout {
-			spec.CallTimeout = cfg.Calendar.FetchTimeout + 10*time.Second
+		if p.Name == cfg.Calendar.Plugin {
+			spec.Kind = plugin.KindCalendar
+			if spec.CallTimeout <= cfg.Calendar.FetchTimeout {
+				spec.CallTimeout = cfg.Calendar.FetchTimeout + 10*time.Second
+			}
 		}
 		specs = append(specs, spec)
 	}

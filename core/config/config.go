@@ -33,6 +33,9 @@ type HTTP struct {
 	BodyLimitBytes  int           `yaml:"body_limit_bytes"`
 	ReadTimeout     time.Duration `yaml:"read_timeout"`
 	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	// TrustedProxies are the addresses (IPs or CIDRs) of reverse proxies whose
+	// X-Forwarded-For is believed, so rate limits see the guest's address, not Caddy's.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 }
 
 // Database selects and tunes the store.
@@ -121,6 +124,7 @@ func Default() *Config {
 			BodyLimitBytes:  1 << 20,
 			ReadTimeout:     15 * time.Second,
 			WriteTimeout:    30 * time.Second,
+			TrustedProxies:  []string{},
 		},
 		Database: Database{URL: "./data/conserje.db", AutoMigrate: true},
 		Admin:    Admin{SessionTTL: 12 * time.Hour},

@@ -54,6 +54,7 @@ func TestEnvironmentOverridesWin(t *testing.T) {
 		"CONSERJE_CALENDAR_MAX_FEED_BYTES":  "2048",
 		"CONSERJE_ADMIN_PASSWORD":           "secreto",
 		"CONSERJE_PLUGINS_0_CALL_TIMEOUT":   "9s",
+		"CONSERJE_HTTP_TRUSTED_PROXIES":     "10.0.0.1, 172.16.0.0/12",
 		"CONSERJE_CONFIG_NOT_A_SETTING_XYZ": "ignored",
 	}))
 	require.NoError(t, err)
@@ -69,6 +70,7 @@ func TestEnvironmentOverridesWin(t *testing.T) {
 	assert.Equal(t, 9*time.Second, cfg.Plugins[0].CallTimeout)
 	assert.Equal(t, int64(2048), cfg.Calendar.MaxFeedBytes)
 	assert.Equal(t, "secreto", cfg.Admin.Password)
+	assert.Equal(t, []string{"10.0.0.1", "172.16.0.0/12"}, cfg.HTTP.TrustedProxies)
 	assert.Contains(t, src.Env, "CONSERJE_DATABASE_URL")
 }
 

@@ -163,8 +163,8 @@ func applyEnv(cfg *Config, lookup func(string) (string, bool)) ([]string, error)
 				for i := range v.Len() {
 					walk(v.Index(i), fmt.Sprintf("%s[%d]", keyPath, i))
 				}
+				return
 			}
-			return
 		case reflect.Map:
 			prefix := EnvName(keyPath) + "_"
 			for _, kv := range environ(lookup) {
@@ -212,6 +212,18 @@ func setScalar(v reflect.Value, raw string) error {
 		return nil
 	}
 	switch v.Kind() {
+	case reflect.Slice:
+		if v.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("cannot be set from the environment")
+		}
+		// A list of strings is written comma-separated: "10.0.0.1,10.0.0.0/8".
+		items := []string{}
+		for _, it := range strings.Split(raw, ",") {
+			if it = strings.TrimSpace(it); it != "" {
+				items = append(items, it)
+			}
+		}
+		v.Set(reflect.ValueOf(items))
 	case reflect.String:
 		v.SetString(raw)
 	case reflect.Bool:

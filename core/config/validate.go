@@ -62,6 +62,13 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 	if c.HTTP.WriteTimeout <= 0 {
 		add("http.write_timeout", "must be positive")
 	}
+	for i, p := range c.HTTP.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				add(fmt.Sprintf("http.trusted_proxies[%d]", i), "want an IP address or CIDR, got %q", p)
+			}
+		}
+	}
 
 	switch db := strings.TrimSpace(c.Database.URL); {
 	case db == "":

@@ -33,6 +33,8 @@ type Options struct {
 	BodyLimitBytes int
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
+	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
+	TrustedProxies []string
 	Logger         *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics.
 	Registry *prometheus.Registry
@@ -73,6 +75,12 @@ func New(opts Options) (*Server, error) {
 		WriteTimeout:          opts.WriteTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
+		// c.IP() is the guest's address only when the connection comes from a trusted
+		// proxy; otherwise a forged header could dodge rate limits.
+		ProxyHeader:             fiber.HeaderXForwardedFor,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          opts.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	s.app.Use(requestID, s.accessLog(metrics))
 	s.app.Get("/healthz", s.handleHealth)

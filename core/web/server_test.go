@@ -188,3 +188,26 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
 	assert.Error(t, err, "no new connections after shutdown")
 }
+
+func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	ipRoute := web.MountFunc(func(r fiber.Router) { r.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(c.IP()) }) })
+	cases := []struct {
+		name    string
+		trusted []string
+		want    string
+	}{
+		{"untrusted sender cannot forge its address", nil, "0.0.0.0"},
+		{"trusted proxy passes the guest's address", []string{"0.0.0.0"}, "203.0.113.9"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, web.Options{TrustedProxies: tc.trusted, Mounts: []web.Mounter{ipRoute}})
+			req := httptest.NewRequest(http.MethodGet, "/ip", nil)
+			req.Header.Set("X-Forwarded-For", "203.0.113.9")
+			resp, err := s.App().Test(req)
+			require.NoError(t, err)
+			body, _ := io.ReadAll(resp.Body)
+			assert.Equal(t, tc.want, string(body))
+		})
+	}
+}
