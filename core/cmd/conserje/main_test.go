@@ -151,3 +151,36 @@ func TestMigrateSeedAndServeGracefully(t *testing.T) {
 	assert.Contains(t, out.String(), "/chat")
 	assert.Contains(t, out.String(), "API token for this run")
 }
+
+func TestAdminUsers(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins), 0o600))
+	stdout, stderr, code := run(t, dir, nil, "admin", "add-user", "maria", "--role", "staff", "--name", "María")
+	require.Equal(t, 0, code, stderr)
+	assert.Regexp(t, `password: \S{12,}`, stdout)
+
+	_, stderr, code = run(t, dir, nil, "admin", "add-user", "maria")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "already exists")
+
+	_, stderr, code = run(t, dir, nil, "admin", "add-user", "Bad Name")
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "username")
+
+	cmd := exec.Command(binary, "admin", "set-password", "maria", "--password-stdin")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader("short\n")
+	out, err := cmd.CombinedOutput()
+	require.Error(t, err)
+	assert.Contains(t, string(out), "at least 10 characters")
+
+	cmd = exec.Command(binary, "admin", "set-password", "maria", "--password-stdin")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	cmd.Stdin = strings.NewReader("a-long-enough-password\n")
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, string(out))
+	assert.Contains(t, string(out), "password of maria replaced")
+	assert.NotContains(t, string(out), "a-long-enough-password", "a chosen password is never echoed")
+}

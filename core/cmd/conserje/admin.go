@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/conserje/conserje/core/admin"
+	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/config"
+)
+
+func init() {
+	register("admin", func(g *globalFlags) *cobra.Command {
+		cmd := &cobra.Command{Use: "admin", Short: "Manage staff users of the admin"}
+		var role, name string
+		var fromStdin bool
+		password := func(cmd *cobra.Command) (string, bool, error) {
+			if fromStdin {
+				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
+				if err != nil && err != io.EOF {
+					return "", false, fmt.Errorf("read password from stdin: %w", err)
+				}
+				return strings.TrimRight(line, "\r\n"), false, nil
+			}
+			b := make([]byte, 12)
+			if _, err := rand.Read(b); err != nil {
+				return "", false, err
+			}
+			return base64.RawURLEncoding.EncodeToString(b), true, nil
+		}
+		add := &cobra.Command{
+			Use:   "add-user USERNAME",
+			Short: "Create a staff user (password generated and printed, or read from stdin)",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+				if err != nil {
+					return err
+				}
+				log, err := newLogger(cfg)
+				if err != nil {
+					return err
+				}
+				db, err := app.OpenDB(cmd.Context(), cfg, true, log)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				pass, generated, err := password(cmd)
+				if err != nil {
+					return err
+				}
+				if err := admin.CreateUser(cmd.Context(), db, args[0], name, pass, role); err != nil {
+					return exitError{code: 1, msg: err.Error()}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "staff user %s created (%s)\n", args[0], role)
+				if generated {
+					fmt.Fprintf(cmd.OutOrStdout(), "password: %s  (shown once)\n", pass)
+				}
+				return nil
+			},
+		}
+		add.Flags().StringVar(&role, "role", "staff", "admin or staff")
+		add.Flags().StringVar(&name, "name", "", "display name")
+		add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
+		passwd := &cobra.Command{
+			Use:   "set-password USERNAME",
+			Short: "Replace a staff user's password (generated, or read from stdin) and end their sessions",
+			Args:  cobra.ExactArgs(1),
+			RunE: func(cmd *cobra.Command, args []string) error {
+				cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+				if err != nil {
+					return err
+				}
+				log, err := newLogger(cfg)
+				if err != nil {
+					return err
+				}
+				db, err := app.OpenDB(cmd.Context(), cfg, true, log)
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				pass, generated, err := password(cmd)
+				if err != nil {
+					return err
+				}
+				if err := admin.SetPassword(cmd.Context(), db, args[0], pass); err != nil {
+					return exitError{code: 1, msg: err.Error()}
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "password of %s replaced; their sessions were closed\n", args[0])
+				if generated {
+					fmt.Fprintf(cmd.OutOrStdout(), "password: %s  (shown once)\n", pass)
+				}
+				return nil
+			},
+		}
+		passwd.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
+		cmd.AddCommand(add, passwd)
+		return cmd
+	})
+}
