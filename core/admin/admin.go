@@ -39,13 +39,20 @@ type Conversations interface {
 	Release(ctx context.Context, conversationID int64, by string) error
 }
 
+// CalendarImport is what the admin needs of the iCal import.
+type CalendarImport interface {
+	ConfirmRemovals(ctx context.Context, feedID int64, staff string) (int, error)
+}
+
 // Options configure the admin.
 type Options struct {
 	DB            *store.DB
 	Bookings      Bookings
 	Conversations Conversations
-	Log           *slog.Logger
-	SessionTTL    time.Duration
+	// Calendar is nil when no calendar plugin is configured.
+	Calendar   CalendarImport
+	Log        *slog.Logger
+	SessionTTL time.Duration
 	// Secure marks cookies Secure (set when the public URL is https).
 	Secure bool
 	// Now is the clock (tests fix it).
@@ -151,6 +158,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/conversations/:id/release", h.conversationRelease)
 	auth.Get("/calendar", h.calendarShow)
 	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
+	auth.Post("/feeds/:id/confirm-removals", h.feedConfirmRemovals)
 }
 
 func (h *Handler) securityHeaders(c *fiber.Ctx) error {

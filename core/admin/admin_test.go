@@ -248,3 +248,46 @@ func status(t *testing.T, db *store.DB, code string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+type recordingCalendar struct{ confirmed []int64 }
+
+func (r *recordingCalendar) ConfirmRemovals(_ context.Context, feedID int64, _ string) (int, error) {
+	r.confirmed = append(r.confirmed, feedID)
+	return 2, nil
+}
+
+func TestCalendarConflictsAndHeldRemovals(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	var unitID, feedID, blockID, conflictID int64
+	require.NoError(t, e.db.NewRaw(`SELECT id FROM accommodations ORDER BY id LIMIT 1`).Scan(ctx, &unitID))
+	require.NoError(t, e.db.NewRaw(`INSERT INTO calendar_feeds (accommodation_id, platform, url) VALUES (?, 'airbnb', 'https://example.com/a.ics') RETURNING id`, unitID).Scan(ctx, &feedID))
+	require.NoError(t, e.db.NewRaw(`INSERT INTO imported_blocks (feed_id, accommodation_id, uid, start_date, end_date, kind, status) VALUES (?, ?, 'u1', '2027-01-05', '2027-01-07', 'reservation', 'pending_removal') RETURNING id`, feedID, unitID).Scan(ctx, &blockID))
+	require.NoError(t, e.db.NewRaw(`INSERT INTO calendar_conflicts (accommodation_id, imported_block_id, reservation_id, detail) VALUES (?, ?, ?, 'Airbnb bloquea noches de RES270105001') RETURNING id`, unitID, blockID, e.hold.ID).Scan(ctx, &conflictID))
+
+	cal := &recordingCalendar{}
+	h, err := admin.New(admin.Options{Log: slog.New(slog.DiscardHandler), DB: e.db, Bookings: booking.NewService(e.db, booking.Options{}), Conversations: e.convs, Calendar: cal})
+	require.NoError(t, err)
+	app := fiber.New()
+	h.Mount(app)
+	b := &browser{t: t, app: app, cookies: map[string]string{}}
+	b.login("correct horse")
+
+	_, page := b.do(http.MethodGet, "/admin/calendar", nil)
+	assert.Contains(t, page, "Airbnb bloquea noches de RES270105001")
+	assert.Contains(t, page, "dejó de listar 1 bloqueos")
+	csrf := csrfField.FindStringSubmatch(page)[1]
+
+	resp, _ := b.do(http.MethodPost, "/admin/conflicts/"+itoa(conflictID)+"/resolve", url.Values{"csrf": {csrf}, "back": {"/admin/calendar"}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	var open int
+	require.NoError(t, e.db.NewRaw(`SELECT count(*) FROM calendar_conflicts WHERE resolved_at IS NULL`).Scan(ctx, &open))
+	assert.Zero(t, open)
+	var events int
+	require.NoError(t, e.db.NewRaw(`SELECT count(*) FROM domain_events WHERE type = 'calendar_conflict_resolved'`).Scan(ctx, &events))
+	assert.Equal(t, 1, events, "resolving records who did it")
+
+	resp, _ = b.do(http.MethodPost, "/admin/feeds/"+itoa(feedID)+"/confirm-removals", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.Equal(t, []int64{feedID}, cal.confirmed)
+}

@@ -1,15 +1,12 @@
 package admin
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/uptrace/bun"
 
-	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/calendar"
 )
 
 // conflictResolve marks a calendar conflict as handled by staff, recording who did it.
@@ -18,26 +15,11 @@ func (h *Handler) conflictResolve(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	who := currentStaff(c)
-	now := h.opts.Now().UTC()
-	err = h.db.RunInTx(c.UserContext(), nil, func(ctx context.Context, tx bun.Tx) error {
-		res, err := tx.NewUpdate().Model((*store.CalendarConflict)(nil)).
-			Set("resolved_at = ?", now).Set("resolved_by = ?", "staff:"+who.Username).
-			Where("id = ? AND resolved_at IS NULL", id).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		payload, _ := json.Marshal(map[string]any{"conflict_id": id, "by": "staff:" + who.Username})
-		_, err = tx.NewInsert().Model(&store.DomainEvent{
-			AggregateType: "calendar_conflict", AggregateID: strconv.FormatInt(id, 10),
-			Type: "calendar_conflict_resolved", Payload: payload, OccurredAt: now,
-		}).Exec(ctx)
-		return err
-	})
-	if err != nil {
+	err = calendar.ResolveConflict(c.UserContext(), h.db, id, "staff:"+currentStaff(c).Username, h.opts.Now())
+	switch {
+	case errors.Is(err, calendar.ErrConflictNotFound):
+		return redirectWith(c, backTo(c), "Ese conflicto ya estaba resuelto")
+	case err != nil:
 		return fmt.Errorf("admin: resolve conflict %d: %w", id, err)
 	}
 	return redirectWith(c, backTo(c), "Conflicto marcado como resuelto")

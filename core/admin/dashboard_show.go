@@ -35,6 +35,7 @@ type conflictRow struct {
 type feedRow struct {
 	store.CalendarFeed `bun:",extend"`
 	UnitName           string `bun:"unit_name"`
+	PendingRemoval     int    `bun:"pending_removal"`
 }
 
 type dashboard struct {
@@ -118,12 +119,14 @@ func (h *Handler) feeds(ctx context.Context, onlyProblems bool) ([]feedRow, erro
 	var rows []feedRow
 	q := h.db.NewSelect().
 		ColumnExpr("f.*, a.name AS unit_name").
+		ColumnExpr("(SELECT count(*) FROM imported_blocks AS b WHERE b.feed_id = f.id AND b.status = 'pending_removal') AS pending_removal").
 		TableExpr("calendar_feeds AS f").
 		Join("JOIN accommodations AS a ON a.id = f.accommodation_id")
 	if onlyProblems {
 		stale := h.opts.Now().UTC().Add(-time.Hour)
 		q = q.Where("f.enabled").WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
-			return q.Where("f.last_error <> ''").WhereOr("f.last_success_at IS NULL").WhereOr("f.last_success_at < ?", stale)
+			return q.Where("f.last_error <> ''").WhereOr("f.last_success_at IS NULL").WhereOr("f.last_success_at < ?", stale).
+				WhereOr("EXISTS (SELECT 1 FROM imported_blocks AS b WHERE b.feed_id = f.id AND b.status = 'pending_removal')")
 		})
 	}
 	if err := q.OrderExpr("a.name, f.platform").Scan(ctx, &rows); err != nil {
