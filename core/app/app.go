@@ -120,6 +120,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *App, err
 		return nil, err
 	}
 
+	if err := a.Registry.Register(newBacklogCollector(a.DB)); err != nil {
+		return nil, fmt.Errorf("register backlog metrics: %w", err)
+	}
 	features, err := a.buildFeatures(ctx)
 	if err != nil {
 		return nil, err
