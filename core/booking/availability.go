@@ -78,7 +78,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if len(fit) == 0 {
 		return SearchResult{}, nil
 	}
-	sn, err := s.loadSnapshot(ctx, s.db.DB, fit, req.Stay, AlternativeWindow)
+	sn, err := s.loadSnapshot(ctx, s.db.DB, fit, req.Stay, 0)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -108,6 +108,10 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	sortOffers(res.Offers)
 	if len(res.Offers) > 0 {
 		return res, nil
+	}
+	// Only a search that found nothing pays for reading the weeks around the stay.
+	if sn, err = s.loadSnapshot(ctx, s.db.DB, fit, req.Stay, AlternativeWindow); err != nil {
+		return SearchResult{}, err
 	}
 	res.Alternatives, err = sn.alternatives(others, wanted, req.Stay, req.Guests, s.todayForUnits(ctx, all))
 	if err != nil {
@@ -310,9 +314,37 @@ type busyRow struct {
 	End    store.Date `bun:"e"`
 }
 
+// shortRangeNights splits taken ranges for indexed reads: a range of at most this many
+// nights that overlaps a window starts at most this many days before it, so it is found by
+// a seek bounded on both sides; longer ones have partial indexes of their own (migration
+// 0002_booking_long_ranges uses the same number).
+const shortRangeNights = 14
+
+// busySQL is the union that loadBusy runs, per dialect (only the length test differs).
+func busySQL(d store.Dialect) string {
+	long := func(start, end string) string {
+		if d == store.Postgres {
+			return end + " - " + start + " > 14"
+		}
+		return "julianday(" + end + ") - julianday(" + start + ") > 14"
+	}
+	part := func(table, start, end, extra string) string {
+		return `SELECT accommodation_id, ` + start + ` AS s, ` + end + ` AS e FROM ` + table + `
+ WHERE accommodation_id IN (?) AND ` + start + ` >= ? AND ` + start + ` < ? AND ` + end + ` > ?` + extra + `
+UNION ALL
+SELECT accommodation_id, ` + start + `, ` + end + ` FROM ` + table + `
+ WHERE accommodation_id IN (?) AND ` + long(start, end) + ` AND ` + end + ` > ? AND ` + start + ` < ?` + extra
+	}
+	active := " AND (status = 'confirmed' OR (status = 'pre_reserved' AND expires_at > ?))"
+	return part("reservations", "check_in", "check_out", active) + "\nUNION ALL\n" +
+		part("availability_calendar", "start_date", "end_date", " AND kind = 'block'") + "\nUNION ALL\n" +
+		part("imported_blocks", "start_date", "end_date", "")
+}
+
 // loadBusy returns, per unit, the ranges taken within window: active holds (not lapsed),
 // confirmed bookings, manual blocks and imported blocks of every portal (including those
-// pending removal, which keep blocking until the removal is confirmed).
+// pending removal, which keep blocking until the removal is confirmed). A range may be
+// listed twice; callers only test overlaps.
 func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, window Stay) (map[int64][]Stay, error) {
 	out := map[int64][]Stay{}
 	if len(unitIDs) == 0 {
@@ -320,21 +352,14 @@ func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, win
 	}
 	in := bun.In(unitIDs)
 	now := s.now()
+	from := window.CheckIn.AddDays(-shortRangeNights)
+	args := []any{
+		in, from, window.CheckOut, window.CheckIn, now, in, window.CheckIn, window.CheckOut, now,
+		in, from, window.CheckOut, window.CheckIn, in, window.CheckIn, window.CheckOut,
+		in, from, window.CheckOut, window.CheckIn, in, window.CheckIn, window.CheckOut,
+	}
 	var rows []busyRow
-	err := db.NewRaw(`
-SELECT accommodation_id, check_in AS s, check_out AS e FROM reservations
- WHERE accommodation_id IN (?) AND check_in < ? AND check_out > ?
-   AND (status = 'confirmed' OR (status = 'pre_reserved' AND expires_at > ?))
-UNION ALL
-SELECT accommodation_id, start_date, end_date FROM availability_calendar
- WHERE kind = 'block' AND accommodation_id IN (?) AND start_date < ? AND end_date > ?
-UNION ALL
-SELECT accommodation_id, start_date, end_date FROM imported_blocks
- WHERE accommodation_id IN (?) AND start_date < ? AND end_date > ?`,
-		in, window.CheckOut, window.CheckIn, now,
-		in, window.CheckOut, window.CheckIn,
-		in, window.CheckOut, window.CheckIn).Scan(ctx, &rows)
-	if err != nil {
+	if err := db.NewRaw(busySQL(s.db.Dialect()), args...).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("load taken nights: %w", err)
 	}
 	for _, r := range rows {

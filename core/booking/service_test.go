@@ -443,3 +443,47 @@ func TestHoldExpiryJob(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, store.StatusExpired, got.Status)
 }
+
+// TestRangesOfAnyLengthBlock covers both read paths of availability: ranges of up to 14
+// nights (found by a bounded seek) and longer ones (found through partial indexes).
+func TestRangesOfAnyLengthBlock(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		units := bookingtest.AddUnits(t, db, f.demo.PropertyID, 6)
+		feed := store.CalendarFeed{AccommodationID: units[2], Platform: "booking", URL: "https://booking.example/x.ics", Enabled: true, LastStatus: "ok"}
+		_, err := db.NewInsert().Model(&feed).Returning("id").Exec(ctx)
+		require.NoError(t, err)
+		// Each range ends inside the stay [2027-03-10, 2027-03-12) or covers it.
+		insertRes := func(unit int64, in, out string) {
+			_, err := db.NewInsert().Model(&store.Reservation{Code: "L" + in + out, AccommodationID: unit, CheckIn: date(in), CheckOut: date(out),
+				Guests: 2, Status: store.StatusConfirmed, Currency: "ARS", Quote: []byte("{}"), Source: "admin", CreatedAt: start, UpdatedAt: start}).Exec(ctx)
+			require.NoError(t, err)
+		}
+		insertRes(units[0], "2027-02-23", "2027-03-11") // 16 nights, starting before the bounded seek: the long path
+		insertRes(units[1], "2027-02-25", "2027-03-11") // 14 nights: the short path's edge
+		_, err = db.NewInsert().Model(&store.ImportedBlock{FeedID: feed.ID, AccommodationID: units[2], UID: "long@booking",
+			StartDate: date("2027-01-01"), EndDate: date("2027-06-01"), Kind: "block", Status: "active"}).Exec(ctx)
+		require.NoError(t, err)
+		_, err = db.NewInsert().Model(&store.AvailabilityEntry{AccommodationID: units[3], StartDate: date("2027-02-01"),
+			EndDate: date("2027-04-01"), Kind: "block"}).Exec(ctx)
+		require.NoError(t, err)
+		insertRes(units[4], "2027-02-20", "2027-03-10") // ends on check-in day: no overlap
+
+		s := stay("2027-03-10", "2027-03-12")
+		for i, want := range []bool{false, false, false, false, true, true} {
+			free, err := f.svc.IsFree(ctx, units[i], s)
+			require.NoError(t, err)
+			assert.Equal(t, want, free, "unit %d", i)
+		}
+		res, err := f.svc.Search(ctx, booking.SearchRequest{Stay: s, Guests: 3})
+		require.NoError(t, err)
+		var offered []int64
+		for _, o := range res.Offers {
+			offered = append(offered, o.Unit.ID)
+		}
+		assert.Subset(t, offered, []int64{units[4], units[5]})
+		assert.NotContains(t, offered, units[0])
+		assert.NotContains(t, offered, units[3])
+	})
+}
