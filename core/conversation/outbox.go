@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
 	"sync/atomic"
 	"time"
 
@@ -270,29 +271,28 @@ func (s *Service) TakePending(ctx context.Context, conversationID int64, channel
 	now := s.now()
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		var items []store.OutboxItem
-		if err := tx.NewSelect().Model(&items).
+		// One statement claims and reads them (UPDATE ... RETURNING on both databases).
+		_, err := tx.NewUpdate().Model(&items).
+			Set("status = 'sent'").Set("sent_at = ?", now).Set("attempts = attempts + 1").
 			Where("conversation_id = ? AND channel = ? AND status = 'pending' AND not_before <= ?", conversationID, channel, now).
-			Order("id").Scan(ctx); err != nil {
-			return fmt.Errorf("read pending replies: %w", err)
+			Returning("id, message_id, payload").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("take pending replies: %w", err)
 		}
 		if len(items) == 0 {
 			return nil
 		}
-		ids, msgIDs := make([]int64, 0, len(items)), make([]int64, 0, len(items))
+		sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+		msgIDs := make([]int64, 0, len(items))
 		for _, it := range items {
 			var o Outgoing
 			if err := json.Unmarshal(it.Payload, &o); err != nil {
 				return fmt.Errorf("decode outbox %d: %w", it.ID, err)
 			}
 			out = append(out, o)
-			ids = append(ids, it.ID)
 			if it.MessageID != nil {
 				msgIDs = append(msgIDs, *it.MessageID)
 			}
-		}
-		if _, err := tx.NewUpdate().Model((*store.OutboxItem)(nil)).Set("status = 'sent'").Set("sent_at = ?", now).
-			Set("attempts = attempts + 1").Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
-			return fmt.Errorf("mark replies delivered: %w", err)
 		}
 		if len(msgIDs) > 0 {
 			if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusSent).
@@ -315,7 +315,7 @@ func (s *Service) Converse(ctx context.Context, in Inbound) (Received, []Outgoin
 	}
 	var out []Outgoing
 	err = s.withLock(ctx, rec.ConversationID, func() error {
-		if err := s.drain(ctx, rec.ConversationID); err != nil {
+		if err := s.drain(ctx, rec.ConversationID, true); err != nil {
 			return err
 		}
 		var err error

@@ -3,7 +3,6 @@ package conversation
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -158,12 +157,6 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 			return nil
 		}
 		rec.MessageID = msg.ID
-		_, err = tx.NewUpdate().Model((*store.Conversation)(nil)).
-			Set("last_inbound_at = ?", now).Set("last_message_at = ?", now).Set("updated_at = ?", now).
-			Where("id = ?", conv.ID).Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("touch conversation %d: %w", conv.ID, err)
-		}
 		return nil
 	})
 	if err != nil {
@@ -173,22 +166,21 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 }
 
 func (s *Service) upsertConversation(ctx context.Context, tx bun.Tx, in Inbound, now time.Time) (*store.Conversation, error) {
+	// One statement creates the conversation on first contact or touches it afterwards,
+	// and returns the row either way.
 	conv := &store.Conversation{
 		Channel: in.Channel, Contact: in.Contact, GuestName: in.GuestName, State: StateBot,
-		Session: json.RawMessage("{}"), CreatedAt: now, UpdatedAt: now,
+		Session: json.RawMessage("{}"), LastInboundAt: &now, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
-	if _, err := tx.NewInsert().Model(conv).On("CONFLICT (channel, contact) DO NOTHING").Exec(ctx); err != nil {
-		return nil, fmt.Errorf("create conversation: %w", err)
-	}
-	conv = &store.Conversation{}
-	if err := tx.NewSelect().Model(conv).Where("channel = ? AND contact = ?", in.Channel, in.Contact).Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load conversation %s/%s: %w", in.Channel, in.Contact, err)
-	}
-	if in.GuestName != "" && conv.GuestName == "" {
-		if _, err := tx.NewUpdate().Model(conv).Set("guest_name = ?", in.GuestName).WherePK().Exec(ctx); err != nil {
-			return nil, fmt.Errorf("set guest name: %w", err)
-		}
-		conv.GuestName = in.GuestName
+	_, err := tx.NewInsert().Model(conv).
+		On("CONFLICT (channel, contact) DO UPDATE").
+		Set("last_inbound_at = EXCLUDED.last_inbound_at").
+		Set("last_message_at = EXCLUDED.last_message_at").
+		Set("updated_at = EXCLUDED.updated_at").
+		Set("guest_name = CASE WHEN conversation.guest_name = '' THEN EXCLUDED.guest_name ELSE conversation.guest_name END").
+		Returning("*").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("create conversation %s/%s: %w", in.Channel, in.Contact, err)
 	}
 	return conv, nil
 }
@@ -216,23 +208,37 @@ func (s *Service) withLock(ctx context.Context, id int64, fn func() error) error
 // Process answers every waiting message of a conversation, oldest first, one turn at a
 // time; concurrent callers wait for each other.
 func (s *Service) Process(ctx context.Context, conversationID int64) error {
-	return s.withLock(ctx, conversationID, func() error { return s.drain(ctx, conversationID) })
+	return s.withLock(ctx, conversationID, func() error { return s.drain(ctx, conversationID, false) })
 }
 
-func (s *Service) drain(ctx context.Context, conversationID int64) error {
+// drain answers the conversation's waiting messages in arrival order. Unless once, it looks
+// again for messages that arrived meanwhile.
+func (s *Service) drain(ctx context.Context, conversationID int64, once bool) error {
+	var conv *store.Conversation
 	for {
-		var msg store.Message
-		err := s.db.NewSelect().Model(&msg).
+		var msgs []store.Message
+		err := s.db.NewSelect().Model(&msgs).
 			Where("conversation_id = ? AND direction = 'in' AND status = ?", conversationID, StatusReceived).
-			Order("id").Limit(1).Scan(ctx)
-		if errors.Is(err, sql.ErrNoRows) {
+			Order("id").Scan(ctx)
+		if err != nil {
+			return fmt.Errorf("waiting messages of conversation %d: %w", conversationID, err)
+		}
+		if len(msgs) == 0 {
 			return nil
 		}
-		if err != nil {
-			return fmt.Errorf("next message of conversation %d: %w", conversationID, err)
+		if conv == nil {
+			conv = &store.Conversation{}
+			if err := s.db.NewSelect().Model(conv).Where("id = ?", conversationID).Scan(ctx); err != nil {
+				return fmt.Errorf("load conversation %d: %w", conversationID, err)
+			}
 		}
-		if err := s.turn(ctx, &msg); err != nil {
-			return err
+		for i := range msgs {
+			if err := s.turn(ctx, conv, &msgs[i]); err != nil {
+				return err
+			}
+		}
+		if once {
+			return nil
 		}
 	}
 }
@@ -270,12 +276,9 @@ type Outgoing struct {
 	ReplyTo  int64           `json:"reply_to,omitempty"`
 }
 
-// turn answers one message and commits everything it changed together.
-func (s *Service) turn(ctx context.Context, msg *store.Message) error {
-	var conv store.Conversation
-	if err := s.db.NewSelect().Model(&conv).Where("id = ?", msg.ConversationID).Scan(ctx); err != nil {
-		return fmt.Errorf("load conversation %d: %w", msg.ConversationID, err)
-	}
+// turn answers one message and commits everything it changed together; conv is updated
+// in memory to match what was committed.
+func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store.Message) error {
 	if conv.State != StateBot {
 		// Staff have the conversation: keep the message for them, say nothing.
 		_, err := s.db.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusHeld).Where("id = ?", msg.ID).Exec(ctx)
@@ -301,7 +304,7 @@ func (s *Service) turn(ctx context.Context, msg *store.Message) error {
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
 	}
 	latency := int(time.Since(started).Milliseconds())
-	return s.commit(ctx, &conv, st, out, msg, latency)
+	return s.commit(ctx, conv, st, out, msg, latency)
 }
 
 func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int) error {
@@ -331,7 +334,9 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 		}
 		for i, r := range out.Replies {
 			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
-			if err := enqueue(ctx, tx, conv, Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID}, key, now, now); err != nil {
+			// No key check: the message is marked answered in this same transaction, so
+			// this turn can never be committed twice.
+			if err := insertOutgoing(ctx, tx, conv, Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID}, key, now, now); err != nil {
 				return err
 			}
 		}
@@ -345,6 +350,10 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 	if err != nil {
 		return err
 	}
+	conv.Session, conv.Language, conv.FallbackStreak = session, st.Language, st.Fallbacks
+	if out.Handoff != nil {
+		conv.State, conv.EscalationReason = StateEscalated, out.Handoff.Reason
+	}
 	if len(out.Replies) > 0 && s.opts.Kick != nil {
 		s.opts.Kick()
 	}
@@ -354,16 +363,21 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 // enqueue writes one outgoing message and its outbox row; notBefore defers proactive
 // messages past quiet hours. The idempotency key makes a replayed turn a no-op.
 func enqueue(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time) error {
-	body, err := json.Marshal(o)
-	if err != nil {
-		return fmt.Errorf("encode outgoing message: %w", err)
-	}
 	var exists int
 	if err := tx.NewSelect().Model((*store.OutboxItem)(nil)).ColumnExpr("count(*)").Where("idempotency_key = ?", key).Scan(ctx, &exists); err != nil {
 		return fmt.Errorf("check outbox key %s: %w", key, err)
 	}
 	if exists > 0 {
 		return nil
+	}
+	return insertOutgoing(ctx, tx, conv, o, key, now, notBefore)
+}
+
+// insertOutgoing writes the message and its outbox row.
+func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time) error {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encode outgoing message: %w", err)
 	}
 	m := &store.Message{
 		ConversationID: conv.ID, Direction: "out", Channel: conv.Channel, Kind: "text", Text: o.Text,

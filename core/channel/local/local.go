@@ -113,6 +113,13 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 
 var _ story.Bot = (*Bot)(nil)
 
+// WithContact is the same bot talking to another guest (a new conversation).
+func (b *Bot) WithContact(contact string) *Bot {
+	c := *b
+	c.contact = contact
+	return &c
+}
+
 // Reloader is the bot's dialog, for watching edits while chatting.
 func (b *Bot) Reloader() *dialog.Reloader { return b.reloader }
 
@@ -266,6 +273,11 @@ func NewDemoTemplate(ctx context.Context, dir string) (*DemoTemplate, error) {
 
 // Fresh copies the template to path and opens the copy.
 func (t *DemoTemplate) Fresh(ctx context.Context, path string) (*store.DB, error) {
+	return t.FreshWith(ctx, path, store.Options{})
+}
+
+// FreshWith is Fresh with connection options (a load test caps the pool).
+func (t *DemoTemplate) FreshWith(ctx context.Context, path string, opts store.Options) (*store.DB, error) {
 	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
 		return nil, err
 	}
@@ -278,7 +290,7 @@ func (t *DemoTemplate) Fresh(ctx context.Context, path string) (*store.DB, error
 	if err != nil {
 		return nil, fmt.Errorf("copy demo template: %w", err)
 	}
-	return store.Open(ctx, path, store.Options{})
+	return store.Open(ctx, path, opts)
 }
 
 // StoryBots starts each story on a fresh demo copy in dir, with the story's clock.
