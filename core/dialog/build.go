@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/conserje/conserje/core/dialog/spec"
@@ -17,6 +18,16 @@ type Sources struct {
 // actions, with file:line:column, without building an engine.
 func Validate(src Sources, reg *Registry) spec.Problems {
 	_, _, problems := load(src, reg)
+	sort.SliceStable(problems, func(i, j int) bool {
+		a, b := problems[i].Pos, problems[j].Pos
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Column < b.Column
+	})
 	return problems
 }
 
@@ -28,13 +39,11 @@ func load(src Sources, reg *Registry) (*spec.Dialog, *Catalog, spec.Problems) {
 	}
 	cat, catProblems := LoadCatalog(src.Locales, d.Settings.DefaultLanguage, loc)
 	problems = append(problems, catProblems...)
-	if len(problems) > 0 {
-		return d, cat, problems
-	}
-	problems = spec.Check(d, spec.CheckEnv{
+	// Check the rest even when a file had problems, so one run reports everything.
+	problems = append(problems, spec.Check(d, spec.CheckEnv{
 		MissingTemplate: cat.Missing,
 		HasAction:       func(name string) bool { _, ok := reg.Lookup(name); return ok },
-	})
+	})...)
 	for _, key := range SystemTemplates {
 		if missing := cat.Missing(key); len(missing) > 0 {
 			problems = append(problems, spec.Problem{Pos: spec.Pos{File: src.Locales}, Message: fmt.Sprintf("message %q is required by conserje itself and missing in %v", key, missing)})
