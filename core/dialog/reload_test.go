@@ -114,3 +114,30 @@ func TestReloaderWatchesTheFolders(t *testing.T) {
 		}
 	}
 }
+
+func TestValidateReportsEveryKindOfProblemAtOnce(t *testing.T) {
+	reg := dialog.NewRegistry()
+	(&fakeBooking{}).register(t, reg)
+	src, _, _ := editable(t, reg)
+	dialogFile := filepath.Join(src.Dialogs, "receptionist.yaml")
+	edit(t, dialogFile, "  session_timeout: 12h", "  session_timeout: 12 horas")
+	edit(t, dialogFile, "      - say: saludo\n", "      - say: saludox\n")
+	edit(t, dialogFile, "ask: [check_in, check_out, guests]", "ask: [check_in, check_out, huespedes]")
+	edit(t, filepath.Join(src.Locales, "en.yaml"), `pedir_personas: "How many people would it be for?"`, "")
+	var got []string
+	for _, p := range dialog.Validate(src, reg) {
+		got = append(got, strings.TrimPrefix(p.String(), filepath.Dir(src.Dialogs)+"/"))
+	}
+	want := []string{
+		`schema: /settings/session_timeout: '12 horas' does not match pattern`,
+		`unknown template key "saludox" (missing in es-AR, en, pt-BR)`,
+		`undeclared slot "huespedes"`,
+		`unknown template key "pedir_personas" (missing in en)`,
+		`message "pedir_personas" is missing in`,
+	}
+	joined := strings.Join(got, "\n")
+	for _, w := range want {
+		assert.Contains(t, joined, w)
+	}
+	assert.True(t, strings.HasPrefix(got[0], "dialogs/receptionist.yaml:"), "sorted by file: %v", got)
+}
