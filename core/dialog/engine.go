@@ -406,9 +406,29 @@ func (t *turn) route() {
 		t.start(trig, vals)
 	case fr != nil && t.touchesFlow(fr, vals):
 		t.start(t.e.flows[fr.Flow], vals)
+	case fr == nil && t.e.askingFlow(vals) != nil:
+		// "somos 2" with no intent recognised: dates or people alone start the flow that
+		// asks for them.
+		t.start(t.e.askingFlow(vals), vals)
 	default:
 		t.fallback()
 	}
+}
+
+// askingFlow is the first flow (in dialog order) that asks for one of the slots given.
+func (e *Engine) askingFlow(vals map[string]any) *flow {
+	for _, f := range e.dialog.Flows {
+		cf := e.flows[f.Name]
+		if cf.Interrupt {
+			continue
+		}
+		for name := range vals {
+			if cf.asksBefore(name, len(cf.steps)) {
+				return cf
+			}
+		}
+	}
+	return nil
 }
 
 // extract reads slot values from the message: the NLU's entities for every declared slot,

@@ -165,6 +165,7 @@ var nlu = fakeNLU{
 	"del 5 al 2/1":                {Intent: "disponibilidad", Confidence: 0.9, CheckIn: "2026-12-01", CheckOut: "2026-12-05", Guests: 2},
 	"la primera":                  {Intent: "fallback", Confidence: 0.2},
 	"necesito mas tiempo":         {Intent: "fallback", Confidence: 0.2},
+	"somos 2":                     {Intent: "fallback", Confidence: 0.3, Guests: 2},
 }
 
 type chat struct {
@@ -254,6 +255,14 @@ func TestSlotFillingAskForEachMissingSlot(t *testing.T) {
 	out := c.say(now, "4")
 	assert.Contains(t, text(out), "Cabaña Robles: $45.000/noche")
 	assert.Equal(t, map[string]any{"check_in": "2027-01-05", "check_out": "2027-01-08", "guests": int64(4)}, c.st().Slots)
+}
+
+func TestPeopleAloneStartTheBookingEvenWithoutAnIntent(t *testing.T) {
+	c := newChat(t)
+	out := c.say(at("2026-11-28 10:00"), "somos 2")
+	assert.Equal(t, "¿Para qué fechas te querés alojar? Día de entrada y salida 📅", text(out))
+	assert.Equal(t, int64(2), c.st().Slots["guests"])
+	assert.Zero(t, c.st().Fallbacks)
 }
 
 func TestCorrectionWhileChoosingSearchesAgain(t *testing.T) {
