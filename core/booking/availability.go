@@ -61,11 +61,13 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if req.Guests < 1 {
 		fe.add("guests", "must be at least 1")
 	}
-	all, err := s.units(ctx, s.db.DB)
+	cat, err := s.catalog(ctx)
 	if err != nil {
 		return SearchResult{}, err
 	}
-	req.Stay.validate(s.todayForUnits(ctx, all), s.opts.MaxNights, fe)
+	all := cat.units
+	today := s.today(cat.zoneOf(all))
+	req.Stay.validate(today, s.opts.MaxNights, fe)
 	if err := fe.err(); err != nil {
 		return SearchResult{}, err
 	}
@@ -113,7 +115,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	if sn, err = s.loadSnapshot(ctx, s.db.DB, fit, req.Stay, AlternativeWindow); err != nil {
 		return SearchResult{}, err
 	}
-	res.Alternatives, err = sn.alternatives(others, wanted, req.Stay, req.Guests, s.todayForUnits(ctx, all))
+	res.Alternatives, err = sn.alternatives(others, wanted, req.Stay, req.Guests, today)
 	if err != nil {
 		return SearchResult{}, err
 	}
@@ -165,19 +167,6 @@ func tighterMinStay(cur, next *MinStayError) *MinStayError {
 	return cur
 }
 
-// todayForUnits is today in the zone of the first unit's property (the default zone when
-// there is none); installations with several properties share one zone in practice.
-func (s *Service) todayForUnits(ctx context.Context, units []Unit) store.Date {
-	if len(units) == 0 {
-		return s.today("")
-	}
-	p, err := s.property(ctx, s.db.DB, units[0].PropertyID)
-	if err != nil {
-		return s.today("")
-	}
-	return s.today(p.Timezone)
-}
-
 // snapshot is everything needed to decide availability and price for some units over a
 // window of dates, read once so a search does a handful of queries however many units
 // and shifted stays it tries.
@@ -205,19 +194,25 @@ func (s *Service) loadSnapshot(ctx context.Context, db bun.IDB, units []Unit, st
 		return nil, err
 	}
 	if err := db.NewSelect().Model(&sn.overrides).
-		Where("kind IN ('price', 'min_stay') AND accommodation_id IN (?) AND start_date < ? AND end_date > ?", bun.In(ids), window.CheckOut, window.CheckIn).
-		Order("id").Scan(ctx); err != nil {
+		Column("id", "accommodation_id", "start_date", "end_date", "kind", "price_cents", "min_nights").
+		Where("kind IN ('price', 'min_stay') AND end_date > ? AND start_date < ?", window.CheckIn, window.CheckOut).
+		Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load calendar overrides: %w", err)
 	}
+	// Sorted here, not in SQL: ORDER BY id makes SQLite walk the table instead of the
+	// overrides index. The newest override wins (BuildRules keeps this order).
+	sort.Slice(sn.overrides, func(i, j int) bool { return sn.overrides[i].ID < sn.overrides[j].ID })
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return nil, err
+	}
 	for pid := range propIDs {
-		p, err := s.property(ctx, db, pid)
-		if err != nil {
-			return nil, err
+		p, ok := cat.props[pid]
+		if !ok {
+			return nil, fmt.Errorf("property %d: %w", pid, ErrNotFound)
 		}
 		sn.props[pid] = p
-		if sn.ruleRows[pid], err = s.pricingRows(ctx, db, pid); err != nil {
-			return nil, err
-		}
+		sn.ruleRows[pid] = cat.rules[pid]
 	}
 	if sn.cal, err = s.Holidays(ctx); err != nil {
 		return nil, err
@@ -320,20 +315,35 @@ type busyRow struct {
 // 0002_booking_long_ranges uses the same number).
 const shortRangeNights = 14
 
-// busySQL is the union that loadBusy runs, per dialect (only the length test differs).
-func busySQL(d store.Dialect) string {
+// byUnitMax is the most units a taken-nights read filters by id in SQL; beyond it, one
+// seek by date over every unit and a filter in Go beats a seek per unit.
+const byUnitMax = 8
+
+// busySQL is the union that loadBusy runs, per dialect (only the length test differs),
+// with or without the unit filter (each part then takes the ids as its first argument).
+func busySQL(d store.Dialect, byUnit bool) string {
 	long := func(start, end string) string {
 		if d == store.Postgres {
 			return end + " - " + start + " > 14"
 		}
 		return "julianday(" + end + ") - julianday(" + start + ") > 14"
 	}
+	units := ""
+	if byUnit {
+		units = "accommodation_id IN (?) AND "
+	}
 	part := func(table, start, end, extra string) string {
+		// SQLite plans without statistics and would rather walk every past row of a
+		// start-date index than the small partial index; name the index for it.
+		longIndex := ""
+		if d != store.Postgres {
+			longIndex = " INDEXED BY " + table + "_long"
+		}
 		return `SELECT accommodation_id, ` + start + ` AS s, ` + end + ` AS e FROM ` + table + `
- WHERE accommodation_id IN (?) AND ` + start + ` >= ? AND ` + start + ` < ? AND ` + end + ` > ?` + extra + `
+ WHERE ` + units + start + ` >= ? AND ` + start + ` < ? AND ` + end + ` > ?` + extra + `
 UNION ALL
-SELECT accommodation_id, ` + start + `, ` + end + ` FROM ` + table + `
- WHERE accommodation_id IN (?) AND ` + long(start, end) + ` AND ` + end + ` > ? AND ` + start + ` < ?` + extra
+SELECT accommodation_id, ` + start + `, ` + end + ` FROM ` + table + longIndex + `
+ WHERE ` + units + long(start, end) + ` AND ` + end + ` > ? AND ` + start + ` < ?` + extra
 	}
 	active := " AND (status = 'confirmed' OR (status = 'pre_reserved' AND expires_at > ?))"
 	return part("reservations", "check_in", "check_out", active) + "\nUNION ALL\n" +
@@ -350,20 +360,34 @@ func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, win
 	if len(unitIDs) == 0 {
 		return out, nil
 	}
-	in := bun.In(unitIDs)
 	now := s.now()
 	from := window.CheckIn.AddDays(-shortRangeNights)
-	args := []any{
-		in, from, window.CheckOut, window.CheckIn, now, in, window.CheckIn, window.CheckOut, now,
-		in, from, window.CheckOut, window.CheckIn, in, window.CheckIn, window.CheckOut,
-		in, from, window.CheckOut, window.CheckIn, in, window.CheckIn, window.CheckOut,
+	byUnit := len(unitIDs) <= byUnitMax
+	var args []any
+	add := func(vals ...any) {
+		if byUnit {
+			args = append(args, bun.In(unitIDs))
+		}
+		args = append(args, vals...)
+	}
+	add(from, window.CheckOut, window.CheckIn, now)
+	add(window.CheckIn, window.CheckOut, now)
+	for range 2 { // availability_calendar, imported_blocks
+		add(from, window.CheckOut, window.CheckIn)
+		add(window.CheckIn, window.CheckOut)
 	}
 	var rows []busyRow
-	if err := db.NewRaw(busySQL(s.db.Dialect()), args...).Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw(busySQL(s.db.Dialect(), byUnit), args...).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("load taken nights: %w", err)
 	}
+	wanted := make(map[int64]bool, len(unitIDs))
+	for _, id := range unitIDs {
+		wanted[id] = true
+	}
 	for _, r := range rows {
-		out[r.UnitID] = append(out[r.UnitID], Stay{CheckIn: r.Start, CheckOut: r.End})
+		if wanted[r.UnitID] {
+			out[r.UnitID] = append(out[r.UnitID], Stay{CheckIn: r.Start, CheckOut: r.End})
+		}
 	}
 	return out, nil
 }

@@ -221,11 +221,12 @@ func validateGuest(g Guest, fe fieldErrors) {
 // other units fitting the group for the same dates and nearby stays of the same length.
 func (s *Service) unavailable(ctx context.Context, u Unit, stay Stay, guests int) error {
 	ue := &UnavailableError{UnitID: u.ID, Stay: stay}
-	all, err := s.units(ctx, s.db.DB)
+	cat, err := s.catalog(ctx)
 	if err != nil {
 		s.log.Warn("alternatives: list units", "err", err)
 		return ue
 	}
+	all := cat.units
 	var others []Unit
 	for _, o := range all {
 		if o.ID != u.ID && o.Capacity >= guests {
@@ -237,8 +238,7 @@ func (s *Service) unavailable(ctx context.Context, u Unit, stay Stay, guests int
 		s.log.Warn("alternatives: load calendar", "err", err)
 		return ue
 	}
-	p, _ := s.property(ctx, s.db.DB, u.PropertyID)
-	ue.Alternatives, err = sn.alternatives(others, []Unit{u}, stay, guests, s.today(p.Timezone))
+	ue.Alternatives, err = sn.alternatives(others, []Unit{u}, stay, guests, s.today(cat.props[u.PropertyID].Timezone))
 	if err != nil {
 		s.log.Warn("alternatives: price", "err", err)
 	}
