@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/builtin"
+	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -52,15 +55,21 @@ type engines struct{ e *dialog.Engine }
 func (e engines) Engine() *dialog.Engine { return e.e }
 
 type harness struct {
+	engines engines
 	db      *store.DB
 	clock   *clock
 	svc     *conversation.Service
 	booking *booking.Service
 }
 
-func newHarness(t *testing.T) *harness {
+// databases runs a test on SQLite and, when CONSERJE_TEST_POSTGRES_URL is set, PostgreSQL.
+func databases(t *testing.T, fn func(t *testing.T, h *harness)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, newHarness(t, storetest.SQLite(t))) })
+	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, storetest.Postgres(t))) })
+}
+
+func newHarness(t *testing.T, db *store.DB) *harness {
 	t.Helper()
-	db := storetest.SQLite(t)
 	_, err := demo.Seed(context.Background(), db, "demo-password")
 	require.NoError(t, err)
 	c := &clock{now: time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC)} // 10:00 in Buenos Aires
@@ -79,7 +88,7 @@ func newHarness(t *testing.T) *harness {
 		func(map[string][]string) (dialog.Understander, error) { return nlu, nil }, dialog.Options{Ambient: acts})
 	require.Empty(t, problems)
 	svc := conversation.New(db, engines{e}, conversation.Options{Now: c.Now})
-	return &harness{db: db, clock: c, svc: svc, booking: b}
+	return &harness{engines: engines{e}, db: db, clock: c, svc: svc, booking: b}
 }
 
 func (h *harness) converse(t *testing.T, contact, text string) []conversation.Outgoing {
@@ -98,99 +107,103 @@ func joined(out []conversation.Outgoing) string {
 }
 
 func TestConverseStoresEveryMessage(t *testing.T) {
-	h := newHarness(t)
-	out := h.converse(t, "guest-1", "Hola, para 4 del 5 al 8/1")
-	require.Len(t, out, 1)
-	assert.Contains(t, out[0].Text, "Cabaña Robles: $45.000/noche, total $135.000")
-	assert.Equal(t, []dialog.Button{{ID: "1", Title: "Cabaña Robles"}, {ID: "2", Title: "Cabaña Coihue"}}, out[0].Buttons)
+	databases(t, func(t *testing.T, h *harness) {
+		out := h.converse(t, "guest-1", "Hola, para 4 del 5 al 8/1")
+		require.Len(t, out, 1)
+		assert.Contains(t, out[0].Text, "Cabaña Robles: $45.000/noche, total $135.000")
+		assert.Equal(t, []dialog.Button{{ID: "1", Title: "Cabaña Robles"}, {ID: "2", Title: "Cabaña Coihue"}}, out[0].Buttons)
 
-	out = h.converse(t, "guest-1", "Cabaña")
-	assert.Contains(t, joined(out), "la seña es de $40.500")
-	assert.Contains(t, joined(out), "hasta las 10:30")
+		out = h.converse(t, "guest-1", "Cabaña")
+		assert.Contains(t, joined(out), "la seña es de $40.500")
+		assert.Contains(t, joined(out), "hasta las 10:30")
 
-	var msgs []store.Message
-	require.NoError(t, h.db.NewSelect().Model(&msgs).Order("id").Scan(context.Background()))
-	require.Len(t, msgs, 4)
-	assert.Equal(t, []string{"in", "out", "in", "out"}, []string{msgs[0].Direction, msgs[1].Direction, msgs[2].Direction, msgs[3].Direction})
-	assert.Equal(t, conversation.StatusProcessed, msgs[0].Status)
-	assert.Equal(t, conversation.StatusSent, msgs[1].Status)
-	require.NotNil(t, msgs[0].LatencyMS)
-	var u dialog.Understanding
-	require.NoError(t, json.Unmarshal(msgs[0].NLU, &u))
-	assert.Equal(t, "disponibilidad", u.Intent)
-	assert.Equal(t, "webchat", msgs[1].Channel)
+		var msgs []store.Message
+		require.NoError(t, h.db.NewSelect().Model(&msgs).Order("id").Scan(context.Background()))
+		require.Len(t, msgs, 4)
+		assert.Equal(t, []string{"in", "out", "in", "out"}, []string{msgs[0].Direction, msgs[1].Direction, msgs[2].Direction, msgs[3].Direction})
+		assert.Equal(t, conversation.StatusProcessed, msgs[0].Status)
+		assert.Equal(t, conversation.StatusSent, msgs[1].Status)
+		require.NotNil(t, msgs[0].LatencyMS)
+		var u dialog.Understanding
+		require.NoError(t, json.Unmarshal(msgs[0].NLU, &u))
+		assert.Equal(t, "disponibilidad", u.Intent)
+		assert.Equal(t, "webchat", msgs[1].Channel)
 
-	var res store.Reservation
-	require.NoError(t, h.db.NewSelect().Model(&res).Scan(context.Background()))
-	assert.Equal(t, "RES270105001", res.Code)
-	require.NotNil(t, res.ConversationID, "the hold knows its conversation")
-	assert.Equal(t, msgs[0].ConversationID, *res.ConversationID)
+		var res store.Reservation
+		require.NoError(t, h.db.NewSelect().Model(&res).Scan(context.Background()))
+		assert.Equal(t, "RES270105001", res.Code)
+		require.NotNil(t, res.ConversationID, "the hold knows its conversation")
+		assert.Equal(t, msgs[0].ConversationID, *res.ConversationID)
+	})
 }
 
 func TestDuplicateDeliveryIsStoredOnce(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	in := conversation.Inbound{Channel: "whatsapp", Contact: "+5493511111111", ExternalID: "wamid.1", Text: "hola"}
-	first, err := h.svc.Receive(ctx, in)
-	require.NoError(t, err)
-	again, err := h.svc.Receive(ctx, in)
-	require.NoError(t, err)
-	assert.True(t, again.Duplicate)
-	assert.Equal(t, first.MessageID, again.MessageID)
-	n, err := h.db.NewSelect().Model((*store.Message)(nil)).Count(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		in := conversation.Inbound{Channel: "whatsapp", Contact: "+5493511111111", ExternalID: "wamid.1", Text: "hola"}
+		first, err := h.svc.Receive(ctx, in)
+		require.NoError(t, err)
+		again, err := h.svc.Receive(ctx, in)
+		require.NoError(t, err)
+		assert.True(t, again.Duplicate)
+		assert.Equal(t, first.MessageID, again.MessageID)
+		n, err := h.db.NewSelect().Model((*store.Message)(nil)).Count(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+	})
 }
 
 func TestTurnsRunInArrivalOrderOneAtATime(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	texts := []string{"quiero reservar", "Hola, para 4 del 5 al 8/1", "Cabaña"}
-	var conv int64
-	for i, text := range texts {
-		rec, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351222", ExternalID: "m" + string(rune('a'+i)), Text: text})
-		require.NoError(t, err)
-		conv = rec.ConversationID
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, 4)
-	for i := range errs {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			errs[i] = h.svc.Process(ctx, conv)
-		}(i)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		require.NoError(t, err)
-	}
-	var out []store.OutboxItem
-	require.NoError(t, h.db.NewSelect().Model(&out).Order("id").Scan(ctx))
-	require.Len(t, out, 3, "one reply per message, none doubled")
-	var replyTo []int64
-	for _, o := range out {
-		var p conversation.Outgoing
-		require.NoError(t, json.Unmarshal(o.Payload, &p))
-		replyTo = append(replyTo, p.ReplyTo)
-	}
-	assert.IsIncreasing(t, replyTo)
-	var last conversation.Outgoing
-	require.NoError(t, json.Unmarshal(out[2].Payload, &last))
-	assert.Contains(t, last.Text, "RES270105001", "the third message was answered after the first two")
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		texts := []string{"quiero reservar", "Hola, para 4 del 5 al 8/1", "Cabaña"}
+		var conv int64
+		for i, text := range texts {
+			rec, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351222", ExternalID: "m" + string(rune('a'+i)), Text: text})
+			require.NoError(t, err)
+			conv = rec.ConversationID
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 4)
+		for i := range errs {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				errs[i] = h.svc.Process(ctx, conv)
+			}(i)
+		}
+		wg.Wait()
+		for _, err := range errs {
+			require.NoError(t, err)
+		}
+		var out []store.OutboxItem
+		require.NoError(t, h.db.NewSelect().Model(&out).Order("id").Scan(ctx))
+		require.Len(t, out, 3, "one reply per message, none doubled")
+		var replyTo []int64
+		for _, o := range out {
+			var p conversation.Outgoing
+			require.NoError(t, json.Unmarshal(o.Payload, &p))
+			replyTo = append(replyTo, p.ReplyTo)
+		}
+		assert.IsIncreasing(t, replyTo)
+		var last conversation.Outgoing
+		require.NoError(t, json.Unmarshal(out[2].Payload, &last))
+		assert.Contains(t, last.Text, "RES270105001", "the third message was answered after the first two")
+	})
 }
 
 func TestRecoverAnswersWhatACrashLeftAndNeverTwice(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351333", ExternalID: "x1", Text: "hola"})
-	require.NoError(t, err)
-	// the process died here, before the turn; a new one starts
-	require.NoError(t, h.svc.Recover(ctx))
-	require.NoError(t, h.svc.Recover(ctx))
-	n, err := h.db.NewSelect().Model((*store.OutboxItem)(nil)).Count(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351333", ExternalID: "x1", Text: "hola"})
+		require.NoError(t, err)
+		// the process died here, before the turn; a new one starts
+		require.NoError(t, h.svc.Recover(ctx))
+		require.NoError(t, h.svc.Recover(ctx))
+		n, err := h.db.NewSelect().Model((*store.OutboxItem)(nil)).Count(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+	})
 }
 
 type fakeChannel struct {
@@ -222,154 +235,194 @@ func (s senders) PushChannels() []string {
 }
 
 func TestSenderRetriesInOrderUntilDelivered(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	for i, text := range []string{"hola", "quiero reservar"} {
-		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351444", ExternalID: "w" + string(rune('0'+i)), Text: text})
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		for i, text := range []string{"hola", "quiero reservar"} {
+			_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351444", ExternalID: "w" + string(rune('0'+i)), Text: text})
+			require.NoError(t, err)
+		}
+		ids, err := h.svc.Pending(ctx)
 		require.NoError(t, err)
-	}
-	ids, err := h.svc.Pending(ctx)
-	require.NoError(t, err)
-	require.NoError(t, h.svc.Process(ctx, ids[0]))
+		require.NoError(t, h.svc.Process(ctx, ids[0]))
 
-	ch := &fakeChannel{fails: 2}
-	s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now})
-	n, err := s.Flush(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 0, n)
-	assert.Empty(t, ch.sent, "the first failed and the second waits behind it")
+		ch := &fakeChannel{fails: 2}
+		s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now})
+		n, err := s.Flush(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 0, n)
+		assert.Empty(t, ch.sent, "the first failed and the second waits behind it")
 
-	_, err = s.Flush(ctx)
-	require.NoError(t, err)
-	assert.Empty(t, ch.sent, "backoff: not due yet")
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, ch.sent, "backoff: not due yet")
 
-	h.clock.Set(h.clock.Now().Add(3 * time.Second))
-	_, err = s.Flush(ctx)
-	require.NoError(t, err)
-	assert.Empty(t, ch.sent, "second failure")
+		h.clock.Set(h.clock.Now().Add(3 * time.Second))
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		assert.Empty(t, ch.sent, "second failure")
 
-	h.clock.Set(h.clock.Now().Add(10 * time.Second))
-	_, err = s.Flush(ctx)
-	require.NoError(t, err)
-	require.Len(t, ch.sent, 2)
-	assert.Contains(t, ch.sent[0].Text, "¡Hola! 👋")
-	assert.Contains(t, ch.sent[1].Text, "¿Para qué fechas")
-	assert.Equal(t, "+549351444", ch.sent[0].Recipient)
-	assert.NotEqual(t, ch.sent[0].IdempotencyKey, ch.sent[1].IdempotencyKey)
+		h.clock.Set(h.clock.Now().Add(10 * time.Second))
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		require.Len(t, ch.sent, 2)
+		assert.Contains(t, ch.sent[0].Text, "¡Hola! 👋")
+		assert.Contains(t, ch.sent[1].Text, "¿Para qué fechas")
+		assert.Equal(t, "+549351444", ch.sent[0].Recipient)
+		assert.NotEqual(t, ch.sent[0].IdempotencyKey, ch.sent[1].IdempotencyKey)
 
-	_, err = s.Flush(ctx)
-	require.NoError(t, err)
-	assert.Len(t, ch.sent, 2, "nothing is sent twice")
-	var statuses []string
-	require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").Where("direction = 'out'").Order("id").Scan(ctx, &statuses))
-	assert.Equal(t, []string{"sent", "sent"}, statuses)
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		assert.Len(t, ch.sent, 2, "nothing is sent twice")
+		var statuses []string
+		require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").Where("direction = 'out'").Order("id").Scan(ctx, &statuses))
+		assert.Equal(t, []string{"sent", "sent"}, statuses)
+	})
 }
 
 func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351555", ExternalID: "d1", Text: "hola"})
-	require.NoError(t, err)
-	require.NoError(t, h.svc.Recover(ctx))
-	ch := &fakeChannel{fails: 100}
-	s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now, MaxAttempts: 3})
-	for i := 0; i < 5; i++ {
-		_, err := s.Flush(ctx)
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351555", ExternalID: "d1", Text: "hola"})
 		require.NoError(t, err)
-		h.clock.Set(h.clock.Now().Add(10 * time.Minute))
-	}
-	var item store.OutboxItem
-	require.NoError(t, h.db.NewSelect().Model(&item).Scan(ctx))
-	assert.Equal(t, "dead", item.Status)
-	assert.Equal(t, 3, item.Attempts)
-	assert.Contains(t, item.LastError, "provider timeout")
+		require.NoError(t, h.svc.Recover(ctx))
+		ch := &fakeChannel{fails: 100}
+		s := conversation.NewSender(h.db, senders{"whatsapp": ch}, conversation.SenderOptions{Now: h.clock.Now, MaxAttempts: 3})
+		for i := 0; i < 5; i++ {
+			_, err := s.Flush(ctx)
+			require.NoError(t, err)
+			h.clock.Set(h.clock.Now().Add(10 * time.Minute))
+		}
+		var item store.OutboxItem
+		require.NoError(t, h.db.NewSelect().Model(&item).Scan(ctx))
+		assert.Equal(t, "dead", item.Status)
+		assert.Equal(t, 3, item.Attempts)
+		assert.Contains(t, item.LastError, "provider timeout")
+	})
 }
 
 func TestEscalationPausesTheBotUntilReleased(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	h.converse(t, "guest-2", "jajaja")
-	out := h.converse(t, "guest-2", "asdf")
-	assert.Contains(t, joined(out), "Te derivo a un humano en minutos y seguimos por acá")
-	var conv store.Conversation
-	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-2'").Scan(ctx))
-	assert.Equal(t, conversation.StateEscalated, conv.State)
-	assert.Equal(t, dialog.ReasonFallbacks, conv.EscalationReason)
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.converse(t, "guest-2", "jajaja")
+		out := h.converse(t, "guest-2", "asdf")
+		assert.Contains(t, joined(out), "Te derivo a un humano en minutos y seguimos por acá")
+		var conv store.Conversation
+		require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-2'").Scan(ctx))
+		assert.Equal(t, conversation.StateEscalated, conv.State)
+		assert.Equal(t, dialog.ReasonFallbacks, conv.EscalationReason)
 
-	out = h.converse(t, "guest-2", "hola")
-	assert.Empty(t, out, "the bot is paused")
-	var last store.Message
-	require.NoError(t, h.db.NewSelect().Model(&last).Order("id DESC").Limit(1).Scan(ctx))
-	assert.Equal(t, conversation.StatusHeld, last.Status)
+		out = h.converse(t, "guest-2", "hola")
+		assert.Empty(t, out, "the bot is paused")
+		var last store.Message
+		require.NoError(t, h.db.NewSelect().Model(&last).Order("id DESC").Limit(1).Scan(ctx))
+		assert.Equal(t, conversation.StatusHeld, last.Status)
 
-	require.NoError(t, h.svc.Release(ctx, conv.ID, "staff:admin"))
-	out = h.converse(t, "guest-2", "hola")
-	assert.Contains(t, joined(out), "¡Hola! 👋")
-	require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"))
-	require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"), "idempotent")
-	assert.ErrorIs(t, h.svc.Release(ctx, 9999, "x"), conversation.ErrNotFound)
+		require.NoError(t, h.svc.Release(ctx, conv.ID, "staff:admin"))
+		out = h.converse(t, "guest-2", "hola")
+		assert.Contains(t, joined(out), "¡Hola! 👋")
+		require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"))
+		require.NoError(t, h.svc.Escalate(ctx, conv.ID, "taken over"), "idempotent")
+		assert.ErrorIs(t, h.svc.Release(ctx, 9999, "x"), conversation.ErrNotFound)
+	})
 }
 
 func TestFollowUpsWaitForTheEndOfQuietHours(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	h.converse(t, "guest-3", "hola")
-	var conv store.Conversation
-	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-3'").Scan(ctx))
-	night := time.Date(2026, 11, 29, 2, 30, 0, 0, time.UTC) // 23:30 in Buenos Aires
-	h.clock.Set(night)
-	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_fechas", nil, conversation.FollowUp, "followup:1"))
-	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"))
-	require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"), "same key: once")
-	var items []store.OutboxItem
-	require.NoError(t, h.db.NewSelect().Model(&items).Where("idempotency_key IN ('followup:1', 'now:1')").Order("id").Scan(ctx))
-	require.Len(t, items, 2)
-	assert.Equal(t, time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), items[0].NotBefore.UTC(), "08:00 in Buenos Aires")
-	assert.Equal(t, night, items[1].NotBefore.UTC())
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.converse(t, "guest-3", "hola")
+		var conv store.Conversation
+		require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-3'").Scan(ctx))
+		night := time.Date(2026, 11, 29, 2, 30, 0, 0, time.UTC) // 23:30 in Buenos Aires
+		h.clock.Set(night)
+		require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_fechas", nil, conversation.FollowUp, "followup:1"))
+		require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"))
+		require.NoError(t, h.svc.Notify(ctx, conv.ID, "pedir_personas", nil, conversation.Transactional, "now:1"), "same key: once")
+		var items []store.OutboxItem
+		require.NoError(t, h.db.NewSelect().Model(&items).Where("idempotency_key IN ('followup:1', 'now:1')").Order("id").Scan(ctx))
+		require.Len(t, items, 2)
+		assert.Equal(t, time.Date(2026, 11, 29, 11, 0, 0, 0, time.UTC), items[0].NotBefore.UTC(), "08:00 in Buenos Aires")
+		assert.Equal(t, night, items[1].NotBefore.UTC())
 
-	out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
-	require.NoError(t, err)
-	require.Len(t, out, 1, "the follow-up is not due yet")
-	assert.Equal(t, "¿Para cuántas personas sería?", out[0].Text)
+		out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
+		require.NoError(t, err)
+		require.Len(t, out, 1, "the follow-up is not due yet")
+		assert.Equal(t, "¿Para cuántas personas sería?", out[0].Text)
+	})
 }
 
 func TestConfirmationIsSentOnceWhenStaffConfirm(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	w := conversation.NewConfirmationWatcher(h.svc, 0)
-	_, err := w.Step(ctx)
-	require.NoError(t, err)
-	h.converse(t, "guest-4", "Hola, para 4 del 5 al 8/1")
-	h.converse(t, "guest-4", "Cabaña")
-	_, err = h.booking.Confirm(ctx, "RES270105001", booking.ConfirmInput{PaidCents: 4_050_000, By: "staff:admin"})
-	require.NoError(t, err)
-	n, err := w.Step(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 1, n)
-	n, err = w.Step(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, 0, n)
-	require.NoError(t, h.svc.NotifyConfirmed(ctx, "RES270105001"), "a replay")
-	out := h.converse(t, "guest-4", "hola")
-	require.Len(t, out, 2)
-	assert.Contains(t, out[0].Text, "🎉 ¡Reserva confirmada! Código RES270105001.")
-	assert.Contains(t, out[0].Text, "del martes 5/1 al viernes 8/1")
-	assert.Contains(t, out[0].Text, "Check-in desde las 14:00, check-out hasta las 10:00")
-	assert.Contains(t, out[0].Text, "https://maps.google.com/?q=-31.9786,-64.5592")
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		w := conversation.NewConfirmationWatcher(h.svc, 0)
+		_, err := w.Step(ctx)
+		require.NoError(t, err)
+		h.converse(t, "guest-4", "Hola, para 4 del 5 al 8/1")
+		h.converse(t, "guest-4", "Cabaña")
+		_, err = h.booking.Confirm(ctx, "RES270105001", booking.ConfirmInput{PaidCents: 4_050_000, By: "staff:admin"})
+		require.NoError(t, err)
+		n, err := w.Step(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+		n, err = w.Step(ctx)
+		require.NoError(t, err)
+		assert.Equal(t, 0, n)
+		require.NoError(t, h.svc.NotifyConfirmed(ctx, "RES270105001"), "a replay")
+		out := h.converse(t, "guest-4", "hola")
+		require.Len(t, out, 2)
+		assert.Contains(t, out[0].Text, "🎉 ¡Reserva confirmada! Código RES270105001.")
+		assert.Contains(t, out[0].Text, "del martes 5/1 al viernes 8/1")
+		assert.Contains(t, out[0].Text, "Check-in desde las 14:00, check-out hasta las 10:00")
+		assert.Contains(t, out[0].Text, "https://maps.google.com/?q=-31.9786,-64.5592")
+	})
 }
 
 func TestPaymentRejectedTwiceHandsOff(t *testing.T) {
-	h := newHarness(t)
-	ctx := context.Background()
-	h.converse(t, "guest-5", "hola")
-	var conv store.Conversation
-	require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-5'").Scan(ctx))
-	require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
-	require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
-	require.NoError(t, h.db.NewSelect().Model(&conv).WherePK().Scan(ctx))
-	assert.Equal(t, conversation.StateEscalated, conv.State)
-	assert.Equal(t, dialog.ReasonPaymentRejected, conv.EscalationReason)
-	out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		h.converse(t, "guest-5", "hola")
+		var conv store.Conversation
+		require.NoError(t, h.db.NewSelect().Model(&conv).Where("contact = 'guest-5'").Scan(ctx))
+		require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
+		require.NoError(t, h.svc.PaymentRejected(ctx, conv.ID))
+		require.NoError(t, h.db.NewSelect().Model(&conv).WherePK().Scan(ctx))
+		assert.Equal(t, conversation.StateEscalated, conv.State)
+		assert.Equal(t, dialog.ReasonPaymentRejected, conv.EscalationReason)
+		out, err := h.svc.TakePending(ctx, conv.ID, "webchat")
+		require.NoError(t, err)
+		assert.Contains(t, joined(out), "Te derivo a un humano")
+	})
+}
+
+// Two replicas share the database and a Redis Locker: turns of one conversation still run
+// one at a time, in arrival order, each answered once.
+func TestTwoReplicasWithRedisAnswerEachMessageOnce(t *testing.T) {
+	url := storetest.RedisURL(t)
+	opts, err := redis.ParseURL(url)
 	require.NoError(t, err)
-	assert.Contains(t, joined(out), "Te derivo a un humano")
+	client := redis.NewClient(opts)
+	t.Cleanup(func() { client.Close() })
+	h := newHarness(t, storetest.SQLite(t))
+	locker := lock.NewRedis(client, "conserje-test-"+t.Name()+":")
+	replicaA := conversation.New(h.db, h.engines, conversation.Options{Now: h.clock.Now, Locker: locker})
+	replicaB := conversation.New(h.db, h.engines, conversation.Options{Now: h.clock.Now, Locker: locker})
+	ctx := context.Background()
+	var conv int64
+	for i, text := range []string{"quiero reservar", "Hola, para 4 del 5 al 8/1", "Cabaña"} {
+		rec, err := replicaA.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351999", ExternalID: fmt.Sprintf("r%d", i), Text: text})
+		require.NoError(t, err)
+		conv = rec.ConversationID
+	}
+	var wg sync.WaitGroup
+	for _, r := range []*conversation.Service{replicaA, replicaB, replicaA, replicaB} {
+		wg.Add(1)
+		go func(r *conversation.Service) {
+			defer wg.Done()
+			assert.NoError(t, r.Process(ctx, conv))
+		}(r)
+	}
+	wg.Wait()
+	var n int
+	n, err = h.db.NewSelect().Model((*store.OutboxItem)(nil)).Count(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 3, n)
 }
