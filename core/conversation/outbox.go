@@ -270,39 +270,46 @@ func (s *Service) TakePending(ctx context.Context, conversationID int64, channel
 	var out []Outgoing
 	now := s.now()
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		var items []store.OutboxItem
-		// One statement claims and reads them (UPDATE ... RETURNING on both databases).
-		_, err := tx.NewUpdate().Model(&items).
-			Set("status = 'sent'").Set("sent_at = ?", now).Set("attempts = attempts + 1").
-			Where("conversation_id = ? AND channel = ? AND status = 'pending' AND not_before <= ?", conversationID, channel, now).
-			Returning("id, message_id, payload").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("take pending replies: %w", err)
-		}
-		if len(items) == 0 {
-			return nil
-		}
-		sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
-		msgIDs := make([]int64, 0, len(items))
-		for _, it := range items {
-			var o Outgoing
-			if err := json.Unmarshal(it.Payload, &o); err != nil {
-				return fmt.Errorf("decode outbox %d: %w", it.ID, err)
-			}
-			out = append(out, o)
-			if it.MessageID != nil {
-				msgIDs = append(msgIDs, *it.MessageID)
-			}
-		}
-		if len(msgIDs) > 0 {
-			if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusSent).
-				Where("id IN (?)", bun.In(msgIDs)).Exec(ctx); err != nil {
-				return fmt.Errorf("mark replies delivered: %w", err)
-			}
-		}
-		return nil
+		var err error
+		out, err = takePending(ctx, tx, conversationID, channel, now)
+		return err
 	})
 	return out, err
+}
+
+func takePending(ctx context.Context, tx bun.Tx, conversationID int64, channel string, now time.Time) ([]Outgoing, error) {
+	var items []store.OutboxItem
+	// One statement claims and reads them (UPDATE ... RETURNING on both databases).
+	_, err := tx.NewUpdate().Model(&items).
+		Set("status = 'sent'").Set("sent_at = ?", now).Set("attempts = attempts + 1").
+		Where("conversation_id = ? AND channel = ? AND status = 'pending' AND not_before <= ?", conversationID, channel, now).
+		Returning("id, message_id, payload").Exec(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("take pending replies: %w", err)
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	out := make([]Outgoing, 0, len(items))
+	msgIDs := make([]int64, 0, len(items))
+	for _, it := range items {
+		var o Outgoing
+		if err := json.Unmarshal(it.Payload, &o); err != nil {
+			return nil, fmt.Errorf("decode outbox %d: %w", it.ID, err)
+		}
+		out = append(out, o)
+		if it.MessageID != nil {
+			msgIDs = append(msgIDs, *it.MessageID)
+		}
+	}
+	if len(msgIDs) > 0 {
+		if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusSent).
+			Where("id IN (?)", bun.In(msgIDs)).Exec(ctx); err != nil {
+			return nil, fmt.Errorf("mark replies delivered: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Converse is the synchronous path of pull channels (the web chat): store the message,
@@ -315,9 +322,16 @@ func (s *Service) Converse(ctx context.Context, in Inbound) (Received, []Outgoin
 	}
 	var out []Outgoing
 	err = s.withLock(ctx, rec.ConversationID, func() error {
-		if err := s.drain(ctx, rec.ConversationID, true); err != nil {
+		h := &handover{channel: in.Channel}
+		if err := s.drain(ctx, rec.ConversationID, true, h); err != nil {
 			return err
 		}
+		if h.turns > 0 {
+			out = h.out
+			return nil
+		}
+		// No turn ran here (staff have the conversation, or another request answered it):
+		// hand over whatever is due.
 		var err error
 		out, err = s.TakePending(ctx, rec.ConversationID, in.Channel)
 		return err

@@ -208,12 +208,21 @@ func (s *Service) withLock(ctx context.Context, id int64, fn func() error) error
 // Process answers every waiting message of a conversation, oldest first, one turn at a
 // time; concurrent callers wait for each other.
 func (s *Service) Process(ctx context.Context, conversationID int64) error {
-	return s.withLock(ctx, conversationID, func() error { return s.drain(ctx, conversationID, false) })
+	return s.withLock(ctx, conversationID, func() error { return s.drain(ctx, conversationID, false, nil) })
+}
+
+// handover collects the replies a pull channel's caller delivers itself (the web chat's
+// HTTP response): they are committed as sent with their turn, together with anything
+// still pending for the conversation, saving a transaction per turn.
+type handover struct {
+	channel string
+	out     []Outgoing
+	turns   int
 }
 
 // drain answers the conversation's waiting messages in arrival order. Unless once, it looks
 // again for messages that arrived meanwhile.
-func (s *Service) drain(ctx context.Context, conversationID int64, once bool) error {
+func (s *Service) drain(ctx context.Context, conversationID int64, once bool, h *handover) error {
 	var conv *store.Conversation
 	for {
 		var msgs []store.Message
@@ -233,7 +242,7 @@ func (s *Service) drain(ctx context.Context, conversationID int64, once bool) er
 			}
 		}
 		for i := range msgs {
-			if err := s.turn(ctx, conv, &msgs[i]); err != nil {
+			if err := s.turn(ctx, conv, &msgs[i], h); err != nil {
 				return err
 			}
 		}
@@ -278,7 +287,7 @@ type Outgoing struct {
 
 // turn answers one message and commits everything it changed together; conv is updated
 // in memory to match what was committed.
-func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store.Message) error {
+func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store.Message, h *handover) error {
 	if conv.State != StateBot {
 		// Staff have the conversation: keep the message for them, say nothing.
 		_, err := s.db.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusHeld).Where("id = ?", msg.ID).Exec(ctx)
@@ -304,10 +313,10 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
 	}
 	latency := int(time.Since(started).Milliseconds())
-	return s.commit(ctx, conv, st, out, msg, latency)
+	return s.commit(ctx, conv, st, out, msg, latency, h)
 }
 
-func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int) error {
+func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, h *handover) error {
 	session, err := st.Encode()
 	if err != nil {
 		return err
@@ -317,7 +326,17 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 		return fmt.Errorf("encode understanding: %w", err)
 	}
 	now := s.now()
+	deliver := h != nil && h.channel == conv.Channel
+	var delivered []Outgoing
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		delivered = nil
+		if deliver {
+			earlier, err := takePending(ctx, tx, conv.ID, conv.Channel, now)
+			if err != nil {
+				return err
+			}
+			delivered = earlier
+		}
 		q := tx.NewUpdate().Model((*store.Conversation)(nil)).
 			Set("session = ?", string(session)).Set("language = ?", st.Language).
 			Set("fallback_streak = ?", st.Fallbacks).Set("last_message_at = ?", now).Set("updated_at = ?", now)
@@ -336,8 +355,12 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
 			// No key check: the message is marked answered in this same transaction, so
 			// this turn can never be committed twice.
-			if err := insertOutgoing(ctx, tx, conv, Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID}, key, now, now); err != nil {
+			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID}
+			if err := insertOutgoing(ctx, tx, conv, o, key, now, now, deliver); err != nil {
 				return err
+			}
+			if deliver {
+				delivered = append(delivered, o)
 			}
 		}
 		if out.Handoff != nil {
@@ -349,6 +372,10 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 	})
 	if err != nil {
 		return err
+	}
+	if deliver {
+		h.out = append(h.out, delivered...)
+		h.turns++
 	}
 	conv.Session, conv.Language, conv.FallbackStreak = session, st.Language, st.Fallbacks
 	if out.Handoff != nil {
@@ -370,18 +397,24 @@ func enqueue(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoin
 	if exists > 0 {
 		return nil
 	}
-	return insertOutgoing(ctx, tx, conv, o, key, now, notBefore)
+	return insertOutgoing(ctx, tx, conv, o, key, now, notBefore, false)
 }
 
-// insertOutgoing writes the message and its outbox row.
-func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time) error {
+// insertOutgoing writes the message and its outbox row; sent records it as delivered
+// already (the caller hands it over within this request).
+func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time, sent bool) error {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode outgoing message: %w", err)
 	}
+	msgStatus, itemStatus, attempts := StatusQueued, "pending", 0
+	var sentAt *time.Time
+	if sent {
+		msgStatus, itemStatus, attempts, sentAt = StatusSent, "sent", 1, &now
+	}
 	m := &store.Message{
 		ConversationID: conv.ID, Direction: "out", Channel: conv.Channel, Kind: "text", Text: o.Text,
-		Payload: body, Status: StatusQueued, CreatedAt: now,
+		Payload: body, Status: msgStatus, CreatedAt: now,
 	}
 	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
 		return fmt.Errorf("store outgoing message: %w", err)
@@ -389,7 +422,7 @@ func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o 
 	convID, msgID := conv.ID, m.ID
 	item := &store.OutboxItem{
 		ConversationID: &convID, MessageID: &msgID, Channel: conv.Channel, Recipient: conv.Contact, Kind: "text",
-		Payload: body, IdempotencyKey: key, Status: "pending", NotBefore: notBefore, CreatedAt: now,
+		Payload: body, IdempotencyKey: key, Status: itemStatus, Attempts: attempts, NotBefore: notBefore, CreatedAt: now, SentAt: sentAt,
 	}
 	if _, err := tx.NewInsert().Model(item).Exec(ctx); err != nil {
 		return fmt.Errorf("queue outgoing message: %w", err)

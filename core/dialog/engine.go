@@ -331,8 +331,11 @@ type turn struct {
 
 	ambient    map[string]any
 	ambientSet bool
-	reason     string
-	joinNext   bool
+	// envCache is what conditions and templates see; changed() drops it whenever the
+	// state changes.
+	envCache map[string]any
+	reason   string
+	joinNext bool
 	// askedAmbiguous is set once the ambiguity of this message's dates was asked about.
 	askedAmbiguous bool
 }
@@ -355,6 +358,7 @@ func (t *turn) expireSession() {
 	st.Pending = nil
 	st.Fallbacks = 0
 	t.out.SessionExpired = true
+	t.changed()
 }
 
 func (t *turn) detectLanguage() {
@@ -614,6 +618,7 @@ func (t *turn) fill(vals map[string]any) (invalid string) {
 	if len(changed) == 0 {
 		return ""
 	}
+	t.changed()
 	for _, s := range t.e.dialog.Slots {
 		cs := t.e.slots[s.Name]
 		if cs.validate == nil || t.st.Slots[s.Name] == nil {
@@ -627,6 +632,7 @@ func (t *turn) fill(vals map[string]any) (invalid string) {
 			continue
 		}
 		delete(t.st.Slots, s.Name)
+		t.changed()
 		if changed[s.Name] && invalid == "" {
 			invalid = s.Name
 		}
@@ -722,6 +728,7 @@ func (t *turn) start(f *flow, vals map[string]any) {
 		}
 	}
 	t.st.Stack = append(t.st.Stack, Frame{Flow: f.Name})
+	t.changed()
 	t.out.Flow = f.Name
 	if bad := t.fill(vals); bad != "" {
 		t.sayInvalid(bad)
@@ -747,6 +754,7 @@ func (t *turn) interrupt(f *flow, vals map[string]any) {
 		return
 	}
 	t.st.Stack = append(t.st.Stack, Frame{Flow: f.Name})
+	t.changed()
 	t.out.Flow = f.Name
 	t.run()
 }
@@ -774,6 +782,7 @@ func (t *turn) escalate(reason string) {
 	t.reason = reason
 	f := t.e.flows[t.settings().Escalation.Flow]
 	t.st.Stack = []Frame{{Flow: f.Name}}
+	t.changed()
 	t.st.Pending = nil
 	t.out.Flow = f.Name
 	t.run()
@@ -835,6 +844,7 @@ func (t *turn) run() {
 	}
 	t.e.log.Error("dialog: turn ran too many steps (a goto loop?)", "flow", t.st.top().Flow)
 	t.st.Stack = nil
+	t.changed()
 	t.say(t.settings().Error, nil, nil)
 }
 
@@ -846,6 +856,7 @@ func (t *turn) endFlow(cs *step) {
 		}
 	}
 	t.st.Stack = t.st.Stack[:len(t.st.Stack)-1]
+	t.changed()
 	if len(t.st.Stack) > 0 {
 		t.joinNext = true
 	}
@@ -914,6 +925,7 @@ func (t *turn) action(cs *step) bool {
 		}
 		t.e.log.Error("dialog: action failed", "action", cs.Action, "err", err)
 		t.st.Stack = nil
+		t.changed()
 		t.say(t.settings().Error, nil, nil)
 		return false
 	}
@@ -938,6 +950,7 @@ func (t *turn) store(name string, res Result) {
 	for k, v := range res.Slots {
 		t.st.Slots[k] = Normalize(v)
 	}
+	t.changed()
 	if res.Handoff != "" {
 		t.out.Handoff = &Handoff{Reason: res.Handoff}
 	}
@@ -951,6 +964,7 @@ func (t *turn) handoff(cs *step) {
 		reason = ReasonExplicit
 	}
 	t.reason = reason
+	t.changed()
 	if t.e.handoff != nil {
 		res, err := t.e.handoff.Run(t.ctx, t.call(map[string]any{"reason": reason}))
 		if err != nil {
@@ -970,13 +984,20 @@ func (t *turn) handoff(cs *step) {
 	t.say(key, cs, nil)
 	t.out.Handoff = &Handoff{Reason: reason}
 	t.st.Stack = nil
+	t.changed()
 	t.st.Pending = nil
 	t.st.Fallbacks = 0
 	t.st.PaymentRejections = 0
 }
 
-// env is what conditions and templates see.
+// changed marks the state as modified: the next env() is rebuilt.
+func (t *turn) changed() { t.envCache = nil }
+
+// env is what conditions and templates see. Callers must not modify it.
 func (t *turn) env() map[string]any {
+	if t.envCache != nil {
+		return t.envCache
+	}
 	m := make(map[string]any, len(t.e.dialog.Slots)+len(t.e.resultNames)+len(spec.Globals))
 	for _, s := range t.e.dialog.Slots {
 		m[s.Name] = t.st.Slots[s.Name]
@@ -1011,6 +1032,7 @@ func (t *turn) env() map[string]any {
 	m["interrupted"] = len(t.st.Stack) > 1
 	m["escalation_reason"] = t.reason
 	m["property"] = t.ambient
+	t.envCache = m
 	return m
 }
 
