@@ -20,6 +20,8 @@ import (
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -425,4 +427,35 @@ func TestTwoReplicasWithRedisAnswerEachMessageOnce(t *testing.T) {
 	n, err = h.db.NewSelect().Model((*store.OutboxItem)(nil)).Count(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, 3, n)
+}
+
+func TestMetricsCountTurnsHandoffsAndSends(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	m, err := conversation.NewMetrics(reg)
+	require.NoError(t, err)
+	_, err = conversation.NewMetrics(reg)
+	require.Error(t, err, "registering twice is refused")
+
+	h := newHarness(t, storetest.SQLite(t))
+	svc := conversation.New(h.db, h.engines, conversation.Options{Now: h.clock.Now, Metrics: m})
+	ctx := context.Background()
+	for _, text := range []string{"jajaja", "asdf", "hola"} {
+		_, _, err := svc.Converse(ctx, conversation.Inbound{Channel: "webchat", Contact: "m1", Text: text})
+		require.NoError(t, err)
+	}
+	assert.Equal(t, 2.0, testutil.ToFloat64(m.TurnsCounter("answered")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.TurnsCounter("held")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.HandoffsCounter(dialog.ReasonFallbacks)))
+
+	_, err = svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+1", ExternalID: "x", Text: "hola"})
+	require.NoError(t, err)
+	require.NoError(t, svc.Recover(ctx))
+	s := conversation.NewSender(h.db, senders{"whatsapp": &fakeChannel{fails: 1}}, conversation.SenderOptions{Now: h.clock.Now, Metrics: m})
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	h.clock.Set(h.clock.Now().Add(time.Minute))
+	_, err = s.Flush(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.SendsCounter("whatsapp", "retry")))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.SendsCounter("whatsapp", "sent")))
 }

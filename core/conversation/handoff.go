@@ -29,6 +29,7 @@ func (s *Service) Escalate(ctx context.Context, conversationID int64, reason str
 			if n, _ := res.RowsAffected(); n == 0 {
 				return s.exists(ctx, tx, conversationID)
 			}
+			s.opts.Metrics.handoff("staff")
 			return event(ctx, tx, conversationID, EventEscalated, now, map[string]any{"reason": reason, "by": "staff"})
 		})
 	})
@@ -136,6 +137,9 @@ func (s *Service) commitEvent(ctx context.Context, conv *store.Conversation, st 
 		}
 		return nil
 	})
+	if err == nil && out.Handoff != nil {
+		s.opts.Metrics.handoff(out.Handoff.Reason)
+	}
 	if err == nil && len(out.Replies) > 0 && s.opts.Kick != nil {
 		s.opts.Kick()
 	}

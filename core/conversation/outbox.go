@@ -48,6 +48,7 @@ type SenderOptions struct {
 	Lease       time.Duration // how long a claimed row is ours before another flush may retry it (2 min)
 	SendTimeout time.Duration // per send (15 s)
 	Logger      *slog.Logger
+	Metrics     *Metrics
 }
 
 // Sender delivers the outbox: every committed reply is sent, retried with backoff, in
@@ -226,15 +227,18 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 	}
 	now := s.now()
 	if err == nil {
+		s.opts.Metrics.send(it.Channel, "sent")
 		return s.mark(ctx, it, "sent", StatusSent, now, now, "")
 	}
 	status, msgStatus, next := "pending", StatusQueued, now.Add(backoff(it.Attempts))
+	result := "retry"
 	if it.Attempts >= s.opts.MaxAttempts {
-		status, msgStatus = "dead", "failed"
+		status, msgStatus, result = "dead", "failed", "dead"
 		s.log.Error("outbox message given up", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", err)
 	} else {
 		s.log.Warn("outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "retry_at", next, "err", err)
 	}
+	s.opts.Metrics.send(it.Channel, result)
 	if merr := s.mark(ctx, it, status, msgStatus, next, time.Time{}, err.Error()); merr != nil {
 		return errors.Join(err, merr)
 	}

@@ -49,6 +49,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Kick, when set, is called after a turn committed outbox rows (wakes the Sender).
 	Kick func()
+	// Metrics, when set, counts turns, their latency and handoffs.
+	Metrics *Metrics
 }
 
 // Service stores conversations and every message, runs one turn at a time per
@@ -294,6 +296,7 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		if err != nil {
 			return fmt.Errorf("hold message %d: %w", msg.ID, err)
 		}
+		s.opts.Metrics.turn("held", -1)
 		return nil
 	}
 	st, err := dialog.DecodeState(conv.Session)
@@ -310,10 +313,19 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		Guest: dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName},
 	})
 	if err != nil {
+		s.opts.Metrics.turn("failed", -1)
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
 	}
-	latency := int(time.Since(started).Milliseconds())
-	return s.commit(ctx, conv, st, out, msg, latency, h)
+	took := time.Since(started)
+	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), h); err != nil {
+		s.opts.Metrics.turn("failed", -1)
+		return err
+	}
+	s.opts.Metrics.turn("answered", took.Seconds())
+	if out.Handoff != nil {
+		s.opts.Metrics.handoff(out.Handoff.Reason)
+	}
+	return nil
 }
 
 func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, h *handover) error {
