@@ -190,18 +190,10 @@ func (s *Service) loadSnapshot(ctx context.Context, db bun.IDB, units []Unit, st
 	}
 	sn := &snapshot{svc: s, props: map[int64]store.Property{}, ruleRows: map[int64][]store.PricingRule{}, rules: map[int64]*PricingRules{}}
 	var err error
-	if sn.busy, err = s.loadBusy(ctx, db, ids, window); err != nil {
+	sn.overrides = []store.AvailabilityEntry{}
+	if sn.busy, err = s.loadCalendar(ctx, db, ids, window, &sn.overrides); err != nil {
 		return nil, err
 	}
-	if err := db.NewSelect().Model(&sn.overrides).
-		Column("id", "accommodation_id", "start_date", "end_date", "kind", "price_cents", "min_nights").
-		Where("kind IN ('price', 'min_stay') AND end_date > ? AND start_date < ?", window.CheckIn, window.CheckOut).
-		Scan(ctx); err != nil {
-		return nil, fmt.Errorf("load calendar overrides: %w", err)
-	}
-	// Sorted here, not in SQL: ORDER BY id makes SQLite walk the table instead of the
-	// overrides index. The newest override wins (BuildRules keeps this order).
-	sort.Slice(sn.overrides, func(i, j int) bool { return sn.overrides[i].ID < sn.overrides[j].ID })
 	cat, err := s.catalog(ctx)
 	if err != nil {
 		return nil, err
@@ -303,12 +295,6 @@ func overlapsAny(busy []Stay, stay Stay) bool {
 	return false
 }
 
-type busyRow struct {
-	UnitID int64      `bun:"accommodation_id"`
-	Start  store.Date `bun:"s"`
-	End    store.Date `bun:"e"`
-}
-
 // shortRangeNights splits taken ranges for indexed reads: a range of at most this many
 // nights that overlaps a window starts at most this many days before it, so it is found by
 // a seek bounded on both sides; longer ones have partial indexes of their own (migration
@@ -320,8 +306,10 @@ const shortRangeNights = 14
 const byUnitMax = 8
 
 // busySQL is the union that loadBusy runs, per dialect (only the length test differs),
-// with or without the unit filter (each part then takes the ids as its first argument).
-func busySQL(d store.Dialect, byUnit bool) string {
+// with or without the unit filter (each part then takes the ids as its first argument),
+// and with or without the calendar's price and minimum-stay overrides (read in the same
+// round trip; they are few, so they are read for every unit and filtered in Go).
+func busySQL(d store.Dialect, byUnit, withOverrides bool) string {
 	long := func(start, end string) string {
 		if d == store.Postgres {
 			return end + " - " + start + " > 14"
@@ -332,6 +320,7 @@ func busySQL(d store.Dialect, byUnit bool) string {
 	if byUnit {
 		units = "accommodation_id IN (?) AND "
 	}
+	const none = ", '' AS kind, CAST(0 AS BIGINT) AS id, CAST(NULL AS BIGINT) AS price_cents, CAST(NULL AS BIGINT) AS min_nights"
 	part := func(table, start, end, extra string) string {
 		// SQLite plans without statistics and would rather walk every past row of a
 		// start-date index than the small partial index; name the index for it.
@@ -339,16 +328,33 @@ func busySQL(d store.Dialect, byUnit bool) string {
 		if d != store.Postgres {
 			longIndex = " INDEXED BY " + table + "_long"
 		}
-		return `SELECT accommodation_id, ` + start + ` AS s, ` + end + ` AS e FROM ` + table + `
+		return `SELECT accommodation_id, ` + start + ` AS s, ` + end + ` AS e` + none + ` FROM ` + table + `
  WHERE ` + units + start + ` >= ? AND ` + start + ` < ? AND ` + end + ` > ?` + extra + `
 UNION ALL
-SELECT accommodation_id, ` + start + `, ` + end + ` FROM ` + table + longIndex + `
+SELECT accommodation_id, ` + start + `, ` + end + none + ` FROM ` + table + longIndex + `
  WHERE ` + units + long(start, end) + ` AND ` + end + ` > ? AND ` + start + ` < ?` + extra
 	}
 	active := " AND (status = 'confirmed' OR (status = 'pre_reserved' AND expires_at > ?))"
-	return part("reservations", "check_in", "check_out", active) + "\nUNION ALL\n" +
+	q := part("reservations", "check_in", "check_out", active) + "\nUNION ALL\n" +
 		part("availability_calendar", "start_date", "end_date", " AND kind = 'block'") + "\nUNION ALL\n" +
 		part("imported_blocks", "start_date", "end_date", "")
+	if withOverrides {
+		q += `
+UNION ALL
+SELECT accommodation_id, start_date, end_date, kind, id, price_cents, min_nights FROM availability_calendar
+ WHERE kind IN ('price', 'min_stay') AND end_date > ? AND start_date < ?`
+	}
+	return q
+}
+
+type busyRow struct {
+	UnitID     int64      `bun:"accommodation_id"`
+	Start      store.Date `bun:"s"`
+	End        store.Date `bun:"e"`
+	Kind       string     `bun:"kind"`
+	ID         int64      `bun:"id"`
+	PriceCents *int64     `bun:"price_cents"`
+	MinNights  *int64     `bun:"min_nights"`
 }
 
 // loadBusy returns, per unit, the ranges taken within window: active holds (not lapsed),
@@ -356,6 +362,12 @@ SELECT accommodation_id, ` + start + `, ` + end + ` FROM ` + table + longIndex +
 // pending removal, which keep blocking until the removal is confirmed). A range may be
 // listed twice; callers only test overlaps.
 func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, window Stay) (map[int64][]Stay, error) {
+	return s.loadCalendar(ctx, db, unitIDs, window, nil)
+}
+
+// loadCalendar is loadBusy that also fills overrides (when not nil) with the units' price
+// and minimum-stay overrides within window, oldest first, in the same query.
+func (s *Service) loadCalendar(ctx context.Context, db bun.IDB, unitIDs []int64, window Stay, overrides *[]store.AvailabilityEntry) (map[int64][]Stay, error) {
 	out := map[int64][]Stay{}
 	if len(unitIDs) == 0 {
 		return out, nil
@@ -376,8 +388,11 @@ func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, win
 		add(from, window.CheckOut, window.CheckIn)
 		add(window.CheckIn, window.CheckOut)
 	}
+	if overrides != nil {
+		args = append(args, window.CheckIn, window.CheckOut)
+	}
 	var rows []busyRow
-	if err := db.NewRaw(busySQL(s.db.Dialect(), byUnit), args...).Scan(ctx, &rows); err != nil {
+	if err := db.NewRaw(busySQL(s.db.Dialect(), byUnit, overrides != nil), args...).Scan(ctx, &rows); err != nil {
 		return nil, fmt.Errorf("load taken nights: %w", err)
 	}
 	wanted := make(map[int64]bool, len(unitIDs))
@@ -385,9 +400,23 @@ func (s *Service) loadBusy(ctx context.Context, db bun.IDB, unitIDs []int64, win
 		wanted[id] = true
 	}
 	for _, r := range rows {
-		if wanted[r.UnitID] {
-			out[r.UnitID] = append(out[r.UnitID], Stay{CheckIn: r.Start, CheckOut: r.End})
+		if !wanted[r.UnitID] {
+			continue
 		}
+		if r.Kind == "" {
+			out[r.UnitID] = append(out[r.UnitID], Stay{CheckIn: r.Start, CheckOut: r.End})
+			continue
+		}
+		e := store.AvailabilityEntry{ID: r.ID, AccommodationID: r.UnitID, StartDate: r.Start, EndDate: r.End, Kind: r.Kind, PriceCents: r.PriceCents}
+		if r.MinNights != nil {
+			n := int(*r.MinNights)
+			e.MinNights = &n
+		}
+		*overrides = append(*overrides, e)
+	}
+	if overrides != nil {
+		// The newest override wins (BuildRules keeps this order).
+		sort.Slice(*overrides, func(i, j int) bool { return (*overrides)[i].ID < (*overrides)[j].ID })
 	}
 	return out, nil
 }

@@ -58,11 +58,20 @@ func (s *Service) catalog(ctx context.Context) (*catalog, error) {
 	return c, nil
 }
 
-// todayFor is today in the zone of the units' property (the default zone without units);
+// zoneOf is the time zone of the units' property (the default zone without units);
 // installations with several properties share one zone in practice.
 func (c *catalog) zoneOf(units []Unit) string {
 	if len(units) == 0 {
 		return ""
 	}
 	return c.props[units[0].PropertyID].Timezone
+}
+
+func (c *catalog) unit(id int64) (Unit, bool) {
+	for _, u := range c.units {
+		if u.ID == id {
+			return u, true
+		}
+	}
+	return Unit{}, false
 }

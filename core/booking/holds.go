@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
 )
@@ -94,19 +95,18 @@ func pgUnitLockKey(unitID int64) int64 { return 0x7253<<48 | (unitID & (1<<48 - 
 // a fresh code; when any night is taken the error is an *UnavailableError with
 // alternatives; invalid input is a *ValidationError; a stay under the minimum a *MinStayError.
 func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error) {
-	u, err := s.Unit(ctx, req.UnitID)
-	if errors.Is(err, ErrNotFound) {
+	// Units come from the catalog (cached for CatalogTTL): a unit deactivated seconds ago
+	// may still take a hold, which staff can cancel; the database refuses unknown units.
+	cat, err := s.catalog(ctx)
+	if err != nil {
+		return Reservation{}, err
+	}
+	u, ok := cat.unit(req.UnitID)
+	if !ok {
 		return Reservation{}, &ValidationError{Fields: map[string]string{"accommodation_id": fmt.Sprintf("unknown unit %d", req.UnitID)}}
 	}
-	if err != nil {
-		return Reservation{}, err
-	}
-	p, err := s.property(ctx, s.db.DB, u.PropertyID)
-	if err != nil {
-		return Reservation{}, err
-	}
 	fe := fieldErrors{}
-	req.Stay.validate(s.today(p.Timezone), s.opts.MaxNights, fe)
+	req.Stay.validate(s.today(cat.props[u.PropertyID].Timezone), s.opts.MaxNights, fe)
 	if req.Guests < 1 {
 		fe.add("guests", "must be at least 1")
 	} else if req.Guests > u.Capacity {
@@ -144,50 +144,47 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 		return nil
 	}
 	err = s.withUnitLock(ctx, u.ID, taken, func() error {
-		// Under the lock no other hold of this unit can appear, so a plain read settles the
-		// common losing case without opening a write transaction (SQLite has one writer).
-		if err := taken(ctx); err != nil {
-			return err
+		if s.db.Dialect() == store.SQLite {
+			// Under the lock no other hold of this unit can appear, so a plain read settles
+			// the losing case without taking SQLite's one write lock.
+			if err := taken(ctx); err != nil {
+				return err
+			}
+		}
+		quoteJSON, err := json.Marshal(q)
+		if err != nil {
+			return fmt.Errorf("encode quote: %w", err)
 		}
 		return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			now := s.now()
 			if err := s.lockUnitInTx(ctx, tx, u.ID); err != nil {
 				return err
 			}
+			// A lapsed hold still counts for the no-overlap constraint until it is expired.
 			if _, err := s.expireLapsed(ctx, tx, &u.ID, now, 0); err != nil {
 				return err
 			}
-			busy, err := s.loadBusy(ctx, tx, []int64{u.ID}, req.Stay)
-			if err != nil {
+			// Overlapping holds and bookings are refused by the constraint itself; blocks
+			// are not in it, so they are checked here, under the unit's locks.
+			if blocked, err := s.blocked(ctx, tx, u.ID, req.Stay); err != nil {
 				return err
-			}
-			if overlapsAny(busy[u.ID], req.Stay) {
+			} else if blocked {
 				return ErrUnavailable
-			}
-			code, err := nextCode(ctx, tx, req.Stay.CheckIn)
-			if err != nil {
-				return err
-			}
-			quoteJSON, err := json.Marshal(q)
-			if err != nil {
-				return fmt.Errorf("encode quote: %w", err)
 			}
 			expires := now.Add(s.opts.HoldTTL)
 			m := store.Reservation{
-				Code: code, AccommodationID: u.ID, CheckIn: req.Stay.CheckIn, CheckOut: req.Stay.CheckOut,
+				AccommodationID: u.ID, CheckIn: req.Stay.CheckIn, CheckOut: req.Stay.CheckOut,
 				Guests: req.Guests, GuestName: req.Guest.Name, GuestPhone: req.Guest.Phone, GuestEmail: req.Guest.Email,
 				Status: store.StatusPreReserved, TotalCents: q.TotalCents, DepositCents: q.DepositCents,
 				Currency: "ARS", Quote: quoteJSON, Source: req.Source, ConversationID: req.ConversationID,
 				ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now,
 			}
-			if _, err := tx.NewInsert().Model(&m).Returning("id").Exec(ctx); err != nil {
-				return fmt.Errorf("insert hold: %w", err)
-			}
-			if err := writeEvent(ctx, tx, code, EventHoldCreated, now, map[string]any{
+			payload := map[string]any{
 				"accommodation_id": u.ID, "check_in": req.Stay.CheckIn.String(), "check_out": req.Stay.CheckOut.String(),
 				"guests": req.Guests, "total_cents": q.TotalCents, "deposit_cents": q.DepositCents,
 				"expires_at": expires.Format(time.RFC3339), "source": req.Source,
-			}); err != nil {
+			}
+			if err := s.insertHold(ctx, tx, &m, payload); err != nil {
 				return err
 			}
 			res = reservationFromModel(m)
@@ -297,9 +294,75 @@ func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.
 	return err
 }
 
-// nextCode allocates the reservation code for a check-in day: RES + yymmdd + the day's
-// 3-digit sequence. The counter row is updated in the caller's transaction, so a
-// rolled-back hold gives its number back.
+// blocked reports whether a manual block or an imported block (of any portal) takes a
+// night of stay in the unit.
+func (s *Service) blocked(ctx context.Context, db bun.IDB, unitID int64, stay Stay) (bool, error) {
+	var hits []int
+	err := db.NewRaw(`SELECT 1 FROM availability_calendar
+ WHERE accommodation_id = ? AND kind = 'block' AND start_date < ? AND end_date > ?
+UNION ALL
+SELECT 1 FROM imported_blocks WHERE accommodation_id = ? AND start_date < ? AND end_date > ?
+LIMIT 1`, unitID, stay.CheckOut, stay.CheckIn, unitID, stay.CheckOut, stay.CheckIn).Scan(ctx, &hits)
+	if err != nil && !isNoRows(err) {
+		return false, fmt.Errorf("check blocks of unit %d: %w", unitID, err)
+	}
+	return len(hits) > 0, nil
+}
+
+// insertHold allocates m's code (RES + check-in yymmdd + the day's 3-digit sequence) and
+// inserts the hold and its hold_created event, as the last writes of the transaction so
+// the day's counter row stays locked only until the commit that follows. On PostgreSQL
+// the three writes are one statement (one round trip).
+func (s *Service) insertHold(ctx context.Context, tx bun.Tx, m *store.Reservation, payload map[string]any) error {
+	day := m.CheckIn.Time().Format("060102")
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return fmt.Errorf("encode hold_created event: %w", err)
+	}
+	if s.db.Dialect() == store.Postgres {
+		var row struct {
+			ID   int64  `bun:"id"`
+			Code string `bun:"code"`
+		}
+		err := tx.NewRaw(`WITH seq AS (
+  INSERT INTO reservation_sequences (day, last_seq) VALUES (?, 1)
+  ON CONFLICT (day) DO UPDATE SET last_seq = reservation_sequences.last_seq + 1
+  RETURNING last_seq
+), r AS (
+  INSERT INTO reservations (code, accommodation_id, check_in, check_out, guests, guest_name, guest_phone, guest_email,
+    status, total_cents, deposit_cents, paid_cents, currency, quote, source, conversation_id, expires_at, created_at, updated_at)
+  SELECT 'RES' || ? || lpad(seq.last_seq::text, 3, '0'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ? FROM seq
+  RETURNING id, code
+), ev AS (
+  INSERT INTO domain_events (aggregate_type, aggregate_id, type, payload, request_id, occurred_at)
+  SELECT ?, r.code, ?, ?, ?, ? FROM r
+)
+SELECT id, code FROM r`,
+			day, day, m.AccommodationID, m.CheckIn, m.CheckOut, m.Guests, m.GuestName, m.GuestPhone, m.GuestEmail,
+			m.Status, m.TotalCents, m.DepositCents, m.Currency, string(m.Quote), m.Source, m.ConversationID, m.ExpiresAt, m.CreatedAt, m.UpdatedAt,
+			AggregateReservation, EventHoldCreated, string(body), obs.RequestID(ctx), m.CreatedAt).Scan(ctx, &row)
+		if err != nil {
+			if strings.Contains(strings.ToLower(err.Error()), "check constraint") && strings.Contains(err.Error(), "reservation_sequences") {
+				return fmt.Errorf("check-in %s: %w", m.CheckIn, ErrSequenceExhausted)
+			}
+			return fmt.Errorf("insert hold: %w", err)
+		}
+		m.ID, m.Code = row.ID, row.Code
+		return nil
+	}
+	code, err := nextCode(ctx, tx, m.CheckIn)
+	if err != nil {
+		return err
+	}
+	m.Code = code
+	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("insert hold: %w", err)
+	}
+	return writeEvent(ctx, tx, code, EventHoldCreated, m.CreatedAt, payload)
+}
+
+// nextCode allocates the reservation code for a check-in day in tx: RES + yymmdd + the
+// day's 3-digit sequence. A rolled-back hold gives its number back.
 func nextCode(ctx context.Context, tx bun.Tx, checkIn store.Date) (string, error) {
 	day := checkIn.Time().Format("060102")
 	var seq int

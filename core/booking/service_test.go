@@ -487,3 +487,25 @@ func TestRangesOfAnyLengthBlock(t *testing.T) {
 		assert.NotContains(t, offered, units[3])
 	})
 }
+
+func TestCalendarOverrides(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		price, nights := int64(5_000_000), 4
+		_, err := db.NewInsert().Model(&[]store.AvailabilityEntry{
+			{AccommodationID: f.demo.Robles, StartDate: date("2027-01-06"), EndDate: date("2027-01-07"), Kind: "price", PriceCents: &price},
+			{AccommodationID: f.demo.Coihue, StartDate: date("2027-01-05"), EndDate: date("2027-01-06"), Kind: "min_stay", MinNights: &nights},
+		}).Exec(ctx)
+		require.NoError(t, err)
+		res, err := f.svc.Search(ctx, booking.SearchRequest{Stay: stay("2027-01-05", "2027-01-08"), Guests: 4})
+		require.NoError(t, err)
+		require.Len(t, res.Offers, 1, "Coihue needs 4 nights from the 5th")
+		q := res.Offers[0].Quote
+		assert.Equal(t, f.demo.Robles, q.UnitID)
+		assert.Equal(t, []int64{4_500_000, 5_000_000, 4_500_000}, []int64{q.Nights[0].PriceCents, q.Nights[1].PriceCents, q.Nights[2].PriceCents})
+		assert.Equal(t, "override", q.Nights[1].Rule)
+		require.NotNil(t, res.MinStay)
+		assert.Equal(t, 4, res.MinStay.Required)
+	})
+}
