@@ -43,32 +43,9 @@ func ReadLines(r io.Reader, defaultRef time.Time) ([]Line, error) {
 		if len(raw) == 0 {
 			continue
 		}
-		var m map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &m); err != nil {
-			return nil, fmt.Errorf("line %d: %w: %w", no, ErrBadLine, err)
-		}
-		l := Line{No: no, Ref: defaultRef, Gold: map[string]json.RawMessage{}}
-		if err := json.Unmarshal(m["text"], &l.Text); err != nil {
-			return nil, fmt.Errorf("line %d: %w: text must be a string", no, ErrBadLine)
-		}
-		if v, ok := m["id"]; ok {
-			_ = json.Unmarshal(v, &l.ID)
-		}
-		if v, ok := m["ref"]; ok && string(v) != "null" {
-			var s string
-			if err := json.Unmarshal(v, &s); err != nil {
-				return nil, fmt.Errorf("line %d: %w: ref must be an RFC 3339 string", no, ErrBadLine)
-			}
-			t, err := time.Parse(time.RFC3339, s)
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %w: ref %q is not RFC 3339", no, ErrBadLine, s)
-			}
-			l.Ref = t
-		}
-		for _, f := range scoredFields {
-			if v, ok := m[f]; ok {
-				l.Gold[f] = v
-			}
+		l, err := ParseLine(raw, no, defaultRef)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, l)
 	}
@@ -76,6 +53,40 @@ func ReadLines(r io.Reader, defaultRef time.Time) ([]Line, error) {
 		return nil, fmt.Errorf("read lines: %w", err)
 	}
 	return out, nil
+}
+
+// ParseLine reads one JSON line {"text": ..., "ref": ...} (no is its line number, for
+// errors). Fields naming a contract field are kept as gold values; others are ignored.
+// A missing or null ref means defaultRef.
+func ParseLine(raw []byte, no int, defaultRef time.Time) (Line, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return Line{}, fmt.Errorf("line %d: %w: %w", no, ErrBadLine, err)
+	}
+	l := Line{No: no, Ref: defaultRef, Gold: map[string]json.RawMessage{}}
+	if err := json.Unmarshal(m["text"], &l.Text); err != nil {
+		return Line{}, fmt.Errorf("line %d: %w: text must be a string", no, ErrBadLine)
+	}
+	if v, ok := m["id"]; ok {
+		_ = json.Unmarshal(v, &l.ID)
+	}
+	if v, ok := m["ref"]; ok && string(v) != "null" {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return Line{}, fmt.Errorf("line %d: %w: ref must be an RFC 3339 string", no, ErrBadLine)
+		}
+		t, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			return Line{}, fmt.Errorf("line %d: %w: ref %q is not RFC 3339", no, ErrBadLine, s)
+		}
+		l.Ref = t
+	}
+	for _, f := range scoredFields {
+		if v, ok := m[f]; ok {
+			l.Gold[f] = v
+		}
+	}
+	return l, nil
 }
 
 // FieldScore is the accuracy of one field over the lines that state it.
