@@ -103,7 +103,18 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	}
 	u, ok := cat.unit(req.UnitID)
 	if !ok {
-		return Reservation{}, &ValidationError{Fields: map[string]string{"accommodation_id": fmt.Sprintf("unknown unit %d", req.UnitID)}}
+		// A unit added since the catalog was read is only a query away.
+		u, err = s.Unit(ctx, req.UnitID)
+		if errors.Is(err, ErrNotFound) {
+			return Reservation{}, &ValidationError{Fields: map[string]string{"accommodation_id": fmt.Sprintf("unknown unit %d", req.UnitID)}}
+		}
+		if err != nil {
+			return Reservation{}, err
+		}
+		s.InvalidateCatalog()
+		if cat, err = s.catalog(ctx); err != nil {
+			return Reservation{}, err
+		}
 	}
 	fe := fieldErrors{}
 	req.Stay.validate(s.today(cat.props[u.PropertyID].Timezone), s.opts.MaxNights, fe)

@@ -509,3 +509,14 @@ func TestCalendarOverrides(t *testing.T) {
 		assert.Equal(t, 4, res.MinStay.Required)
 	})
 }
+
+func TestHoldOnAUnitAddedAfterTheCatalogWasRead(t *testing.T) {
+	db := storetest.SQLite(t)
+	f := newFixture(t, db)
+	_, err := f.svc.Units(context.Background())
+	require.NoError(t, err)
+	_, err = f.svc.Search(context.Background(), booking.SearchRequest{Stay: stay("2027-01-05", "2027-01-08"), Guests: 2})
+	require.NoError(t, err)
+	ids := bookingtest.AddUnits(t, db, f.demo.PropertyID, 1)
+	f.hold(t, ids[0], stay("2027-01-05", "2027-01-08"))
+}
