@@ -4,8 +4,28 @@
 // holiday calendar, holds (pre-reservations) that can never double-book, confirmation and
 // cancellation, and the domain events that record every change of state.
 //
-// The Service is what the JSON API, the dialog engine and the admin call. It never trusts a
-// single guard against double booking: a per-unit Locker serializes writers across
-// replicas, PostgreSQL takes a transaction-scoped advisory lock per unit, and the schema's
-// exclusion constraint (a trigger on SQLite) refuses any overlap that slips through.
+// The Service is what the JSON API, the dialog engine and the admin call:
+//
+//	Search(ctx, SearchRequest)        offers sorted by total; alternatives when none fit
+//	Quote(ctx, unitID, stay, guests)  the price of one stay, night by night, with reasons
+//	Hold(ctx, HoldRequest)            a 30-minute pre-reservation with a RES code
+//	Extend(ctx, code)                 +15 minutes, once
+//	Confirm(ctx, code, ConfirmInput)  payment received (idempotent)
+//	Cancel(ctx, code, reason)         idempotent
+//	Get(ctx, code), History(ctx, code)
+//	Property(ctx, id), DefaultProperty(ctx), Units(ctx)  what to tell guests
+//	ExpireLapsed(ctx), HoldExpiryJob(every)              the 30-second expiry
+//
+// Outcomes are sentinel errors (ErrUnavailable with an *UnavailableError carrying
+// alternatives, ErrMinStay, ErrInvalid with fields, ErrAlreadyExtended, ErrExpired,
+// ErrNotFound...), so callers branch with errors.Is/As and never parse messages.
+//
+// It never trusts a single guard against double booking: a per-unit Locker serializes
+// writers across replicas, PostgreSQL takes a transaction-scoped advisory lock per unit,
+// and the schema's exclusion constraint (a trigger on SQLite) refuses any overlap that
+// slips through.
+//
+// Money is int64 centavos. Every amount that comes out of a multiplication (a night times
+// its multipliers, a discount, the deposit) is computed exactly and rounded once to whole
+// pesos, halves up (see money.go).
 package booking
