@@ -56,6 +56,8 @@ type point struct {
 	off      int  // pRel: days after the reference day
 	mOff     int  // pDay/pAbs: month relative to the reference ("del mes que viene" = 1); -1 none
 	nextYear bool // "enero que viene", "del año que viene"
+	nextWeek bool // pWeekday: "el miércoles de la semana que viene"
+	notToday bool // pWeekday: "el próximo jueves" said on a Thursday is next week's
 	i, j     int  // token span [i, j)
 }
 
@@ -155,7 +157,7 @@ func (c *dateCtx) dayNumber(i int) (int, bool) {
 // yearAt reads a four-digit year (or "2027" after "de"/"del"/",") at i.
 func (c *dateCtx) yearAt(i int) (int, int, bool) {
 	k := i
-	if w := c.word(k); w == "de" || w == "del" {
+	if w := c.word(k); w == "de" || w == "del" || w == "en" || w == "of" || w == "in" {
 		k++
 	} else if k < len(c.toks) && c.toks[k].kind == tPunct && c.toks[k].w == "," {
 		k++
@@ -174,6 +176,11 @@ func (c *dateCtx) monthTail(p point, i int) (point, bool) {
 	w := c.word(k)
 	if w == "de" || w == "del" || w == "of" || w == "do" || w == "da" {
 		k++
+	} else if k+1 < len(c.toks) && c.toks[k].kind == tPunct && (c.toks[k].w == "-" || c.toks[k].w == "/") && c.toks[k].end == c.toks[k+1].start {
+		// "2-oct", "2/oct"
+		if _, ok := isMonthWord(&c.toks[k+1], true); ok {
+			k++
+		}
 	}
 	if k < len(c.toks) && c.free(k) {
 		if m, ok := isMonthWord(&c.toks[k], true); ok {
@@ -280,6 +287,13 @@ func (c *dateCtx) parsePoint(i int) (point, bool) {
 		}
 		p.kind, p.off = pRel, 1
 		return p, true
+	case "despues":
+		// "(el día) después de mañana"
+		if c.word(i+1) == "de" && c.word(i+2) == "manana" {
+			p.kind, p.off, p.j = pRel, 2, i+3
+			return p, true
+		}
+		return point{}, false
 	case "esta":
 		if c.word(i+1) == "noche" {
 			p.kind, p.off, p.j = pRel, 0, i+2
@@ -327,9 +341,19 @@ func (c *dateCtx) parsePoint(i int) (point, bool) {
 		} else if shortWeekday[w] {
 			return point{}, false
 		}
-		// "el viernes que viene", "el próximo viernes" both mean the coming one.
+		// "el viernes que viene", "el próximo viernes" both mean the coming one, but not
+		// today: said on a Friday they mean next week's.
 		if p.d == 0 && c.word(p.j) == "que" && c.word(p.j+1) == "viene" {
 			p.j += 2
+			p.notToday = true
+		}
+		if pw := c.word(i - 1); pw == "proximo" || pw == "next" || pw == "proxima" {
+			p.notToday = true
+		}
+		if p.d == 0 {
+			if end, ok := c.nextWeekSuffix(p.j); ok {
+				p.nextWeek, p.j = true, end
+			}
 		}
 		return p, true
 	}
@@ -348,6 +372,27 @@ func (c *dateCtx) parsePoint(i int) (point, bool) {
 		}
 	}
 	return point{}, false
+}
+
+// nextWeekSuffix reads "de la semana que viene", "de la próxima semana", "de la
+// siguiente semana", "de la otra semana", "de próxima semana", "de la semana próxima".
+func (c *dateCtx) nextWeekSuffix(i int) (int, bool) {
+	if w := c.word(i); w != "de" && w != "del" {
+		return 0, false
+	}
+	k := i + 1
+	if c.word(k) == "la" {
+		k++
+	}
+	switch {
+	case c.word(k) == "semana" && c.word(k+1) == "que" && c.word(k+2) == "viene":
+		return k + 3, true
+	case c.word(k) == "semana" && (c.word(k+1) == "proxima" || c.word(k+1) == "siguiente"):
+		return k + 2, true
+	case (c.word(k) == "proxima" || c.word(k) == "siguiente" || c.word(k) == "otra") && c.word(k+1) == "semana":
+		return k + 2, true
+	}
+	return 0, false
 }
 
 // skipArticle skips the articles and "día" that may stand before a day ("el 5", "del
@@ -456,7 +501,7 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 		}
 	case "a", "ao", "ate":
 		// "de 2 a 3 personas" is not a range; "de 5 a 8 de enero" and "del 5 a 8" are.
-		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs {
+		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs && p2.mOff < 0 {
 			return point{}, point{}, 0, false
 		}
 	case "-":
@@ -467,6 +512,9 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 		if p1.kind == pDay && p2.kind == pDay && !strongOpener {
 			return point{}, point{}, 0, false
 		}
+	}
+	if p2.nextWeek && p1.kind == pWeekday && p1.d == 0 {
+		p1.nextWeek = true // "entre el miércoles y el viernes de la semana que viene"
 	}
 	p1.i = i
 	return p1, p2, p2.j, true
@@ -538,9 +586,26 @@ func (c *dateCtx) resolvePoint(p point, after int) (int, bool) {
 		}
 		return 0, false
 	case pWeekday:
+		if p.d == 0 && p.nextWeek {
+			// The weekday of the coming Monday-to-Sunday week.
+			monday := c.ref - (int(dayWeekday(c.ref))+6)%7 + 7
+			d := monday + (int(p.wd)+6)%7
+			if d < after {
+				return 0, false
+			}
+			return d, true
+		}
 		if p.d == 0 {
 			delta := (int(p.wd) - int(dayWeekday(after)) + 7) % 7
+			if delta == 0 && p.notToday && after == c.ref {
+				delta = 7
+			}
 			return after + delta, true
+		}
+		if p.m > 0 {
+			// "el martes 9 de mayo": the date is more specific than the weekday, which
+			// guests get wrong more often than the day.
+			return c.resolvePoint(point{kind: pAbs, d: p.d, m: p.m, y: p.y, mOff: -1, nextYear: p.nextYear}, after)
 		}
 		y, m := ay, am
 		if p.m > 0 {
@@ -1194,6 +1259,9 @@ func (c *dateCtx) extractDates() dateFinding {
 				if c.word(k) == "el" {
 					k++
 				}
+				if c.word(k) == "dia" && k+1 < len(c.toks) && c.toks[k+1].kind == tNum {
+					k++
+				}
 			}
 		}
 		p, ok := c.parsePoint(k)
@@ -1211,7 +1279,7 @@ func (c *dateCtx) extractDates() dateFinding {
 	// it, or a second day to pair with.
 	var strong []anchored
 	for _, a := range pts {
-		if a.p.kind == pDay {
+		if a.p.kind == pDay && a.p.mOff < 0 {
 			adjacentLength := nightsAt >= 0 && (nightsAt == a.p.j || nightsAt == a.p.j+1 || c.toksBetweenAre(a.p.j, nightsAt, "por", "x", "for", "durante") || c.toksBetweenAre(nightsAt+2, a.p.i, "desde", "a", "partir", "del", "de", "el", "from", "the"))
 			if a.anchor == "" && !adjacentLength {
 				continue
@@ -1263,6 +1331,11 @@ func (c *dateCtx) extractDates() dateFinding {
 	f.spanI, f.spanJ, f.hasSpan = start.p.i, start.p.j, true
 	if end != nil {
 		in, out, ok := c.resolveRange(start.p, end.p)
+		if ok && end.anchor == "" && (out-in > 60 || c.sameDay(start.p, end.p)) {
+			// Two unrelated mentions ("el viernes (6/7)", a date a year later) are not a
+			// stay.
+			ok = false
+		}
 		if ok {
 			c.mark(start.p.i, start.p.j, roleDate)
 			c.mark(end.p.i, end.p.j, roleDate)
@@ -1287,6 +1360,13 @@ func (c *dateCtx) extractDates() dateFinding {
 		}
 	}
 	return c.finishDates(f)
+}
+
+// sameDay reports whether two points name the same day ("el viernes (6/7)").
+func (c *dateCtx) sameDay(a, b point) bool {
+	da, ok1 := c.resolvePoint(a, c.ref)
+	db, ok2 := c.resolvePoint(b, c.ref)
+	return ok1 && ok2 && da == db
 }
 
 // toksBetweenAre reports whether every token in [i, j) is one of the words.

@@ -142,6 +142,12 @@ func tokenize(text string, toks []token) []token {
 		case r >= '0' && r <= '9':
 			var t token
 			t, i = scanNumber(text, i)
+			// "1.º", "1.°": an ordinal written with a dot.
+			if t.kind == tNum && i+1 < len(text) && text[i] == '.' && (strings.HasPrefix(text[i+1:], "º") || strings.HasPrefix(text[i+1:], "°")) {
+				t.flags |= fOrdinal
+				i += 1 + len("º")
+				t.end = i
+			}
 			toks = append(toks, t)
 			// Ordinal and unit suffixes glued to the number: 1ro, 2da, 1st, 10hs, 4pax.
 			if i < len(text) {

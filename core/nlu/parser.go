@@ -322,7 +322,7 @@ func markTimesAndAddresses(toks []token, role []uint8) {
 				role[i] = roleOther
 			case t.has(fMoney):
 				role[i] = roleOther
-			case !t.has(fNumWord) && t.digits >= 3 && i > 0 && toks[i-1].kind == tWord && !isCountTrigger(prev):
+			case !t.has(fNumWord) && t.digits >= 3 && i > 0 && toks[i-1].kind == tWord && !isCountTrigger(prev) && !(t.digits == 4 && t.n >= 2000 && t.n <= 2100):
 				// "Rivadavia 1234", "al 500": a street number.
 				role[i] = roleOther
 			}
