@@ -32,6 +32,7 @@ func TestGuests(t *testing.T) {
 		{"mi novia y yo", "mi novia y yo", 2, -1, -1, false},
 		{"con mi señora", "vamos con mi señora", 2, -1, -1, false},
 		{"companions with children", "con mi señora y mis 2 hijos", 4, 2, 2, false},
+		{"companions, me and the kids", "somos mi mujer, yo y los dos nenes", 4, 2, 2, false},
 		{"pareja con hijos", "pareja con 2 hijos", 4, 2, 2, false},
 		{"matrimonios", "somos 2 matrimonios", 4, -1, -1, false},
 		{"parejas", "somos 2 parejas", 4, -1, -1, false},

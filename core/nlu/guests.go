@@ -42,6 +42,7 @@ type guestFinding struct {
 	has, split              bool
 	reason                  string
 	priority                int
+	childOnly               bool // "los dos nenes": children named without the adults
 }
 
 type guestCtx struct {
@@ -104,7 +105,7 @@ func (g guestCtx) countAt(i int, allowArticle bool) (guestFinding, int, bool) {
 				return f, k + 2, true
 			}
 		}
-		return guestFinding{total: n, has: true, priority: 2}, i + 2, true
+		return guestFinding{total: n, has: true, priority: 2, childOnly: !adultsFirst}, i + 2, true
 	case coupleWords[w]:
 		f := guestFinding{total: 2 * n, has: true, priority: 2}
 		end := i + 2
@@ -246,6 +247,10 @@ func (g guestCtx) extractGuests() guestFinding {
 			best = guestFinding{total: 1, has: true, priority: 1}
 		}
 	}
+	if best.childOnly && hasComp && !conflict {
+		// "mi mujer, yo y los dos nenes": the companions plus the children.
+		return guestFinding{total: comp.total + best.total, adults: comp.adults, children: comp.children + best.total, has: true, split: true, priority: 2}
+	}
 	if conflict {
 		return guestFinding{reason: ReasonConflictingGuests}
 	}
@@ -263,7 +268,7 @@ func (g guestCtx) companions() (guestFinding, bool) {
 		}
 		// "con mi señora", "vamos con mi novio", "yo y mi esposa", "mi novia y yo".
 		prev := g.word(i - 1)
-		withMe := prev == "con" || prev == "with" || prev == "com" || (prev == "y" && (g.word(i-2) == "yo" || g.word(i-2) == "i" || g.word(i-2) == "eu"))
+		withMe := prev == "con" || prev == "with" || prev == "com" || prev == "somos" || prev == "seremos" || (prev == "y" && (g.word(i-2) == "yo" || g.word(i-2) == "i" || g.word(i-2) == "eu"))
 		if !withMe && !g.endsWithMe(i) {
 			continue
 		}
@@ -311,6 +316,13 @@ func (g guestCtx) companions() (guestFinding, bool) {
 			}
 			if g.word(k) == "y" || g.word(k) == "e" || g.word(k) == "and" || (k < n && g.toks[k].w == ",") {
 				k++
+				// "mi mujer, yo y los chicos": the writer, already counted.
+				if w := g.word(k); w == "yo" || w == "eu" {
+					k++
+					if g.word(k) == "y" || g.word(k) == "e" || g.word(k) == "and" {
+						k++
+					}
+				}
 				continue
 			}
 			break

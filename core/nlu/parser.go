@@ -188,7 +188,7 @@ func Train(examples map[string][]string, opts Options) (*Parser, error) {
 		}
 	}
 	p.model = buildModel(labels, docs, ents, y)
-	p.cues = learnCues(len(labels), docs, roles, y)
+	p.cues = learnCues(len(labels), docs, roles, y, p.labelIdxOr(IntentDisponibilidad))
 	p.pool.New = func() any { return &workspace{} }
 	return p, nil
 }
@@ -449,15 +449,13 @@ func (p *Parser) Parse(text string, ref time.Time) Result {
 	best := argmax(probs)
 
 	// A greeting with a request: the request decides ("Hola, para 4 del 5 al 8/1").
-	if best == p.labelIdx[IntentSaludo] && a.content > 0 && a.ents&entGreeting != 0 {
-		if _, ok := p.labelIdx[IntentSaludo]; ok {
-			alt := ws.alt[:k]
-			ws.vec = p.model.vectorize(&ws.fz, a.toks, a.greeting, a.ents&^entGreeting, ws.vec)
-			p.model.scores(ws.vec, alt)
-			if b := argmax(alt); b != best && alt[b] >= p.threshold && b != p.fallback {
-				copy(probs, alt)
-				best = b
-			}
+	if best == p.labelIdxOr(IntentSaludo) && a.content > 0 && a.ents&entGreeting != 0 {
+		alt := ws.alt[:k]
+		ws.vec = p.model.vectorize(&ws.fz, a.toks, a.greeting, a.ents&^entGreeting, ws.vec)
+		p.model.scores(ws.vec, alt)
+		if b := argmax(alt); b != best && alt[b] >= p.threshold && b != p.fallback {
+			copy(probs, alt)
+			best = b
 		}
 	}
 	intent := p.model.labels[best]
@@ -535,9 +533,10 @@ func cueStem(w string) string {
 }
 
 // learnCues finds, for each intent, the word stems that are at least three times more
-// frequent in its examples than in the others' (and seen twice): the words that say
-// what the guest wants ("reserv", "señar", "cambi", "cuant").
-func learnCues(k int, docs [][]token, roles [][]uint8, y []int) []map[string]bool {
+// frequent in its examples than in the others' and than in availability questions (and
+// seen twice): the words that say what the guest wants ("reserv", "señar", "cambi",
+// "cuant").
+func learnCues(k int, docs [][]token, roles [][]uint8, y []int, avail int) []map[string]bool {
 	count := make([]map[string]int, k)
 	for i := range count {
 		count[i] = map[string]int{}
@@ -569,9 +568,15 @@ func learnCues(k int, docs [][]token, roles [][]uint8, y []int) []map[string]boo
 			}
 			in := float64(cnt) / float64(n[c])
 			rest := (float64(total[s]-cnt) + 0.5) / float64(all-n[c]+1)
-			if in >= 3*rest {
-				cues[c][s] = true
+			if in < 3*rest {
+				continue
 			}
+			// A cue must also be rare in plain availability questions: cues decide
+			// whether a message with a stay asks anything beyond availability.
+			if avail >= 0 && c != avail && n[avail] > 0 && in < 3*float64(count[avail][s])/float64(n[avail]) {
+				continue
+			}
+			cues[c][s] = true
 		}
 	}
 	return cues
@@ -605,6 +610,13 @@ func (p *Parser) hasCue(toks []token, role []uint8, label int) bool {
 		}
 	}
 	return false
+}
+
+func (p *Parser) labelIdxOr(name string) int {
+	if i, ok := p.labelIdx[name]; ok {
+		return i
+	}
+	return -1
 }
 
 func (p *Parser) bookingIntents() []int {

@@ -199,3 +199,17 @@ func TestExplain(t *testing.T) {
 	assert.Positive(t, ex.Top[0].Weight)
 	assert.Contains(t, ex.Cues, "reservar")
 }
+
+// A host dialog may declare other intents than the default ten.
+func TestTrainWithoutDefaultIntents(t *testing.T) {
+	p, err := Train(map[string][]string{
+		"abrir":  {"a que hora abren?", "estan abiertos?", "horario de atencion", "abren el domingo?"},
+		"cerrar": {"a que hora cierran?", "cierran tarde?", "hasta que hora estan?", "cierran el lunes?"},
+	}, Options{})
+	require.NoError(t, err)
+	r := p.Parse("hola, a que hora abren el sabado?", ts(t, refWed))
+	assert.Equal(t, "abrir", r.Intent)
+	r = p.Parse("del 5 al 8/1 para 4", ts(t, refSat))
+	assert.Contains(t, []string{"abrir", "cerrar", IntentFallback}, r.Intent)
+	assert.Equal(t, "2027-01-05", dateStr(r.CheckIn))
+}
