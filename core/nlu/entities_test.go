@@ -38,6 +38,8 @@ func TestGuests(t *testing.T) {
 		{"parejas", "somos 2 parejas", 4, -1, -1, false},
 		{"familia tipo", "familia tipo", 4, -1, -1, false},
 		{"dos familias tipo", "somos dos familias tipo", 8, -1, -1, false},
+		{"familias de", "somos 2 familias de 4", 8, -1, -1, false},
+		{"familia de", "somos una familia de 5", 5, -1, -1, false},
 		{"amigas", "somos 4 amigas", 4, -1, -1, false},
 		{"alone", "para uno solo", 1, -1, -1, false},
 		{"voy sola", "voy sola", 1, -1, -1, false},

@@ -81,6 +81,11 @@ func (g guestCtx) countAt(i int, allowArticle bool) (guestFinding, int, bool) {
 	if g.word(i) == "familia" && g.word(i+1) == "tipo" {
 		return guestFinding{total: 4, has: true, priority: 2}, i + 2, true
 	}
+	if (g.word(i) == "familia" || g.word(i) == "family") && (g.word(i+1) == "de" || g.word(i+1) == "of") {
+		if m, ok := g.num(i+2, false); ok && !unitAfterNumber[g.word(i+3)] {
+			return guestFinding{total: m, has: true, priority: 2}, i + 3, true
+		}
+	}
 	n, ok := g.num(i, allowArticle || g.word(i+1) == "pareja" || g.word(i+1) == "matrimonio" || childWords[g.word(i+1)] || adultWords[g.word(i+1)])
 	if !ok {
 		return guestFinding{}, 0, false
@@ -117,6 +122,12 @@ func (g guestCtx) countAt(i int, allowArticle bool) (guestFinding, int, bool) {
 	case w == "familias" || w == "familia":
 		if g.word(i+2) == "tipo" {
 			return guestFinding{total: 4 * n, has: true, priority: 2}, i + 3, true
+		}
+		// "2 familias de 4"
+		if (g.word(i+2) == "de" || g.word(i+2) == "of") && n <= 6 {
+			if m, ok := g.num(i+3, false); ok && !unitAfterNumber[g.word(i+4)] {
+				return guestFinding{total: n * m, has: true, priority: 2}, i + 4, true
+			}
 		}
 		return guestFinding{}, 0, false
 	case peopleWords[w]:

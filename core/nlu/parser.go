@@ -29,8 +29,11 @@ const (
 	IntentFallback          = "fallback"
 )
 
-// DefaultFallbackThreshold is the confidence under which a message is fallback.
-const DefaultFallbackThreshold = 0.45
+// DefaultFallbackThreshold is the confidence under which a message is fallback. With
+// ten intents a calibrated 0.35 already puts one intent well ahead of the others; on
+// the project's development set any value from 0.30 to 0.50 scores the same, and on
+// fresh messages 0.35 turns fewer real questions into fallback than 0.45.
+const DefaultFallbackThreshold = 0.35
 
 // weakEvidenceOverride: a lone day ("el sábado") turns saludo or fallback into
 // disponibilidad only when the classifier is less sure than this ("mi vieja cumple años
@@ -268,8 +271,8 @@ func (p *Parser) analyzeInto(text string, ref int, ws *workspace) analysis {
 		a.ents |= entPrice
 	}
 	a.content = markGreeting(a.toks, a.greeting)
-	for _, g := range a.greeting {
-		if g {
+	for i, g := range a.greeting {
+		if g && a.toks[i].kind == tWord {
 			a.ents |= entGreeting
 			break
 		}
