@@ -18,7 +18,10 @@ import (
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/channel"
 	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/jobs"
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/pluginhost"
@@ -37,6 +40,10 @@ type App struct {
 	Locker   lock.Locker
 	Booking  *booking.Service
 	Plugins  *pluginhost.Host
+	Jobs     *jobs.Runner
+	// Conversations and Router are the receptionist: dialog turns, outbox, channels.
+	Conversations *conversation.Service
+	Router        *channel.Router
 	// CalendarSync imports portal feeds (nil when no calendar plugin is configured).
 	CalendarSync *calendar.Syncer
 
@@ -49,6 +56,7 @@ type App struct {
 
 	// stops run in reverse order of registration at Close.
 	stops []stop
+	bg    *background
 }
 
 type stop struct {
@@ -85,8 +93,8 @@ func OpenDB(ctx context.Context, cfg *config.Config, migrate bool, log *slog.Log
 }
 
 // New builds every component. Nothing listens until Serve.
-func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *App, err error) {
-	a = &App{Config: cfg, Log: log, Registry: obs.NewRegistry()}
+func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *App, err error) {
+	a := &App{Config: cfg, Log: log, Registry: obs.NewRegistry()}
 	defer func() {
 		if err != nil {
 			_ = a.Close(context.Background())
@@ -116,7 +124,7 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (a *App, err
 	if a.APIToken, a.APITokenGenerated, err = apiToken(cfg); err != nil {
 		return nil, err
 	}
-	if a.ICSSalt, err = icsSalt(cfg); err != nil {
+	if a.ICSSalt, err = ICSSalt(cfg); err != nil {
 		return nil, err
 	}
 
@@ -156,6 +164,8 @@ type features struct {
 func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	f := &features{values: map[string]func(context.Context) any{}}
 	cfg := a.Config
+	a.bg = newBackground()
+	a.onClose("background workers", a.bg.stop) // in case a later step fails
 	if a.Redis != nil {
 		a.Locker = lock.NewRedis(a.Redis, "conserje:lock:")
 	} else {
@@ -178,6 +188,21 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if err := a.startCalendarSync(f); err != nil {
 		return nil, err
 	}
+	exporter, err := calendar.NewExporter(a.DB, a.ICSSalt, calendar.ExportOptions{})
+	if err != nil {
+		return nil, err
+	}
+	f.mounts = append(f.mounts, web.NewICalExport(exporter, a.Log))
+	if err := a.startJobs(); err != nil {
+		return nil, err
+	}
+	if err := a.startReceptionist(ctx, f); err != nil {
+		return nil, err
+	}
+	a.bg.goRun(a.Jobs.Run)
+	// Registered again after the plugins (stop is idempotent): stopping in reverse, the
+	// workers end before the plugins they call.
+	a.onClose("background workers", a.bg.stop)
 	bookingAPI, err := web.NewBookingAPI(a.Booking, a.APIToken, a.Log)
 	if err != nil {
 		return nil, err
@@ -261,9 +286,9 @@ func apiToken(cfg *config.Config) (string, bool, error) {
 	return t, true, err
 }
 
-// icsSalt returns the configured salt or the one kept beside the SQLite database (created
+// ICSSalt returns the configured salt or the one kept beside the SQLite database (created
 // on first use), so export URLs survive restarts. PostgreSQL deployments must configure it.
-func icsSalt(cfg *config.Config) (string, error) {
+func ICSSalt(cfg *config.Config) (string, error) {
 	if cfg.ICSSalt != "" {
 		return cfg.ICSSalt, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -212,4 +213,52 @@ func TestPluginsStartWithServeAndShowInHealth(t *testing.T) {
 	assert.Contains(t, string(h.Checks["plugins"]), `"state":"up"`)
 	assert.Contains(t, string(h.Checks["plugins"]), `"kind":"calendar"`)
 	assert.Equal(t, "null", string(h.Checks["ical_age_min"]), "no feeds configured yet")
+}
+
+// TestReceptionistEndToEnd talks to the whole server over HTTP, as the web chat page does.
+func TestReceptionistEndToEnd(t *testing.T) {
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	_, err = demo.Seed(context.Background(), db, "admin-password-1")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	_, base := start(t, cfg)
+
+	page, err := http.Get(base + "/chat")
+	require.NoError(t, err)
+	page.Body.Close()
+	assert.Equal(t, 200, page.StatusCode)
+
+	var reply struct {
+		ConversationID string `json:"conversation_id"`
+		Replies        []struct {
+			Text string `json:"text"`
+		} `json:"replies"`
+	}
+	resp, err := http.Post(base+"/api/v1/chat", "application/json", strings.NewReader(`{"text":"Hola, para 4 del 5 al 8/1"}`))
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	require.NoError(t, json.Unmarshal(body, &reply))
+	require.NotEmpty(t, reply.ConversationID)
+	require.NotEmpty(t, reply.Replies)
+	all := ""
+	for _, r := range reply.Replies {
+		all += r.Text + "\n"
+	}
+	assert.Contains(t, all, "Cabaña Robles")
+	assert.Contains(t, all, "Cabaña Coihue")
+	assert.NotContains(t, all, "Depto Centro", "the 2-person unit is not offered to 4")
+
+	login, err := http.Get(base + "/admin/login")
+	require.NoError(t, err)
+	login.Body.Close()
+	assert.Equal(t, 200, login.StatusCode)
+
+	feed, err := http.Get(base + "/ical/accommodation/1/not-the-token.ics")
+	require.NoError(t, err)
+	feed.Body.Close()
+	assert.Equal(t, 404, feed.StatusCode)
 }

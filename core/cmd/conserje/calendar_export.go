@@ -2,11 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -49,7 +46,7 @@ func newCalendarExportURLsCmd(g *globalFlags) *cobra.Command {
 			if h := public.Hostname(); h == "localhost" || strings.HasPrefix(h, "127.") || h == "::1" {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: http.public_url is %s; portals cannot fetch from it (set CONSERJE_HTTP_PUBLIC_URL)\n", cfg.HTTP.PublicURL)
 			}
-			salt, err := exportSalt(cfg)
+			salt, err := app.ICSSalt(cfg)
 			if err != nil {
 				return exitError{code: 2, msg: "calendar export-urls: " + err.Error()}
 			}
@@ -100,21 +97,4 @@ func newCalendarExportURLsCmd(g *globalFlags) *cobra.Command {
 	cmd.Flags().StringVar(&portal, "portal", "", "only this portal: "+strings.Join(calendar.ExportPortals(), ", "))
 	cmd.Flags().BoolVar(&asJSON, "json", false, "one JSON object per line")
 	return cmd
-}
-
-// exportSalt is the ics_salt the server signs export URLs with: the configured one, or the
-// one `conserje serve` keeps beside the SQLite database.
-func exportSalt(cfg *config.Config) (string, error) {
-	if cfg.ICSSalt != "" {
-		return cfg.ICSSalt, nil
-	}
-	path := filepath.Join(app.DataDir(cfg), "ics_salt")
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", fmt.Errorf("no ics_salt configured and none kept at %s yet: set CONSERJE_ICS_SALT, or start `conserje serve` once", path)
-	}
-	if err != nil {
-		return "", fmt.Errorf("read %s: %w", path, err)
-	}
-	return strings.TrimSpace(string(b)), nil
 }

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -15,10 +16,13 @@ func TestCalendarExportURLs(t *testing.T) {
 	_, stderr, code := run(t, dir, nil, "seed", "demo")
 	require.Equal(t, 0, code, stderr)
 
-	t.Run("without a salt it says how to get one", func(t *testing.T) {
-		_, stderr, code := run(t, dir, nil, "calendar", "export-urls")
-		assert.Equal(t, 2, code)
-		assert.Contains(t, stderr, "CONSERJE_ICS_SALT")
+	t.Run("without a configured salt one is kept in the data folder and reused", func(t *testing.T) {
+		first, stderr, code := run(t, dir, nil, "calendar", "export-urls")
+		require.Equal(t, 0, code, stderr)
+		second, _, code := run(t, dir, nil, "calendar", "export-urls")
+		require.Equal(t, 0, code)
+		assert.Equal(t, first, second, "the URLs pasted into the portals stay valid")
+		assert.FileExists(t, filepath.Join(dir, "data", "ics_salt"))
 	})
 
 	env := []string{"CONSERJE_ICS_SALT=export-urls-test-salt-0123456789", "CONSERJE_HTTP_PUBLIC_URL=https://reservas.losrobles.example"}

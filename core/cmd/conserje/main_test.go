@@ -67,6 +67,15 @@ func cleanEnv() []string {
 
 const noPlugins = "plugins: []\ncalendar:\n  plugin: \"\"\n"
 
+// repoDialogs points a config at the repository's dialogs and templates.
+func repoDialogs(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs("../../..")
+	require.NoError(t, err)
+	return fmt.Sprintf("dialogs:\n  dir: %s\n  locales_dir: %s\n  reload: false\n",
+		filepath.Join(root, "dialogs"), filepath.Join(root, "locales"))
+}
+
 func TestConfigCheck(t *testing.T) {
 	t.Run("invalid configuration exits 2 listing every problem", func(t *testing.T) {
 		dir := t.TempDir()
@@ -106,7 +115,7 @@ plugins:
 
 func TestMigrateSeedAndServeGracefully(t *testing.T) {
 	dir := t.TempDir()
-	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins+"dialogs:\n  reload: false\n"), 0o600))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins+repoDialogs(t)), 0o600))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	addr := ln.Addr().String()

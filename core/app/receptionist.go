@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/conserje/conserje/core/admin"
+	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/channel"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/dialog/builtin"
+	"github.com/conserje/conserje/core/dialog/nluparser"
+	"github.com/conserje/conserje/core/jobs"
+	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/web"
+)
+
+// startJobs runs the periodic work (hold expiry, iCal sync, confirmations) on whichever
+// replica holds the leader lock.
+func (a *App) startJobs() error {
+	m, err := jobs.NewPrometheusMetrics(a.Registry)
+	if err != nil {
+		return err
+	}
+	a.Jobs = jobs.New(lock.NewLeader(a.Locker, "jobs:leader", 30*time.Second, a.Log), a.Log, m)
+	if err := a.Jobs.Add(a.Booking.HoldExpiryJob(a.Config.Booking.ExpiryInterval)); err != nil {
+		return err
+	}
+	if a.CalendarSync != nil {
+		if err := calendar.RegisterSyncJob(a.Jobs, a.CalendarSync, a.Config.Calendar.SyncInterval); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// startReceptionist builds the bot: the dialog (reloaded on edits), the NLU trained from
+// its intents, the built-in actions on the booking engine, conversations with their
+// outbox and sender, the web chat and the admin.
+func (a *App) startReceptionist(ctx context.Context, f *features) error {
+	cfg := a.Config
+	acts, err := builtin.New(builtin.Deps{Booking: a.Booking, Policies: builtin.StorePolicies{DB: a.DB}, Logger: a.Log})
+	if err != nil {
+		return err
+	}
+	reg := dialog.NewRegistry()
+	if err := acts.Register(reg); err != nil {
+		return err
+	}
+	rl, err := dialog.NewReloader(dialog.Sources{Dialogs: cfg.Dialogs.Dir, Locales: cfg.Dialogs.LocalesDir}, reg,
+		nluparser.Trainer(nluparser.Options{FallbackThreshold: cfg.NLU.FallbackThreshold}),
+		dialog.Options{Ambient: acts, Logger: a.Log})
+	if err != nil {
+		return fmt.Errorf("dialogs in %s and %s: %w", cfg.Dialogs.Dir, cfg.Dialogs.LocalesDir, err)
+	}
+	if cfg.Dialogs.Reload {
+		a.bg.goRun(func(ctx context.Context) {
+			if err := rl.Run(ctx); err != nil && ctx.Err() == nil {
+				a.Log.Error("dialog reloader stopped; edits are no longer picked up", "error", err)
+			}
+		})
+	}
+	metrics, err := conversation.NewMetrics(a.Registry)
+	if err != nil {
+		return err
+	}
+	var sender *conversation.Sender
+	a.Conversations = conversation.New(a.DB, rl, conversation.Options{
+		Locker: a.Locker, Logger: a.Log, Metrics: metrics,
+		Kick: func() {
+			if sender != nil {
+				sender.Kick()
+			}
+		},
+	})
+	a.Router = channel.NewRouter(a.Conversations, channel.RouterOptions{Logger: a.Log})
+	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics})
+	a.bg.goRun(a.Router.Run)
+	a.bg.goRun(func(ctx context.Context) { sender.Run(ctx, time.Second) })
+	watcher := conversation.NewConfirmationWatcher(a.Conversations, 0)
+	if err := a.Jobs.Every("confirmation_messages", 5*time.Second, func(ctx context.Context) error {
+		_, err := watcher.Step(ctx)
+		return err
+	}); err != nil {
+		return err
+	}
+
+	title := "Reservas"
+	if p, err := a.Booking.DefaultProperty(ctx); err == nil && p.Name != "" {
+		title += " · " + p.Name
+	}
+	chat, err := web.NewChat(web.ChatOptions{
+		Service: channel.NewWebchat(a.Conversations), Title: title,
+		PerIPPerMinute: cfg.Chat.RatePerMinute, PerIPBurst: 10, Logger: a.Log,
+	})
+	if err != nil {
+		return err
+	}
+	var calImport admin.CalendarImport
+	if a.CalendarSync != nil {
+		calImport = a.CalendarSync
+	}
+	adm, err := admin.New(admin.Options{
+		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport,
+		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
+	})
+	if err != nil {
+		return err
+	}
+	f.mounts = append(f.mounts, chat, adm)
+	return nil
+}
+
+func isHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }
