@@ -1195,6 +1195,7 @@ func (c *dateCtx) extractDates() dateFinding {
 	type anchored struct {
 		p      point
 		anchor string // "start", "end" or ""
+		ai     int    // first token of the anchor ("llegamos", "check in"), marked with the day
 	}
 	var pts []anchored
 	nights, nightsAt := 0, -1
@@ -1272,7 +1273,7 @@ func (c *dateCtx) extractDates() dateFinding {
 			// "para el 6 de enero", "el viernes": the article is part of the mention.
 			p.i = i
 		}
-		pts = append(pts, anchored{p: p, anchor: anchor})
+		pts = append(pts, anchored{p: p, anchor: anchor, ai: min(i, p.i)})
 		i = p.j - 1
 	}
 	// A bare day number ("el 10") is a date only with an anchor, a length right next to
@@ -1337,15 +1338,15 @@ func (c *dateCtx) extractDates() dateFinding {
 			ok = false
 		}
 		if ok {
-			c.mark(start.p.i, start.p.j, roleDate)
-			c.mark(end.p.i, end.p.j, roleDate)
+			c.mark(start.ai, start.p.j, roleDate)
+			c.mark(end.ai, end.p.j, roleDate)
 			f.in, f.out, f.hasIn, f.hasOut = in, out, true, true
 			f.spanJ = end.p.j
 			return c.finishDates(f)
 		}
 	}
 	in, ok := c.resolvePoint(start.p, c.ref)
-	c.mark(start.p.i, start.p.j, roleDate)
+	c.mark(start.ai, start.p.j, roleDate)
 	if !ok {
 		f.reason = ReasonInvalidDate
 		return f

@@ -478,12 +478,12 @@ func (p *Parser) Parse(text string, ref time.Time) Result {
 		if price {
 			want = IntentPrecio
 		}
-		if i, ok := p.labelIdx[want]; ok {
-			intent, conf = want, rescaled(probs, i, p.bookingIntents())
+		if _, ok := p.labelIdx[want]; ok {
+			intent, conf = want, p.merged(probs, want, intent)
 		}
 	} else if price && hasStayEvidence && (intent == IntentDisponibilidad || intent == IntentReservar) || price && intent == IntentDisponibilidad {
-		if i, ok := p.labelIdx[IntentPrecio]; ok {
-			intent, conf = IntentPrecio, rescaled(probs, i, p.bookingIntents())
+		if _, ok := p.labelIdx[IntentPrecio]; ok {
+			intent, conf = IntentPrecio, p.merged(probs, IntentPrecio, intent)
 		}
 	}
 	hasStay := strong || weak
@@ -497,8 +497,8 @@ func (p *Parser) Parse(text string, ref time.Time) Result {
 			if price && intent != IntentPrecio {
 				want = IntentPrecio
 			}
-			if i, ok := p.labelIdx[want]; ok {
-				intent, conf = want, rescaled(probs, i, p.bookingIntents())
+			if _, ok := p.labelIdx[want]; ok {
+				intent, conf = want, p.merged(probs, want, intent)
 			}
 		}
 	}
@@ -622,27 +622,23 @@ func (p *Parser) labelIdxOr(name string) int {
 	return -1
 }
 
-func (p *Parser) bookingIntents() []int {
-	var out []int
-	for _, n := range []string{IntentDisponibilidad, IntentPrecio, IntentReservar} {
-		if i, ok := p.labelIdx[n]; ok {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
-// rescaled is the probability of intent i among a group of intents the entities left
-// possible, floored at its plain probability.
-func rescaled(probs []float64, i int, group []int) float64 {
+// merged is the confidence of an intent chosen by an entity rule: the rule folds the
+// readings it overrides (the classifier's pick, greeting and fallback) into the intent
+// it picks, so their probabilities add up.
+func (p *Parser) merged(probs []float64, to, from string) float64 {
+	var idx [4]int
+	n := 0
 	sum := 0.0
-	for _, g := range group {
-		sum += probs[g]
+	for _, name := range [...]string{to, from, IntentSaludo, IntentFallback} {
+		i, ok := p.labelIdx[name]
+		if !ok || slices.Contains(idx[:n], i) {
+			continue
+		}
+		idx[n] = i
+		n++
+		sum += probs[i]
 	}
-	if sum <= 0 {
-		return probs[i]
-	}
-	return math.Max(probs[i], probs[i]/sum)
+	return math.Min(1, sum)
 }
 
 func argmax(v []float64) int {
