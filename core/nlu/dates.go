@@ -407,10 +407,11 @@ func (c *dateCtx) skipArticle(i int) int {
 	return i
 }
 
-// rangeOpeners start a range; strong ones make any two day references a range.
+// rangeOpeners start a range. All but "de" are strong: with them any two day
+// references make a range; after "de" the second end needs its month ("de 5 a 8 de
+// enero", not "de 2 a 3 personas").
 var rangeOpeners = map[string]bool{
-	"del": true, "desde": true, "entre": true, "from": true, "between": true, "do": true,
-	"de": false, "partir": true,
+	"del": true, "desde": true, "entre": true, "from": true, "between": true, "do": true, "de": false,
 }
 
 // parseRange reads "del 5 al 8/1", "desde el 5 hasta el 8", "entre el 18 y el 21 de
@@ -423,9 +424,6 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 		if _, ok := rangeOpeners[w]; ok {
 			opener = w
 			k++
-			if w == "partir" {
-				return point{}, point{}, 0, false
-			}
 		} else if w == "a" && c.word(k+1) == "partir" && (c.word(k+2) == "de" || c.word(k+2) == "del") {
 			opener = "desde"
 			k += 3
@@ -493,7 +491,7 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 	if !ok {
 		return point{}, point{}, 0, false
 	}
-	strongOpener := opener != "" && opener != "de"
+	strongOpener := rangeOpeners[opener]
 	switch mid {
 	case "y", "and", "e":
 		if opener != "entre" && opener != "between" {
