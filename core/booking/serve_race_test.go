@@ -38,7 +38,8 @@ func TestRaceAcrossTwoServeProcesses(t *testing.T) {
 	const token = "race-test-token-0123456789abcdef"
 	env := []string{
 		"CONSERJE_DATABASE_URL=" + pgURL, "CONSERJE_REDIS_URL=" + redisURL, "CONSERJE_API_TOKEN=" + token,
-		"CONSERJE_ICS_SALT=race-test-salt-0123456789abcdef", "CONSERJE_LOG_LEVEL=warn", "CONSERJE_ADMIN_PASSWORD=race-test-password",
+		"CONSERJE_ICS_SALT=race-test-salt-0123456789abcdef",
+		"CONSERJE_DIALOGS_DIR=" + repoPath(t, "dialogs"), "CONSERJE_DIALOGS_LOCALES_DIR=" + repoPath(t, "locales"), "CONSERJE_LOG_LEVEL=warn", "CONSERJE_ADMIN_PASSWORD=race-test-password",
 	}
 	out, err := runConserje(binary, dir, env, "seed", "demo")
 	require.NoError(t, err, out)
@@ -152,6 +153,14 @@ func runConserje(binary, dir string, env []string, args ...string) (string, erro
 	cmd.Env = append(withoutConserjeEnv(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+// repoPath is a folder of the repository, absolute, for servers run from a temp dir.
+func repoPath(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("..", "..", name))
+	require.NoError(t, err)
+	return p
 }
 
 func withoutConserjeEnv() []string {

@@ -43,7 +43,9 @@ func (db *DB) Location() string { return db.location }
 
 // Options tune the connection pool.
 type Options struct {
-	// MaxOpenConns caps open connections (0 keeps the dialect's default).
+	// MaxOpenConns caps open connections; 0 takes the dialect's default: 20 on PostgreSQL
+	// (enough for concurrent holds without reconnecting), 8 on SQLite (more writers than
+	// that would only wait on each other's file lock and hit the busy timeout).
 	MaxOpenConns int
 	// BusyTimeout is how long SQLite waits for a lock before failing (default 5 s).
 	BusyTimeout time.Duration
@@ -61,10 +63,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
 		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(rawURL)))
-		if opts.MaxOpenConns > 0 {
-			sqldb.SetMaxOpenConns(opts.MaxOpenConns)
-			sqldb.SetMaxIdleConns(opts.MaxOpenConns)
+		conns := opts.MaxOpenConns
+		if conns <= 0 {
+			conns = 20
 		}
+		sqldb.SetMaxOpenConns(conns)
+		sqldb.SetMaxIdleConns(conns)
 		db = &DB{DB: bun.NewDB(sqldb, pgdialect.New()), dialect: Postgres, location: redact(rawURL)}
 	default:
 		path, err := sqlitePath(rawURL)
@@ -88,9 +92,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 		}
-		if opts.MaxOpenConns > 0 {
-			sqldb.SetMaxOpenConns(opts.MaxOpenConns)
+		conns := opts.MaxOpenConns
+		if conns <= 0 {
+			conns = 8
 		}
+		sqldb.SetMaxOpenConns(conns)
+		sqldb.SetMaxIdleConns(conns)
 		db = &DB{DB: bun.NewDB(sqldb, sqlitedialect.New()), dialect: SQLite, location: path}
 	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
