@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -261,4 +262,74 @@ func TestReceptionistEndToEnd(t *testing.T) {
 	require.NoError(t, err)
 	feed.Body.Close()
 	assert.Equal(t, 404, feed.StatusCode)
+}
+
+// TestChannelWebhookRoundTrip drives a real channel plugin binary (the SDK's echo example)
+// through /webhooks/echo: the guest's message reaches the dialog and the reply goes back
+// out through the plugin's Send.
+func TestChannelWebhookRoundTrip(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "echo")
+	out, err := exec.Command("go", "build", "-o", bin, "../../sdk/examples/echo").CombinedOutput()
+	require.NoError(t, err, string(out))
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	cfg.Plugins = []config.Plugin{{Name: "echo", Path: bin, CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
+	require.NoError(t, cfg.Validate())
+	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	_, err = demo.Seed(context.Background(), db, "admin-password-1")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	a, base := start(t, cfg)
+
+	post := func(body string) (int, string) {
+		resp, err := http.Post(base+"/webhooks/echo", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	code, body := post(`{"id":"wamid.1","from":"5493510001111","text":"Hola, para 4 del 5 al 8/1"}`)
+	require.Equal(t, 200, code, body)
+	assert.JSONEq(t, `{"echo":"echo: Hola, para 4 del 5 al 8/1"}`, body, "the plugin's own answer goes back to the provider")
+	code, _ = post(`{"id":"wamid.1","from":"5493510001111","text":"Hola, para 4 del 5 al 8/1"}`)
+	require.Equal(t, 200, code, "a provider's retry is accepted")
+
+	var sent struct {
+		Sent []string `json:"sent"`
+	}
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(base + "/webhooks/echo?to=5493510001111")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		return json.NewDecoder(resp.Body).Decode(&sent) == nil && len(sent.Sent) > 0 && strings.Contains(strings.Join(sent.Sent, "\n"), "Cabaña Robles")
+	}, 20*time.Second, 100*time.Millisecond, "the offer is sent through the plugin: %v", debugOutbox(t, a))
+
+	var inbound int
+	require.NoError(t, a.DB.NewRaw(`SELECT count(*) FROM messages WHERE direction = 'in' AND channel = 'echo'`).Scan(context.Background(), &inbound))
+	assert.Equal(t, 1, inbound, "the retried delivery is stored once")
+
+	code, body = post(`not json`)
+	assert.Equal(t, 400, code, "the plugin's own rejection reaches the provider: %s", body)
+	resp, err := http.Post(base+"/webhooks/nope", "application/json", strings.NewReader(`{}`))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, 404, resp.StatusCode)
+}
+
+func debugOutbox(t *testing.T, a *app.App) string {
+	var rows []struct {
+		Channel string `bun:"channel"`
+		Status  string `bun:"status"`
+		Err     string `bun:"last_error"`
+	}
+	_ = a.DB.NewRaw(`SELECT channel, status, last_error FROM outbox`).Scan(context.Background(), &rows)
+	var msgs []struct {
+		Dir    string `bun:"direction"`
+		Text   string `bun:"text"`
+		Status string `bun:"status"`
+	}
+	_ = a.DB.NewRaw(`SELECT direction, text, status FROM messages`).Scan(context.Background(), &msgs)
+	return fmt.Sprintf("outbox=%+v messages=%+v", rows, msgs)
 }

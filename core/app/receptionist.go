@@ -110,7 +110,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 		return err
 	}
 	f.mounts = append(f.mounts, chat, adm)
-	return nil
+	return a.startWebhooks(f)
 }
 
 func isHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"context"
+	"errors"
+
+	"github.com/conserje/conserje/core/channel"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/pluginhost"
+	"github.com/conserje/conserje/core/web"
+	"github.com/conserje/conserje/sdk/plugin"
+)
+
+// hostPlugins adapts the plugin host to what the webhook dispatcher needs.
+type hostPlugins struct{ h *pluginhost.Host }
+
+var _ channel.Plugins = hostPlugins{}
+
+func (p hostPlugins) Kind(name string) (plugin.Kind, bool) {
+	for _, st := range p.h.Status() {
+		if st.Name == name {
+			return st.Kind, true
+		}
+	}
+	return "", false
+}
+
+func (p hostPlugins) Channel(name string) (channel.PluginChannel, error) { return p.h.Channel(name) }
+
+func (p hostPlugins) Payment(name string) (channel.PluginPayments, error) { return p.h.Payment(name) }
+
+// lazyChannelSender resolves the channel plugin at each send, so a plugin that starts
+// (or restarts) after the server still gets its outbox delivered.
+type lazyChannelSender struct {
+	h    *pluginhost.Host
+	name string
+}
+
+func (s lazyChannelSender) Send(ctx context.Context, msg conversation.Outbound) error {
+	ch, err := s.h.Channel(s.name)
+	if err != nil {
+		return err
+	}
+	return channel.NewPluginSender(ch).Send(ctx, msg)
+}
+
+// startWebhooks mounts /webhooks/{plugin} and registers every channel plugin as a sender
+// of its conversations' replies.
+func (a *App) startWebhooks(f *features) error {
+	for _, st := range a.Plugins.Status() {
+		if st.Kind == plugin.KindChannel || (st.Kind == "" && st.Name != a.Config.Calendar.Plugin) {
+			if err := a.Router.Register(st.Name, lazyChannelSender{h: a.Plugins, name: st.Name}); err != nil {
+				return err
+			}
+		}
+	}
+	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Booking, a.Conversations, a.Log)
+	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
+	return nil
+}
+
+func classifyWebhookError(err error) error {
+	switch {
+	case errors.Is(err, channel.ErrNoWebhook), errors.Is(err, pluginhost.ErrUnknownPlugin), errors.Is(err, pluginhost.ErrWrongKind):
+		return web.ErrNoSuchWebhook
+	case errors.Is(err, pluginhost.ErrPluginDown), errors.Is(err, channel.ErrPluginNotReady):
+		return web.ErrWebhookUnavailable
+	}
+	return err
+}
