@@ -49,8 +49,14 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if err := acts.Register(reg); err != nil {
 		return err
 	}
+	// The NLU reads "finde largo" from the same holiday calendar pricing uses, host edits
+	// of the holidays table included (as of start; a dialog reload retrains with it).
+	cal, err := a.Booking.Holidays(ctx)
+	if err != nil {
+		return err
+	}
 	rl, err := dialog.NewReloader(dialog.Sources{Dialogs: cfg.Dialogs.Dir, Locales: cfg.Dialogs.LocalesDir}, reg,
-		nluparser.Trainer(nluparser.Options{FallbackThreshold: cfg.NLU.FallbackThreshold}),
+		nluparser.Trainer(nluparser.Options{FallbackThreshold: cfg.NLU.FallbackThreshold, Holidays: cal}),
 		dialog.Options{Ambient: acts, Logger: a.Log})
 	if err != nil {
 		return fmt.Errorf("dialogs in %s and %s: %w", cfg.Dialogs.Dir, cfg.Dialogs.LocalesDir, err)

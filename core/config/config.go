@@ -130,7 +130,7 @@ func Default() *Config {
 		Admin:    Admin{SessionTTL: 12 * time.Hour},
 		Log:      Log{Level: "info", Format: "json"},
 		Dialogs:  Dialogs{Dir: "dialogs", LocalesDir: "locales", Reload: true},
-		NLU:      NLU{FallbackThreshold: 0.45},
+		NLU:      NLU{FallbackThreshold: 0.35},
 		Booking: Booking{
 			HoldTTL:        30 * time.Minute,
 			Extension:      15 * time.Minute,
