@@ -11,8 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/conserje/conserje/core/admin"
-	"github.com/conserje/conserje/core/app"
-	"github.com/conserje/conserje/core/config"
 )
 
 func init() {
@@ -39,15 +37,7 @@ func init() {
 			Short: "Create a staff user (password generated and printed, or read from stdin)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, _, err := loadConfig(g, config.SkipPluginFiles)
-				if err != nil {
-					return err
-				}
-				log, err := newLogger(cfg)
-				if err != nil {
-					return err
-				}
-				db, err := app.OpenDB(cmd.Context(), cfg, true, log)
+				_, db, err := openStore(cmd.Context(), g)
 				if err != nil {
 					return err
 				}
@@ -74,15 +64,7 @@ func init() {
 			Short: "Replace a staff user's password (generated, or read from stdin) and end their sessions",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				cfg, _, err := loadConfig(g, config.SkipPluginFiles)
-				if err != nil {
-					return err
-				}
-				log, err := newLogger(cfg)
-				if err != nil {
-					return err
-				}
-				db, err := app.OpenDB(cmd.Context(), cfg, true, log)
+				_, db, err := openStore(cmd.Context(), g)
 				if err != nil {
 					return err
 				}

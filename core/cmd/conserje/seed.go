@@ -5,9 +5,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/conserje/conserje/core/config"
-
-	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/demo"
 )
@@ -20,15 +17,7 @@ func init() {
 			Short: "Load the demo property (Complejo Los Robles); safe to run again",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg, _, err := loadConfig(g, config.SkipPluginFiles)
-				if err != nil {
-					return err
-				}
-				log, err := newLogger(cfg)
-				if err != nil {
-					return err
-				}
-				db, err := app.OpenDB(cmd.Context(), cfg, true, log)
+				cfg, db, err := openStore(cmd.Context(), g)
 				if err != nil {
 					return err
 				}
