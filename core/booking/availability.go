@@ -378,7 +378,7 @@ func (s *Service) loadCalendar(ctx context.Context, db bun.IDB, unitIDs []int64,
 	var args []any
 	add := func(vals ...any) {
 		if byUnit {
-			args = append(args, bun.In(unitIDs))
+			args = append(args, bun.List(unitIDs))
 		}
 		args = append(args, vals...)
 	}

@@ -24,7 +24,8 @@ const (
 	conflictDetailMaxLength = 300
 )
 
-// ErrConflictNotFound: no open conflict with that id.
+// ErrConflictNotFound means no open conflict has that id (it never existed or was
+// already resolved).
 var ErrConflictNotFound = errors.New("calendar conflict not found or already resolved")
 
 // collision is an imported block overlapping one of our holds or reservations.
@@ -71,7 +72,7 @@ SELECT b.id AS block_id, b.uid, b.start_date AS block_start, b.end_date AS block
 		blockIDs = append(blockIDs, c.BlockID)
 	}
 	if err := tx.NewSelect().Table("calendar_conflicts").Column("imported_block_id", "reservation_id").
-		Where("imported_block_id IN (?)", bun.In(blockIDs)).Scan(ctx, &known); err != nil {
+		Where("imported_block_id IN (?)", bun.List(blockIDs)).Scan(ctx, &known); err != nil {
 		return 0, fmt.Errorf("load known conflicts: %w", err)
 	}
 	seen := make(map[pair]bool, len(known))

@@ -414,7 +414,7 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 	}
 	if len(pendingIDs) > 0 {
 		if _, err := tx.NewUpdate().Table("imported_blocks").Set("status = ?", BlockPendingRemoval).
-			Where("id IN (?)", bun.In(pendingIDs)).Where("status <> ?", BlockPendingRemoval).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List(pendingIDs)).Where("status <> ?", BlockPendingRemoval).Exec(ctx); err != nil {
 			return fmt.Errorf("hold %d removals: %w", len(pendingIDs), err)
 		}
 		rep.Held = len(pendingIDs)
@@ -422,7 +422,7 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 	}
 	for start := 0; start < len(removeIDs); start += 500 {
 		ids := removeIDs[start:min(start+500, len(removeIDs))]
-		if _, err := tx.NewDelete().Table("imported_blocks").Where("id IN (?)", bun.In(ids)).Exec(ctx); err != nil {
+		if _, err := tx.NewDelete().Table("imported_blocks").Where("id IN (?)", bun.List(ids)).Exec(ctx); err != nil {
 			return fmt.Errorf("remove %d blocks: %w", len(ids), err)
 		}
 	}

@@ -170,7 +170,7 @@ func (s *Sender) claim(ctx context.Context, channels []string) ([]store.OutboxIt
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model(&items).
 			Where("(status = 'pending' OR status = 'sending') AND not_before <= ?", now).
-			Where("channel IN (?)", bun.In(channels)).
+			Where("channel IN (?)", bun.List(channels)).
 			Where(`NOT EXISTS (SELECT 1 FROM outbox AS o2 WHERE o2.conversation_id = outbox_item.conversation_id
 				AND o2.id < outbox_item.id AND o2.status IN ('pending', 'sending'))`).
 			Order("id").Limit(s.opts.Batch)
@@ -190,7 +190,7 @@ func (s *Sender) claim(ctx context.Context, channels []string) ([]store.OutboxIt
 		}
 		_, err := tx.NewUpdate().Model((*store.OutboxItem)(nil)).
 			Set("status = 'sending'").Set("attempts = attempts + 1").Set("not_before = ?", now.Add(s.opts.Lease)).
-			Where("id IN (?)", bun.In(ids)).Exec(ctx)
+			Where("id IN (?)", bun.List(ids)).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("claim outbox rows: %w", err)
 		}
@@ -309,7 +309,7 @@ func takePending(ctx context.Context, tx bun.Tx, conversationID int64, channel s
 	}
 	if len(msgIDs) > 0 {
 		if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusSent).
-			Where("id IN (?)", bun.In(msgIDs)).Exec(ctx); err != nil {
+			Where("id IN (?)", bun.List(msgIDs)).Exec(ctx); err != nil {
 			return nil, fmt.Errorf("mark replies delivered: %w", err)
 		}
 	}
