@@ -123,8 +123,8 @@ func (r *PricingRules) Quote(unit Unit, stay Stay, guests int, cal *holidays.Cal
 	if err := fe.err(); err != nil {
 		return Quote{}, err
 	}
-	if min, reason := r.minNights(stay, cal); stay.Nights() < min {
-		return Quote{}, &MinStayError{Required: min, Nights: stay.Nights(), Reason: reason}
+	if required, reason := r.minNights(stay, cal); stay.Nights() < required {
+		return Quote{}, &MinStayError{Required: required, Nights: stay.Nights(), Reason: reason}
 	}
 
 	q := Quote{UnitID: unit.ID, Stay: stay, Guests: guests, DepositBP: r.depositBP()}
@@ -222,24 +222,24 @@ func (r *PricingRules) seasonFor(d store.Date) (Season, bool) {
 // of the default, the seasons the stay's nights fall in, the long-weekend minimum when a
 // night leads into a long weekend, and date overrides.
 func (r *PricingRules) minNights(stay Stay, cal *holidays.Calendar) (int, string) {
-	min, reason := 1, "default"
-	if r.MinNights > min {
-		min = r.MinNights
+	nights, reason := 1, "default"
+	if r.MinNights > nights {
+		nights = r.MinNights
 	}
 	for d := stay.CheckIn; d.Before(stay.CheckOut); d = d.AddDays(1) {
-		if s, ok := r.seasonFor(d); ok && s.MinNights > min {
-			min, reason = s.MinNights, "season:"+s.Name
+		if s, ok := r.seasonFor(d); ok && s.MinNights > nights {
+			nights, reason = s.MinNights, "season:"+s.Name
 		}
 		for _, o := range r.Overrides {
-			if o.MinNights > min && o.contains(d) {
-				min, reason = o.MinNights, "date_override"
+			if o.MinNights > nights && o.contains(d) {
+				nights, reason = o.MinNights, "date_override"
 			}
 		}
 	}
-	if r.LongWeekendMinNights > min && touchesLongWeekend(stay, cal) {
-		min, reason = r.LongWeekendMinNights, "long_weekend"
+	if r.LongWeekendMinNights > nights && touchesLongWeekend(stay, cal) {
+		nights, reason = r.LongWeekendMinNights, "long_weekend"
 	}
-	return min, reason
+	return nights, reason
 }
 
 // touchesLongWeekend reports whether some night of the stay has a next morning inside a

@@ -72,7 +72,8 @@ func (m *Metrics) send(channel, result string) {
 	m.sends.WithLabelValues(channel, result).Inc()
 }
 
-// TurnsCounter, HandoffsCounter and SendsCounter expose single series (tests, dashboards).
+// TurnsCounter is the turn count of one outcome. It, HandoffsCounter and SendsCounter
+// expose single series for tests and dashboards.
 func (m *Metrics) TurnsCounter(outcome string) prometheus.Counter {
 	return m.turns.WithLabelValues(outcome)
 }

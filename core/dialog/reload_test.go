@@ -47,12 +47,12 @@ func greet(t *testing.T, e *dialog.Engine) string {
 	return text(out)
 }
 
-func edit(t *testing.T, path, old, new string) {
+func edit(t *testing.T, path, from, to string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	require.Contains(t, string(b), old)
-	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(b), old, new, 1)), 0o644))
+	require.Contains(t, string(b), from)
+	require.NoError(t, os.WriteFile(path, []byte(strings.Replace(string(b), from, to, 1)), 0o644))
 }
 
 func TestReloadKeepsThePreviousVersionOnABadEdit(t *testing.T) {

@@ -3,12 +3,12 @@ package pluginhost
 import "errors"
 
 var (
-	// ErrPluginDown: the plugin is not up (starting, restarting after a crash, or down
+	// ErrPluginDown means the plugin is not up (starting, restarting after a crash, or down
 	// after spending its crash budget); the call was not attempted, or the process died
 	// during it. Callers retry later or degrade (e.g. answer without the voice note).
 	ErrPluginDown = errors.New("plugin down")
-	// ErrUnknownPlugin: no plugin is configured under that name.
+	// ErrUnknownPlugin means no plugin is configured under that name.
 	ErrUnknownPlugin = errors.New("unknown plugin")
-	// ErrWrongKind: the plugin is not of the kind the accessor serves.
+	// ErrWrongKind means the plugin is not of the kind the accessor serves.
 	ErrWrongKind = errors.New("plugin is of another kind")
 )

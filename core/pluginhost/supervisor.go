@@ -271,14 +271,14 @@ func (s *supervised) crashed(cause error) (time.Duration, bool) {
 	return wait, true
 }
 
-// backoff is min·2^(n-1), capped at max.
-func backoff(n int, min, max time.Duration) time.Duration {
-	wait := min
-	for i := 1; i < n && wait < max; i++ {
+// backoff is base·2^(n-1), capped at ceiling.
+func backoff(n int, base, ceiling time.Duration) time.Duration {
+	wait := base
+	for i := 1; i < n && wait < ceiling; i++ {
 		wait *= 2
 	}
-	if wait > max {
-		wait = max
+	if wait > ceiling {
+		wait = ceiling
 	}
 	return wait
 }

@@ -33,7 +33,7 @@ type Plugin interface {
 // plugin.ErrUnsupported).
 const CapabilityRefund = "refund"
 
-// ErrRefundRejected: the provider refused the refund (already refunded, too old, over
+// ErrRefundRejected means the provider refused the refund (already refunded, too old, over
 // the amount); do not retry.
 var ErrRefundRejected = errors.New("refund rejected by provider")
 

@@ -20,7 +20,7 @@ import (
 // ErrorDomain is the google.rpc.ErrorInfo domain of the contract's errors.
 const ErrorDomain = "conserje.plugin.v1"
 
-// ErrTransport: the call did not reach the plugin or its answer did not come back (the
+// ErrTransport means the call did not reach the plugin or its answer did not come back (the
 // process died, the connection broke).
 var ErrTransport = errors.New("plugin connection failed")
 
