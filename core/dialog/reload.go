@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -132,15 +133,9 @@ func relevant(ev fsnotify.Event) bool {
 
 // Problems unwraps the dialog problems of an error from Build, Reload or NewReloader.
 func Problems(err error) spec.Problems {
-	for err != nil {
-		if ps, ok := err.(spec.Problems); ok {
-			return ps
-		}
-		u, ok := err.(interface{ Unwrap() error })
-		if !ok {
-			return nil
-		}
-		err = u.Unwrap()
+	var ps spec.Problems
+	if errors.As(err, &ps) {
+		return ps
 	}
 	return nil
 }

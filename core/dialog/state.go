@@ -3,6 +3,7 @@ package dialog
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"reflect"
 	"time"
 )
@@ -136,7 +137,12 @@ func Normalize(v any) any {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return rv.Int()
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return int64(rv.Uint())
+		u := rv.Uint()
+		if u > math.MaxInt64 {
+			// Past int64 JSON decoding gives a float64 too.
+			return float64(u)
+		}
+		return int64(u)
 	case reflect.Float32:
 		return Normalize(rv.Float())
 	case reflect.String:

@@ -3,6 +3,7 @@ package spec
 import (
 	"bytes"
 	_ "embed"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -57,8 +58,8 @@ func validateSchema(file string, root *yaml.Node) Problems {
 	if err == nil {
 		return nil
 	}
-	verr, ok := err.(*jsonschema.ValidationError)
-	if !ok {
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
 		return Problems{{Pos: Pos{File: file}, Message: err.Error()}}
 	}
 	var leaves []*jsonschema.ValidationError
