@@ -2,6 +2,7 @@ package transport
 
 import (
 	"context"
+	"math"
 
 	"github.com/conserje/conserje/sdk/calendar"
 	"github.com/conserje/conserje/sdk/internal/pb"
@@ -145,9 +146,17 @@ func blocksFromPB(bs []*pb.CalendarBlock) []calendar.Block {
 func warningsToPB(ws []calendar.Warning) []*pb.CalendarWarning {
 	out := make([]*pb.CalendarWarning, len(ws))
 	for i, w := range ws {
-		out[i] = &pb.CalendarWarning{Code: w.Code, Uid: w.UID, Line: int32(w.Line), Message: w.Message}
+		out[i] = &pb.CalendarWarning{Code: w.Code, Uid: w.UID, Line: lineToPB(w.Line), Message: w.Message}
 	}
 	return out
+}
+
+// lineToPB sends a line number the wire's int32 cannot hold as 0, which means unknown.
+func lineToPB(line int) int32 {
+	if line < 0 || line > math.MaxInt32 {
+		return 0
+	}
+	return int32(line)
 }
 
 func warningsFromPB(ws []*pb.CalendarWarning) []calendar.Warning {

@@ -22,7 +22,11 @@ func (s *channelServer) HandleWebhook(ctx context.Context, req *pb.ChannelHandle
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.ChannelHandleWebhookResponse{Http: webhookReplyToPB(r.WebhookReply)}
+	reply, err := webhookReplyToPB(r.WebhookReply)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.ChannelHandleWebhookResponse{Http: reply}
 	for _, m := range r.Messages {
 		out.Messages = append(out.Messages, inboundToPB(m))
 	}

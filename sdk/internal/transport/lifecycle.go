@@ -255,8 +255,13 @@ func webhookRequestFromPB(r *pb.WebhookRequest) plugin.WebhookRequest {
 	}
 }
 
-func webhookReplyToPB(r plugin.WebhookReply) *pb.WebhookReply {
-	return &pb.WebhookReply{Status: int32(r.Status), Headers: valuesToPB(r.Headers), Body: r.Body}
+// webhookReplyToPB refuses a status no HTTP response can carry: the plugin's bug reaches
+// the host as a failed call instead of a garbled (or wrapped-around) status code.
+func webhookReplyToPB(r plugin.WebhookReply) (*pb.WebhookReply, error) {
+	if r.Status < 0 || r.Status > 999 || (r.Status > 0 && r.Status < 100) {
+		return nil, fmt.Errorf("webhook reply: status %d is not an HTTP status code", r.Status)
+	}
+	return &pb.WebhookReply{Status: int32(r.Status), Headers: valuesToPB(r.Headers), Body: r.Body}, nil
 }
 
 func webhookReplyFromPB(r *pb.WebhookReply) plugin.WebhookReply {

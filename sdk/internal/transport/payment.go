@@ -39,7 +39,11 @@ func (s *paymentServer) HandleWebhook(ctx context.Context, req *pb.PaymentHandle
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.PaymentHandleWebhookResponse{Http: webhookReplyToPB(r.WebhookReply)}
+	reply, err := webhookReplyToPB(r.WebhookReply)
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.PaymentHandleWebhookResponse{Http: reply}
 	for _, p := range r.Payments {
 		out.Payments = append(out.Payments, paymentToPB(p))
 	}

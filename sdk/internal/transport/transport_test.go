@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"sync"
@@ -221,6 +222,24 @@ func TestCalendarRoundTrip(t *testing.T) {
 	assert.Equal(t, fake.resp.Warnings, parsed.Warnings)
 }
 
+func TestCalendarWarningLinePastTheWireIsUnknown(t *testing.T) {
+	if math.MaxInt == math.MaxInt32 {
+		t.Skip("int is 32 bits: no line number can exceed the wire's int32")
+	}
+	far := int64(math.MaxInt32) + 1 // a variable, so 32-bit builds still compile
+	fake := &calendarFake{lifecycle: lifecycle{kind: plugin.KindCalendar}, resp: calendar.FetchResponse{
+		Warnings: []calendar.Warning{
+			{Code: "far", Line: int(far)},
+			{Code: "negative", Line: -3},
+			{Code: "last", Line: math.MaxInt32},
+		},
+	}}
+	c := plugintest.Calendar(t, fake)
+	parsed, err := c.Parse(context.Background(), calendar.ParseRequest{Body: []byte("BEGIN:VCALENDAR")})
+	require.NoError(t, err)
+	assert.Equal(t, []calendar.Warning{{Code: "far"}, {Code: "negative"}, {Code: "last", Line: math.MaxInt32}}, parsed.Warnings)
+}
+
 type channelFake struct {
 	lifecycle
 	gotWebhook channel.WebhookRequest
@@ -332,6 +351,37 @@ func TestChannelRoundTrip(t *testing.T) {
 		err := push.Receive(context.Background(), channel.ReceiveRequest{}, func(channel.InboundMessage) error { return nil })
 		require.ErrorIs(t, err, plugin.ErrUnsupported)
 	})
+}
+
+func TestWebhookReplyWithoutAnHTTPStatusFails(t *testing.T) {
+	pastInt32 := int64(math.MaxInt32) + 200 // wraps to a negative int on 32-bit builds: still refused
+	tests := []struct {
+		name   string
+		status int
+		ok     bool
+	}{
+		{"zero means 200", 0, true},
+		{"lowest", 100, true},
+		{"highest", 999, true},
+		{"below", 99, false},
+		{"above", 1000, false},
+		{"negative", -200, false},
+		{"past int32", int(pastInt32), false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := plugintest.ChannelPair(t, &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel},
+				webhook: channel.WebhookResponse{WebhookReply: plugin.WebhookReply{Status: tc.status}}})
+			got, err := c.HandleWebhook(context.Background(), channel.WebhookRequest{})
+			if !tc.ok {
+				require.Error(t, err)
+				assert.Contains(t, err.Error(), "not an HTTP status code")
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tc.status, got.Status)
+		})
+	}
 }
 
 type paymentFake struct {
