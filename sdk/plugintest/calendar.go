@@ -128,10 +128,10 @@ func runCalendarFetch(t *testing.T, c calendar.Plugin, o options, feedOptions ca
 	})
 	t.Run("fetch rejects http error", func(t *testing.T) {
 		_, err := c.Fetch(o.ctx(t), calendar.FetchRequest{Options: feedOptions, URL: srv.URL + "/gone.ics"})
-		rej := assertRejected(t, err, calendar.RejectHTTPStatus)
-		if rej != nil {
-			assert.Equal(t, http.StatusNotFound, rej.HTTPStatus)
-		}
+		assertRejected(t, err, calendar.RejectHTTPStatus)
+		var rej *calendar.RejectedError
+		require.ErrorAs(t, err, &rej)
+		assert.Equal(t, http.StatusNotFound, rej.HTTPStatus)
 	})
 	t.Run("fetch rejects too large", func(t *testing.T) {
 		_, err := c.Fetch(o.ctx(t), calendar.FetchRequest{Options: feedOptions, URL: srv.URL + "/feed.ics", MaxBytes: 64})
@@ -146,12 +146,12 @@ func assertValidBlocks(t *testing.T, blocks []calendar.Block) {
 	}
 }
 
-func assertRejected(t *testing.T, err error, reason calendar.RejectReason) *calendar.RejectedError {
+// assertRejected requires err to be a typed rejection (calendar.RejectedError) for reason.
+func assertRejected(t *testing.T, err error, reason calendar.RejectReason) {
 	t.Helper()
 	require.Error(t, err)
 	require.ErrorIs(t, err, calendar.ErrRejected)
 	var rej *calendar.RejectedError
 	require.ErrorAs(t, err, &rej)
 	assert.Equal(t, reason, rej.Reason, strings.TrimSpace(rej.Error()))
-	return rej
 }
