@@ -183,7 +183,7 @@ func normOptions(o calendar.Options) (icsnorm.Options, error) {
 	}
 	loc, err := time.LoadLocation(tz)
 	if err != nil {
-		return opts, fmt.Errorf("%w: time zone %q: %v", plugin.ErrInvalidRequest, tz, err)
+		return opts, fmt.Errorf("%w: time zone %q: %w", plugin.ErrInvalidRequest, tz, err)
 	}
 	opts.Location = loc
 	return opts, nil
@@ -216,7 +216,7 @@ func rejection(err error) error {
 	case errors.Is(err, icsnorm.ErrTooLarge):
 		reason = calendar.RejectTooLarge
 	default:
-		return fmt.Errorf("%w: %v", plugin.ErrInvalidRequest, err)
+		return fmt.Errorf("%w: %w", plugin.ErrInvalidRequest, err)
 	}
 	return &calendar.RejectedError{Reason: reason, Detail: err.Error()}
 }

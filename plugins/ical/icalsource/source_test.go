@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -55,8 +56,12 @@ func TestFetch(t *testing.T) {
 		}
 	})
 	mux.HandleFunc("/redirect/", func(w http.ResponseWriter, r *http.Request) {
-		var n int
-		fmt.Sscanf(strings.TrimPrefix(r.URL.Path, "/redirect/"), "%d", &n)
+		n, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/redirect/"))
+		if err != nil {
+			t.Errorf("test server: bad redirect path %q: %v", r.URL.Path, err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		if n == 0 {
 			http.Redirect(w, r, "/feed.ics", http.StatusFound)
 			return
@@ -64,8 +69,12 @@ func TestFetch(t *testing.T) {
 		http.Redirect(w, r, fmt.Sprintf("/redirect/%d", n-1), http.StatusFound)
 	})
 	mux.HandleFunc("/status/", func(w http.ResponseWriter, r *http.Request) {
-		var code int
-		fmt.Sscanf(strings.TrimPrefix(r.URL.Path, "/status/"), "%d", &code)
+		code, err := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/status/"))
+		if err != nil {
+			t.Errorf("test server: bad status path %q: %v", r.URL.Path, err)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		http.Error(w, "<html>error</html>", code)
 	})
 	mux.HandleFunc("/html-200.ics", func(w http.ResponseWriter, r *http.Request) {
