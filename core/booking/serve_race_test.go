@@ -140,7 +140,7 @@ func buildConserje(t *testing.T) string {
 		buildPath = filepath.Join(dir, "conserje")
 		out, err := exec.Command("go", "build", "-o", buildPath, "github.com/conserje/conserje/core/cmd/conserje").CombinedOutput()
 		if err != nil {
-			buildErr = fmt.Errorf("build conserje: %v\n%s", err, out)
+			buildErr = fmt.Errorf("build conserje: %w\n%s", err, out)
 		}
 	})
 	require.NoError(t, buildErr)

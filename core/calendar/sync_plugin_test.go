@@ -46,7 +46,7 @@ func icalPlugin(t testing.TB) string {
 		builtPath = filepath.Join(dir, "ical")
 		out, err := exec.Command("go", "build", "-o", builtPath, "../../plugins/ical").CombinedOutput()
 		if err != nil {
-			buildError = fmt.Errorf("build ical plugin: %v\n%s", err, out)
+			buildError = fmt.Errorf("build ical plugin: %w\n%s", err, out)
 		}
 	})
 	require.NoError(t, buildError)

@@ -76,7 +76,7 @@ func WaitCheck(ctx context.Context, l Locker, key string, ttl time.Duration, che
 			}
 		}
 		// Full jitter spreads waiters out so they do not retry in lockstep.
-		sleep := time.Duration(mrand.Int64N(int64(backoff))) + time.Millisecond/4
+		sleep := time.Duration(mrand.Int64N(int64(backoff))) + time.Millisecond/4 //nolint:gosec // G404: retry jitter, not a secret
 		t := time.NewTimer(sleep)
 		select {
 		case <-ctx.Done():
