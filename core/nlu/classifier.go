@@ -40,10 +40,16 @@ const (
 	gradFloor     = 1e-3
 )
 
-// feature is one hashed feature and its weight in a message vector.
+// feature is one hashed feature and its weight in a message vector. In vectors built by
+// vectorize and in training data, key holds the model row (an int32 index) instead.
 type feature struct {
 	key uint64
 	val float32
+}
+
+// row is the model row of a vectorized feature.
+func (f feature) row() int {
+	return int(f.key) //nolint:gosec // vectorize and the trainer store an int32 row index here
 }
 
 // featurizer turns a token list into a sparse TF-IDF vector.
@@ -186,7 +192,7 @@ func (m *model) vectorize(fz *featurizer, toks []token, skip []bool, ents uint16
 	hits := fz.keys[:0]
 	fz.extract(toks, skip, ents, false, func(key uint64, group int, _ string) {
 		if row, ok := m.index[key]; ok {
-			hits = append(hits, uint64(row)<<2|uint64(group))
+			hits = append(hits, uint64(row)<<2|uint64(group)) //nolint:gosec // rows and groups are small non-negative indexes
 		}
 	})
 	slices.Sort(hits)
@@ -198,7 +204,7 @@ func (m *model) vectorize(fz *featurizer, toks []token, skip []bool, ents uint16
 		for j < len(hits) && hits[j] == hits[i] {
 			j++
 		}
-		row := int32(hits[i] >> 2)
+		row := int32(hits[i] >> 2) //nolint:gosec // packed from an int32 row just above
 		v := (1 + math.Log(float64(j-i))) * float64(m.idf[row])
 		norms[hits[i]&3] += v * v
 		out = append(out, feature{key: hits[i], val: float32(v)})
@@ -222,7 +228,7 @@ func (m *model) scores(x []feature, probs []float64) {
 		probs[c] = float64(m.bias[c])
 	}
 	for _, f := range x {
-		row := m.w[int(f.key)*k : int(f.key)*k+k]
+		row := m.w[f.row()*k : f.row()*k+k]
 		for c := 0; c < k; c++ {
 			probs[c] += float64(row[c] * f.val)
 		}
@@ -305,7 +311,7 @@ func fitLogistic(data []trainingExample, rows, k, epochs int, seed uint64) ([]fl
 	for i := range order {
 		order[i] = i
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	rng := rand.New(rand.NewPCG(seed, 0x5eed)) //nolint:gosec // a seeded shuffle, so training is reproducible; nothing secret
 	p := make([]float64, k)
 	grads := make([]float32, k)
 	active := make([]int, 0, k)
@@ -317,7 +323,7 @@ func fitLogistic(data []trainingExample, rows, k, epochs int, seed uint64) ([]fl
 				p[c] = float64(bias[c])
 			}
 			for _, f := range ex.x {
-				row := w[int(f.key)*k : int(f.key)*k+k]
+				row := w[f.row()*k : f.row()*k+k]
 				for c := 0; c < k; c++ {
 					p[c] += float64(row[c] * f.val)
 				}
@@ -329,7 +335,7 @@ func fitLogistic(data []trainingExample, rows, k, epochs int, seed uint64) ([]fl
 			for c := 0; c < k; c++ {
 				grad := float32(p[c])
 				if c == ex.label {
-					grad -= 1
+					grad--
 				}
 				if grad > -gradFloor && grad < gradFloor {
 					continue
@@ -340,7 +346,7 @@ func fitLogistic(data []trainingExample, rows, k, epochs int, seed uint64) ([]fl
 				bias[c] -= learningRate * grad / (float32(math.Sqrt(float64(bg2[c]))) + 1e-6)
 			}
 			for _, f := range ex.x {
-				base := int(f.key) * k
+				base := f.row() * k
 				for _, c := range active {
 					i := base + c
 					gi := grads[c]*f.val + l2Penalty*w[i]
@@ -380,14 +386,14 @@ func fitTemperature(data []trainingExample, rows, k int) float64 {
 					train = append(train, data[i])
 				}
 			}
-			w, b := fitLogistic(train, rows, k, calibEpochs, uint64(fold)+2)
+			w, b := fitLogistic(train, rows, k, calibEpochs, uint64(fold+2)) //nolint:gosec // fold counts from 0: a small positive seed
 			for _, i := range test {
 				z := make([]float64, k)
 				for c := 0; c < k; c++ {
 					z[c] = float64(b[c])
 				}
 				for _, f := range data[i].x {
-					row := w[int(f.key)*k : int(f.key)*k+k]
+					row := w[f.row()*k : f.row()*k+k]
 					for c := 0; c < k; c++ {
 						z[c] += float64(row[c] * f.val)
 					}

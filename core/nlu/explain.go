@@ -59,7 +59,7 @@ func (p *Parser) Explain(text string, ref time.Time, n int) Explanation {
 	vec := p.model.vectorize(&fz, a.toks, nil, a.ents, nil)
 	val := map[int32]float32{}
 	for _, f := range vec {
-		val[int32(f.key)] = f.val
+		val[int32(f.row())] = f.val //nolint:gosec // rows are int32 indexes
 	}
 	for _, h := range hits {
 		w := float64(p.model.w[int(h.row)*k+li]) * float64(val[h.row])

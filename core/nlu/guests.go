@@ -231,14 +231,16 @@ func (g guestCtx) extractGuests() guestFinding {
 		}
 		if f, end, ok := g.countAt(i, false); ok {
 			// "una pareja", "2 parejas", "4 personas", "2 adultos y 2 chicos"
-			if g.word(i) == "pareja" && (g.word(i-1) == "mi" || g.word(i-1) == "my") {
-				// "mi pareja" is a companion, counted below.
-			} else if g.word(i-1) == "sumar" || g.word(i-1) == "agregar" || g.word(i+2) == "mas" || g.word(i-1) == "otra" {
+			// "mi pareja" is a companion, counted below; anything else is a count here.
+			companion := g.word(i) == "pareja" && (g.word(i-1) == "mi" || g.word(i-1) == "my")
+			switch {
+			case companion:
+			case g.word(i-1) == "sumar" || g.word(i-1) == "agregar" || g.word(i+2) == "mas" || g.word(i-1) == "otra":
 				// "sumar una persona", "2 personas más": a change, not the head count.
 				g.mark(i, end, roleOther)
 				i = end - 1
 				continue
-			} else {
+			default:
 				consider(f, i, end)
 				i = end - 1
 				continue

@@ -46,8 +46,6 @@ type token struct {
 
 func (t *token) is(w string) bool { return t.kind == tWord && t.w == w }
 
-func (t *token) isNum() bool { return t.kind == tNum }
-
 func (t *token) has(f uint8) bool { return t.flags&f != 0 }
 
 // foldRune maps accented Latin letters to their base letter (ñ to n, ç to c) and returns
@@ -164,8 +162,7 @@ func tokenize(text string, toks []token) []token {
 					j += s2
 				}
 				if j > i && toks[len(toks)-1].kind == tNum {
-					suf := string(buf)
-					if ordinalSuffix[suf] {
+					if ordinalSuffix[string(buf)] {
 						toks[len(toks)-1].flags |= fOrdinal
 						toks[len(toks)-1].end = j
 						i = j
@@ -376,7 +373,7 @@ func scanNumber(text string, i int) (token, int) {
 		sep = c
 		i++
 	}
-	t := token{start: start, end: i, n: parts[0], digits: uint8(min(ndig[0], 255))}
+	t := token{start: start, end: i, n: parts[0], digits: uint8(min(ndig[0], 255))} //nolint:gosec // clamped to 255 just before
 	if start > 0 && text[start-1] == '+' {
 		t.flags |= fPlusSign
 	}
