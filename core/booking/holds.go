@@ -2,6 +2,7 @@ package booking
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -127,6 +128,9 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	if err := fe.err(); err != nil {
 		return Reservation{}, err
 	}
+	if req.Source == "" {
+		req.Source = "bot"
+	}
 	sn, err := s.loadSnapshot(ctx, s.db.DB, []Unit{u}, req.Stay, 0)
 	if err != nil {
 		return Reservation{}, err
@@ -135,15 +139,34 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	if err != nil {
 		return Reservation{}, err
 	}
-	if req.Source == "" {
-		req.Source = "bot"
-	}
 	// Fast path: a stay already taken is refused without queueing for the unit's lock.
 	if !sn.free(u.ID, req.Stay) {
 		return Reservation{}, s.unavailable(ctx, u, req.Stay, req.Guests)
 	}
+	res, err := s.lockAndWrite(ctx, u, req, q, false)
+	return s.holdResult(ctx, u, req, res, err)
+}
 
-	var res Reservation
+// errReprice means the hold was priced without the unit's calendar overrides and the unit
+// has some on those nights: nothing was written, the stay must be priced again.
+var errReprice = errors.New("booking: the unit has price or minimum-stay overrides on those nights")
+
+// holdResult turns the outcome of a write into Hold's answer: a taken stay becomes an
+// *UnavailableError with alternatives.
+func (s *Service) holdResult(ctx context.Context, u Unit, req HoldRequest, res Reservation, err error) (Reservation, error) {
+	if errors.Is(err, ErrUnavailable) {
+		return Reservation{}, s.unavailable(ctx, u, req.Stay, req.Guests)
+	}
+	if err != nil {
+		return Reservation{}, err
+	}
+	return res, nil
+}
+
+// lockAndWrite writes the hold of req priced q under the unit's Locker lease. On
+// PostgreSQL it is one booking_hold call; pricedWithoutOverrides makes that call refuse
+// (errReprice) when the unit has calendar overrides on those nights.
+func (s *Service) lockAndWrite(ctx context.Context, u Unit, req HoldRequest, q Quote, pricedWithoutOverrides bool) (Reservation, error) {
 	taken := func(ctx context.Context) error {
 		busy, err := s.loadBusy(ctx, s.db.DB, []int64{u.ID}, req.Stay)
 		if err != nil {
@@ -154,61 +177,102 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 		}
 		return nil
 	}
-	err = s.withUnitLock(ctx, u.ID, taken, func() error {
-		if s.db.Dialect() == store.SQLite {
+	var res Reservation
+	err := s.withUnitLock(ctx, u.ID, taken, func() error {
+		h, err := s.newHold(u.ID, req, q)
+		if err != nil {
+			return err
+		}
+		if s.db.Dialect() == store.Postgres {
+			err = s.writeHoldPostgres(ctx, &h, pricedWithoutOverrides)
+		} else {
 			// Under the lock no other hold of this unit can appear, so a plain read settles
 			// the losing case without taking SQLite's one write lock.
 			if err := taken(ctx); err != nil {
 				return err
 			}
+			err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error { return s.writeHold(ctx, tx, &h) })
 		}
-		quoteJSON, err := json.Marshal(q)
 		if err != nil {
-			return fmt.Errorf("encode quote: %w", err)
+			return err
 		}
-		return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			now := s.now()
-			if err := s.lockUnitInTx(ctx, tx, u.ID); err != nil {
-				return err
-			}
-			// A lapsed hold still counts for the no-overlap constraint until it is expired.
-			if _, err := s.expireLapsed(ctx, tx, &u.ID, now, 0); err != nil {
-				return err
-			}
-			// Overlapping holds and bookings are refused by the constraint itself; blocks
-			// are not in it, so they are checked here, under the unit's locks.
-			if blocked, err := s.blocked(ctx, tx, u.ID, req.Stay); err != nil {
-				return err
-			} else if blocked {
-				return ErrUnavailable
-			}
-			expires := now.Add(s.opts.HoldTTL)
-			m := store.Reservation{
-				AccommodationID: u.ID, CheckIn: req.Stay.CheckIn, CheckOut: req.Stay.CheckOut,
-				Guests: req.Guests, GuestName: req.Guest.Name, GuestPhone: req.Guest.Phone, GuestEmail: req.Guest.Email,
-				Status: store.StatusPreReserved, TotalCents: q.TotalCents, DepositCents: q.DepositCents,
-				Currency: "ARS", Quote: quoteJSON, Source: req.Source, ConversationID: req.ConversationID,
-				ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now,
-			}
-			payload := map[string]any{
-				"accommodation_id": u.ID, "check_in": req.Stay.CheckIn.String(), "check_out": req.Stay.CheckOut.String(),
-				"guests": req.Guests, "total_cents": q.TotalCents, "deposit_cents": q.DepositCents,
-				"expires_at": expires.Format(time.RFC3339), "source": req.Source,
-			}
-			if err := s.insertHold(ctx, tx, &m, payload); err != nil {
-				return err
-			}
-			res = reservationFromModel(m)
-			return nil
-		})
+		// The quote is q: no need to decode the row's copy of it.
+		m := h.row
+		m.Quote = nil
+		res = reservationFromModel(m)
+		res.Quote = q
+		return nil
 	})
-	if errors.Is(err, ErrUnavailable) {
-		return Reservation{}, s.unavailable(ctx, u, req.Stay, req.Guests)
-	}
+	return res, err
+}
+
+// hold is a hold about to be written: its row (without id and code) and the body of its
+// hold_created event.
+type hold struct {
+	row   store.Reservation
+	event []byte
+}
+
+// holdCreated is the payload of a hold_created event. Its fields are in alphabetical order
+// so the JSON reads like the maps of the other events. No guest data.
+type holdCreated struct {
+	AccommodationID int64  `json:"accommodation_id"`
+	CheckIn         string `json:"check_in"`
+	CheckOut        string `json:"check_out"`
+	DepositCents    int64  `json:"deposit_cents"`
+	ExpiresAt       string `json:"expires_at"`
+	Guests          int    `json:"guests"`
+	Source          string `json:"source"`
+	TotalCents      int64  `json:"total_cents"`
+}
+
+// newHold prepares the hold of req priced q, created now (read under the unit's lock, so
+// expiring lapsed holds and the new hold's times agree).
+func (s *Service) newHold(unitID int64, req HoldRequest, q Quote) (hold, error) {
+	quoteJSON, err := json.Marshal(q)
 	if err != nil {
-		return Reservation{}, err
+		return hold{}, fmt.Errorf("encode quote: %w", err)
 	}
-	return res, nil
+	now := s.now()
+	expires := now.Add(s.opts.HoldTTL)
+	event, err := json.Marshal(holdCreated{
+		AccommodationID: unitID, CheckIn: req.Stay.CheckIn.String(), CheckOut: req.Stay.CheckOut.String(),
+		DepositCents: q.DepositCents, ExpiresAt: expires.Format(time.RFC3339), Guests: req.Guests,
+		Source: req.Source, TotalCents: q.TotalCents,
+	})
+	if err != nil {
+		return hold{}, fmt.Errorf("encode hold_created event: %w", err)
+	}
+	return hold{
+		row: store.Reservation{
+			AccommodationID: unitID, CheckIn: req.Stay.CheckIn, CheckOut: req.Stay.CheckOut,
+			Guests: req.Guests, GuestName: req.Guest.Name, GuestPhone: req.Guest.Phone, GuestEmail: req.Guest.Email,
+			Status: store.StatusPreReserved, TotalCents: q.TotalCents, DepositCents: q.DepositCents,
+			Currency: "ARS", Quote: quoteJSON, Source: req.Source, ConversationID: req.ConversationID,
+			ExpiresAt: &expires, CreatedAt: now, UpdatedAt: now,
+		},
+		event: event,
+	}, nil
+}
+
+// writeHold writes h in tx statement by statement (SQLite): expire the unit's lapsed holds
+// (a lapsed hold still counts for the no-overlap guard until then), check the blocks the
+// guard does not see, then the code, the row and its event.
+func (s *Service) writeHold(ctx context.Context, tx bun.Tx, h *hold) error {
+	m := &h.row
+	if err := s.lockUnitInTx(ctx, tx, m.AccommodationID); err != nil {
+		return err
+	}
+	if _, err := s.expireLapsed(ctx, tx, &m.AccommodationID, m.CreatedAt, 0); err != nil {
+		return err
+	}
+	stay := Stay{CheckIn: m.CheckIn, CheckOut: m.CheckOut}
+	if blocked, err := s.blocked(ctx, tx, m.AccommodationID, stay); err != nil {
+		return err
+	} else if blocked {
+		return ErrUnavailable
+	}
+	return s.insertHold(ctx, tx, m, h.event)
 }
 
 func validateGuest(g Guest, fe fieldErrors) {
@@ -288,12 +352,55 @@ func (s *Service) lockUnitInTx(ctx context.Context, tx bun.Tx, unitID int64) err
 	return nil
 }
 
+// writeHoldPostgres writes h with booking_hold (migration 0003): the advisory lock, the
+// block check, the expiry of lapsed holds, the code, the row and its event in one call and
+// one implicit transaction. Like inTx it retries a deadlock once and maps an overlap to
+// ErrUnavailable; a block is ErrUnavailable too, and errReprice is returned when
+// pricedWithoutOverrides and the unit has calendar overrides on those nights.
+func (s *Service) writeHoldPostgres(ctx context.Context, h *hold, pricedWithoutOverrides bool) error {
+	m := &h.row
+	var outcome string
+	var id sql.NullInt64
+	var code sql.NullString
+	err := s.retryDeadlock(func() error {
+		return s.db.QueryRowContext(ctx, `SELECT outcome, hold_id, hold_code FROM booking_hold(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			pgUnitLockKey(m.AccommodationID), m.AccommodationID, m.CheckIn, m.CheckOut, codeDay(m.CheckIn), m.Guests,
+			m.GuestName, m.GuestPhone, m.GuestEmail, m.TotalCents, m.DepositCents, m.Currency, string(m.Quote),
+			m.Source, m.ConversationID, m.CreatedAt, m.ExpiresAt, string(h.event), obs.RequestID(ctx),
+			pricedWithoutOverrides).Scan(&outcome, &id, &code)
+	})
+	switch {
+	case errors.Is(err, ErrUnavailable):
+		return err
+	case err != nil && isSequenceExhausted(err):
+		return fmt.Errorf("check-in %s: %w", m.CheckIn, ErrSequenceExhausted)
+	case err != nil:
+		return fmt.Errorf("insert hold: %w", err)
+	}
+	switch outcome {
+	case "held":
+		m.ID, m.Code = id.Int64, code.String
+		return nil
+	case "blocked":
+		return ErrUnavailable // a manual or imported block takes a night
+	case "reprice":
+		return errReprice
+	}
+	return fmt.Errorf("insert hold: booking_hold answered %q", outcome)
+}
+
 // inTx runs fn in a transaction, mapping an overlap refused by the database to
 // ErrUnavailable and retrying once when PostgreSQL picked it as a deadlock victim.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.retryDeadlock(func() error { return s.db.RunInTx(ctx, nil, fn) })
+}
+
+// retryDeadlock runs the transaction write once more when PostgreSQL picked it as a
+// deadlock victim (40P01), and maps an overlap refused by the database to ErrUnavailable.
+func (s *Service) retryDeadlock(write func() error) error {
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
-		err = store.Classify(s.db.RunInTx(ctx, nil, fn))
+		err = store.Classify(write())
 		if !errors.Is(err, store.ErrDeadlock) {
 			break
 		}
@@ -321,46 +428,9 @@ LIMIT 1`, unitID, stay.CheckOut, stay.CheckIn, unitID, stay.CheckOut, stay.Check
 }
 
 // insertHold allocates m's code (RES + check-in yymmdd + the day's 3-digit sequence) and
-// inserts the hold and its hold_created event, as the last writes of the transaction so
-// the day's counter row stays locked only until the commit that follows. On PostgreSQL
-// the three writes are one statement (one round trip).
-func (s *Service) insertHold(ctx context.Context, tx bun.Tx, m *store.Reservation, payload map[string]any) error {
-	day := m.CheckIn.Time().Format("060102")
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return fmt.Errorf("encode hold_created event: %w", err)
-	}
-	if s.db.Dialect() == store.Postgres {
-		var row struct {
-			ID   int64  `bun:"id"`
-			Code string `bun:"code"`
-		}
-		err := tx.NewRaw(`WITH seq AS (
-  INSERT INTO reservation_sequences (day, last_seq) VALUES (?, 1)
-  ON CONFLICT (day) DO UPDATE SET last_seq = reservation_sequences.last_seq + 1
-  RETURNING last_seq
-), r AS (
-  INSERT INTO reservations (code, accommodation_id, check_in, check_out, guests, guest_name, guest_phone, guest_email,
-    status, total_cents, deposit_cents, paid_cents, currency, quote, source, conversation_id, expires_at, created_at, updated_at)
-  SELECT 'RES' || ? || lpad(seq.last_seq::text, 3, '0'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ? FROM seq
-  RETURNING id, code
-), ev AS (
-  INSERT INTO domain_events (aggregate_type, aggregate_id, type, payload, request_id, occurred_at)
-  SELECT ?, r.code, ?, ?, ?, ? FROM r
-)
-SELECT id, code FROM r`,
-			day, day, m.AccommodationID, m.CheckIn, m.CheckOut, m.Guests, m.GuestName, m.GuestPhone, m.GuestEmail,
-			m.Status, m.TotalCents, m.DepositCents, m.Currency, string(m.Quote), m.Source, m.ConversationID, m.ExpiresAt, m.CreatedAt, m.UpdatedAt,
-			AggregateReservation, EventHoldCreated, string(body), obs.RequestID(ctx), m.CreatedAt).Scan(ctx, &row)
-		if err != nil {
-			if strings.Contains(strings.ToLower(err.Error()), "check constraint") && strings.Contains(err.Error(), "reservation_sequences") {
-				return fmt.Errorf("check-in %s: %w", m.CheckIn, ErrSequenceExhausted)
-			}
-			return fmt.Errorf("insert hold: %w", err)
-		}
-		m.ID, m.Code = row.ID, row.Code
-		return nil
-	}
+// inserts the hold and its hold_created event (body event), as the last writes of the
+// transaction so the day's counter row stays locked only until the commit that follows.
+func (s *Service) insertHold(ctx context.Context, tx bun.Tx, m *store.Reservation, event []byte) error {
 	code, err := nextCode(ctx, tx, m.CheckIn)
 	if err != nil {
 		return err
@@ -369,13 +439,27 @@ SELECT id, code FROM r`,
 	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
 		return fmt.Errorf("insert hold: %w", err)
 	}
-	return writeEvent(ctx, tx, code, EventHoldCreated, m.CreatedAt, payload)
+	ev := store.DomainEvent{AggregateType: AggregateReservation, AggregateID: code, Type: EventHoldCreated,
+		Payload: event, RequestID: obs.RequestID(ctx), OccurredAt: m.CreatedAt}
+	if _, err := tx.NewInsert().Model(&ev).Exec(ctx); err != nil {
+		return fmt.Errorf("record %s event for %s: %w", EventHoldCreated, code, err)
+	}
+	return nil
+}
+
+// codeDay is the check-in day as reservation codes spell it (yymmdd).
+func codeDay(checkIn store.Date) string { return checkIn.Time().Format("060102") }
+
+// isSequenceExhausted reports whether err is the day counter's CHECK refusing a 1000th code.
+func isSequenceExhausted(err error) bool {
+	msg := err.Error()
+	return strings.Contains(strings.ToLower(msg), "check constraint") && strings.Contains(msg, "reservation_sequences")
 }
 
 // nextCode allocates the reservation code for a check-in day in tx: RES + yymmdd + the
 // day's 3-digit sequence. A rolled-back hold gives its number back.
 func nextCode(ctx context.Context, tx bun.Tx, checkIn store.Date) (string, error) {
-	day := checkIn.Time().Format("060102")
+	day := codeDay(checkIn)
 	var seq int
 	err := tx.NewRaw(`INSERT INTO reservation_sequences (day, last_seq) VALUES (?, 1)
 ON CONFLICT (day) DO UPDATE SET last_seq = reservation_sequences.last_seq + 1
