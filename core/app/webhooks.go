@@ -36,10 +36,10 @@ type lazyChannelSender struct {
 	name string
 }
 
-func (s lazyChannelSender) Send(ctx context.Context, msg conversation.Outbound) error {
+func (s lazyChannelSender) Send(ctx context.Context, msg conversation.Outbound) (string, error) {
 	ch, err := s.h.Channel(s.name)
 	if err != nil {
-		return err
+		return "", err
 	}
 	return channel.NewPluginSender(ch).Send(ctx, msg)
 }
@@ -54,7 +54,7 @@ func (a *App) startWebhooks(f *features) error {
 			}
 		}
 	}
-	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Booking, a.Conversations, a.Log)
+	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Booking, a.Conversations, a.Conversations, a.Log)
 	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
 	return nil
 }

@@ -93,7 +93,7 @@ func TestRouterStoresThenAnswersInTheBackground(t *testing.T) {
 
 type nopSender struct{}
 
-func (nopSender) Send(context.Context, conversation.Outbound) error { return nil }
+func (nopSender) Send(context.Context, conversation.Outbound) (string, error) { return "", nil }
 
 func TestRouterChannels(t *testing.T) {
 	r := channel.NewRouter(newFake(), channel.RouterOptions{})

@@ -36,7 +36,7 @@ func NewPluginSender(ch PluginChannel) PluginSender { return PluginSender{ch: ch
 
 // Send implements conversation.ChannelSender. Buttons degrade to a numbered list when
 // there are more than the channel shows or the channel has none (email, SMS-like).
-func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) error {
+func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) (string, error) {
 	req := channel.SendRequest{To: msg.Recipient, IdempotencyKey: msg.IdempotencyKey}
 	if len(msg.Buttons) > 0 && len(msg.Buttons) <= maxButtons {
 		b := &channel.Buttons{Body: msg.Text}
@@ -44,20 +44,21 @@ func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) error
 			b.Buttons = append(b.Buttons, channel.Button{ID: btn.ID, Title: btn.Title})
 		}
 		req.Buttons = b
-		_, err := s.ch.Send(ctx, req)
+		resp, err := s.ch.Send(ctx, req)
 		if err == nil {
-			return nil
+			return resp.ExternalID, nil
 		}
 		if !errors.Is(err, plugin.ErrUnsupported) {
-			return fmt.Errorf("send to %s: %w", msg.Recipient, err)
+			return "", fmt.Errorf("send to %s: %w", msg.Recipient, err)
 		}
 		req.Buttons = nil
 	}
 	req.Text = &channel.Text{Body: withOptions(msg.Text, msg.Buttons)}
-	if _, err := s.ch.Send(ctx, req); err != nil {
-		return fmt.Errorf("send to %s: %w", msg.Recipient, err)
+	resp, err := s.ch.Send(ctx, req)
+	if err != nil {
+		return "", fmt.Errorf("send to %s: %w", msg.Recipient, err)
 	}
-	return nil
+	return resp.ExternalID, nil
 }
 
 // withOptions appends the buttons' titles as a numbered list the guest can answer.
@@ -89,6 +90,11 @@ type RejectionNotifier interface {
 	PaymentRejected(ctx context.Context, conversationID int64) error
 }
 
+// DeliveryRecorder stores channels' delivery statuses (*conversation.Service).
+type DeliveryRecorder interface {
+	RecordDelivery(ctx context.Context, channel, externalID, state string) (bool, error)
+}
+
 // Plugins finds configured plugins by name and kind (*pluginhost.Host through an adapter).
 type Plugins interface {
 	Kind(name string) (plugin.Kind, bool)
@@ -111,15 +117,16 @@ type Webhooks struct {
 	router   *Router
 	payments PaymentApplier
 	rejects  RejectionNotifier
+	delivery DeliveryRecorder
 	log      *slog.Logger
 }
 
 // NewWebhooks returns the dispatcher.
-func NewWebhooks(plugins Plugins, router *Router, payments PaymentApplier, rejects RejectionNotifier, log *slog.Logger) *Webhooks {
+func NewWebhooks(plugins Plugins, router *Router, payments PaymentApplier, rejects RejectionNotifier, delivery DeliveryRecorder, log *slog.Logger) *Webhooks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Webhooks{plugins: plugins, router: router, payments: payments, rejects: rejects, log: log}
+	return &Webhooks{plugins: plugins, router: router, payments: payments, rejects: rejects, delivery: delivery, log: log}
 }
 
 // HandleWebhook forwards one request to the named plugin and returns the plugin's answer.
@@ -175,13 +182,22 @@ func (w *Webhooks) deliver(ctx context.Context, name string, resp channel.Webhoo
 			Channel: name, Contact: m.From, ExternalID: m.ExternalID, Text: m.Text, Kind: kind, GuestName: m.FromName,
 		})
 	}
+	var errs []error
 	for _, st := range resp.Statuses {
-		w.log.DebugContext(ctx, "delivery status", "channel", name, "message", st.ExternalID, "state", st.State, "error", st.Error)
+		if st.State == channel.StateFailed {
+			w.log.WarnContext(ctx, "message not delivered", "channel", name, "message", st.ExternalID, "code", st.ErrorCode, "error", st.Error)
+		}
+		if w.delivery == nil || st.ExternalID == "" {
+			continue
+		}
+		if _, err := w.delivery.RecordDelivery(ctx, name, st.ExternalID, string(st.State)); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if len(in) == 0 {
-		return nil
+	if len(in) > 0 {
+		errs = append(errs, w.router.Deliver(ctx, in...))
 	}
-	return w.router.Deliver(ctx, in...)
+	return errors.Join(errs...)
 }
 
 func (w *Webhooks) applyPayments(ctx context.Context, name string, payments []payment.Payment) error {

@@ -54,10 +54,11 @@ func TestPluginSenderButtons(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			ch := &recordingChannel{noButtons: tc.noButtons}
-			err := channel.NewPluginSender(ch).Send(context.Background(), conversation.Outbound{
+			id, err := channel.NewPluginSender(ch).Send(context.Background(), conversation.Outbound{
 				Recipient: "5493510000000", Text: "¡Hola!", Buttons: tc.buttons, IdempotencyKey: "k1",
 			})
 			require.NoError(t, err)
+			assert.Equal(t, "x", id, "the provider's id comes back for delivery statuses")
 			require.Len(t, ch.sent, 1)
 			got := ch.sent[0]
 			assert.Equal(t, "k1", got.IdempotencyKey)
@@ -136,7 +137,7 @@ func TestPaymentWebhooks(t *testing.T) {
 			rejects := &recordingRejects{}
 			plugins := staticPlugins{kinds: map[string]plugin.Kind{"mercadopago": tc.kind},
 				pay: fakePayments{resp: payment.WebhookResponse{WebhookReply: reply, Payments: []payment.Payment{tc.payment}}}}
-			w := channel.NewWebhooks(plugins, nil, applier, rejects, nil)
+			w := channel.NewWebhooks(plugins, nil, applier, rejects, nil, nil)
 			got, err := w.HandleWebhook(context.Background(), "mercadopago", plugin.WebhookRequest{Method: "POST"})
 			if tc.wantErr != nil {
 				require.ErrorContains(t, err, tc.wantErr.Error())
@@ -151,12 +152,12 @@ func TestPaymentWebhooks(t *testing.T) {
 		})
 	}
 	t.Run("unknown plugin", func(t *testing.T) {
-		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{}}, nil, &recordingApplier{}, nil, nil)
+		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{}}, nil, &recordingApplier{}, nil, nil, nil)
 		_, err := w.HandleWebhook(context.Background(), "nope", plugin.WebhookRequest{})
 		require.ErrorIs(t, err, channel.ErrNoWebhook)
 	})
 	t.Run("plugin not started yet", func(t *testing.T) {
-		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{"wa": ""}}, nil, &recordingApplier{}, nil, nil)
+		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{"wa": ""}}, nil, &recordingApplier{}, nil, nil, nil)
 		_, err := w.HandleWebhook(context.Background(), "wa", plugin.WebhookRequest{})
 		require.ErrorIs(t, err, channel.ErrPluginNotReady)
 	})

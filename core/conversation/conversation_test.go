@@ -214,15 +214,15 @@ type fakeChannel struct {
 	sent  []conversation.Outbound
 }
 
-func (f *fakeChannel) Send(_ context.Context, m conversation.Outbound) error {
+func (f *fakeChannel) Send(_ context.Context, m conversation.Outbound) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.fails > 0 {
 		f.fails--
-		return errors.New("provider timeout")
+		return "", errors.New("provider timeout")
 	}
 	f.sent = append(f.sent, m)
-	return nil
+	return fmt.Sprintf("wamid.%d", len(f.sent)), nil
 }
 
 type senders map[string]conversation.ChannelSender
@@ -278,6 +278,49 @@ func TestSenderRetriesInOrderUntilDelivered(t *testing.T) {
 		var statuses []string
 		require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").Where("direction = 'out'").Order("id").Scan(ctx, &statuses))
 		assert.Equal(t, []string{"sent", "sent"}, statuses)
+	})
+}
+
+func TestDeliveryStatusesMoveForward(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351555", ExternalID: "in-1", Text: "hola"})
+		require.NoError(t, err)
+		ids, err := h.svc.Pending(ctx)
+		require.NoError(t, err)
+		require.NoError(t, h.svc.Process(ctx, ids[0]))
+		s := conversation.NewSender(h.db, senders{"whatsapp": &fakeChannel{}}, conversation.SenderOptions{Now: h.clock.Now})
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+
+		status := func() string {
+			var st string
+			require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").
+				Where("direction = 'out' AND external_id = 'wamid.1'").Scan(ctx, &st))
+			return st
+		}
+		require.Equal(t, "sent", status(), "the provider's id is kept on the sent message")
+		steps := []struct {
+			state   string
+			changed bool
+			want    string
+		}{
+			{"delivered", true, "delivered"},
+			{"read", true, "read"},
+			{"delivered", false, "read"}, // a late, out-of-order status never goes back
+			{"failed", true, "failed"},
+		}
+		for _, st := range steps {
+			changed, err := h.svc.RecordDelivery(ctx, "whatsapp", "wamid.1", st.state)
+			require.NoError(t, err)
+			assert.Equal(t, st.changed, changed, st.state)
+			assert.Equal(t, st.want, status())
+		}
+		changed, err := h.svc.RecordDelivery(ctx, "whatsapp", "wamid.unknown", "read")
+		require.NoError(t, err)
+		assert.False(t, changed, "statuses of messages we never sent are ignored")
+		_, err = h.svc.RecordDelivery(ctx, "whatsapp", "wamid.1", "teleported")
+		require.Error(t, err)
 	})
 }
 

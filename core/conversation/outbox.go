@@ -29,7 +29,9 @@ type Outbound struct {
 
 // ChannelSender delivers messages on one channel (a plugin's Send).
 type ChannelSender interface {
-	Send(ctx context.Context, msg Outbound) error
+	// Send delivers msg and returns the provider's id of the sent message ("" when the
+	// channel has none), which later delivery statuses refer to.
+	Send(ctx context.Context, msg Outbound) (externalID string, err error)
 }
 
 // Senders finds the sender of a channel. Channels without one (the web chat, which
@@ -211,6 +213,7 @@ func (s *Sender) unclaim(ctx context.Context, it store.OutboxItem, until time.Ti
 func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 	sender, ok := s.senders.Sender(it.Channel)
 	var o Outgoing
+	var externalID string
 	err := json.Unmarshal(it.Payload, &o)
 	if err == nil && !ok {
 		err = fmt.Errorf("no sender for channel %q", it.Channel)
@@ -221,14 +224,14 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 		if it.ConversationID != nil {
 			conv = *it.ConversationID
 		}
-		err = sender.Send(sctx, Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient,
+		externalID, err = sender.Send(sctx, Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient,
 			Text: o.Text, Buttons: o.Buttons, IdempotencyKey: it.IdempotencyKey})
 		cancel()
 	}
 	now := s.now()
 	if err == nil {
 		s.opts.Metrics.send(it.Channel, "sent")
-		return s.mark(ctx, it, "sent", StatusSent, now, now, "")
+		return s.mark(ctx, it, "sent", StatusSent, now, now, "", externalID)
 	}
 	status, msgStatus, next := "pending", StatusQueued, now.Add(backoff(it.Attempts))
 	result := "retry"
@@ -239,13 +242,13 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 		s.log.Warn("outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "retry_at", next, "err", err)
 	}
 	s.opts.Metrics.send(it.Channel, result)
-	if merr := s.mark(ctx, it, status, msgStatus, next, time.Time{}, err.Error()); merr != nil {
+	if merr := s.mark(ctx, it, status, msgStatus, next, time.Time{}, err.Error(), ""); merr != nil {
 		return errors.Join(err, merr)
 	}
 	return err
 }
 
-func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatus string, notBefore, sentAt time.Time, lastErr string) error {
+func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatus string, notBefore, sentAt time.Time, lastErr, externalID string) error {
 	// Record with its own deadline: a message that went out must not be resent because
 	// shutdown cancelled ctx between sending and recording.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -260,7 +263,20 @@ func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatu
 			return fmt.Errorf("record outbox %d: %w", it.ID, err)
 		}
 		if it.MessageID != nil {
-			if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", msgStatus).Where("id = ?", *it.MessageID).Exec(ctx); err != nil {
+			q := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", msgStatus)
+			if externalID != "" {
+				// Delivery statuses name the provider's id; keep it on the message, unless a
+				// provider reused an id (then statuses cannot be told apart anyway).
+				taken, err := tx.NewSelect().Model((*store.Message)(nil)).
+					Where("channel = ? AND external_id = ?", it.Channel, externalID).Exists(ctx)
+				if err != nil {
+					return fmt.Errorf("record message %d: %w", *it.MessageID, err)
+				}
+				if !taken {
+					q = q.Set("external_id = ?", externalID)
+				}
+			}
+			if _, err := q.Where("id = ?", *it.MessageID).Exec(ctx); err != nil {
 				return fmt.Errorf("record message %d: %w", *it.MessageID, err)
 			}
 		}
