@@ -131,6 +131,19 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	if req.Source == "" {
 		req.Source = "bot"
 	}
+	// On PostgreSQL a hold usually takes one round trip: priced from the cached catalog as
+	// if the unit had no price or minimum-stay override on those nights, and written by
+	// booking_hold, which checks that assumption under the unit's locks. When the unit has
+	// overrides there, or that price is refused (the error must say what the calendar
+	// requires), the hold takes the long way below, which reads the calendar first.
+	if s.db.Dialect() == store.Postgres {
+		if q, err := s.catalogQuote(ctx, cat, u, req.Stay, req.Guests); err == nil {
+			res, err := s.lockAndWrite(ctx, u, req, q, true)
+			if !errors.Is(err, errReprice) {
+				return s.holdResult(ctx, u, req, res, err)
+			}
+		}
+	}
 	sn, err := s.loadSnapshot(ctx, s.db.DB, []Unit{u}, req.Stay, 0)
 	if err != nil {
 		return Reservation{}, err
@@ -150,6 +163,24 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 // errReprice means the hold was priced without the unit's calendar overrides and the unit
 // has some on those nights: nothing was written, the stay must be priced again.
 var errReprice = errors.New("booking: the unit has price or minimum-stay overrides on those nights")
+
+// catalogQuote prices a stay from the cached catalog and holiday calendar alone, as if the
+// unit had no calendar override on those nights (what sn.quote does with none).
+func (s *Service) catalogQuote(ctx context.Context, cat *catalog, u Unit, stay Stay, guests int) (Quote, error) {
+	p, ok := cat.props[u.PropertyID]
+	if !ok {
+		return Quote{}, fmt.Errorf("property %d: %w", u.PropertyID, ErrNotFound)
+	}
+	cal, err := s.Holidays(ctx)
+	if err != nil {
+		return Quote{}, err
+	}
+	rules, err := BuildRules(u.ID, p.DepositPercent, cat.rules[u.PropertyID], nil)
+	if err != nil {
+		return Quote{}, err
+	}
+	return rules.Quote(u, stay, guests, cal)
+}
 
 // holdResult turns the outcome of a write into Hold's answer: a taken stay becomes an
 // *UnavailableError with alternatives.
