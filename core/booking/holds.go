@@ -421,8 +421,17 @@ func (s *Service) writeHoldPostgres(ctx context.Context, h *hold, pricedWithoutO
 }
 
 // inTx runs fn in a transaction, mapping an overlap refused by the database to
-// ErrUnavailable and retrying once when PostgreSQL picked it as a deadlock victim.
+// ErrUnavailable and retrying once when PostgreSQL picked it as a deadlock victim. On
+// SQLite the transaction waits its turn behind this process's other booking writers
+// (see sqliteWriters); fn must not start another transaction.
 func (s *Service) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	if s.db.Dialect() == store.SQLite {
+		done, err := awaitWriterTurn(ctx, s.db, s.opts.LockWait)
+		if err != nil {
+			return err
+		}
+		defer done()
+	}
 	return s.retryDeadlock(func() error { return s.db.RunInTx(ctx, nil, fn) })
 }
 
