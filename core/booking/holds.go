@@ -286,8 +286,9 @@ func (s *Service) newHold(unitID int64, req HoldRequest, q Quote) (hold, error) 
 	}, nil
 }
 
-// writeHold writes h in tx statement by statement (SQLite): expire the unit's lapsed holds
-// (a lapsed hold still counts for the no-overlap guard until then), check the blocks the
+// writeHold writes h in tx statement by statement (how SQLite holds are written; on
+// PostgreSQL booking_hold does the same in one call): expire the unit's lapsed holds (a
+// lapsed hold still counts for the no-overlap guard until then), check the blocks the
 // guard does not see, then the code, the row and its event.
 func (s *Service) writeHold(ctx context.Context, tx bun.Tx, h *hold) error {
 	m := &h.row
@@ -468,7 +469,7 @@ LIMIT 1`, unitID, stay.CheckOut, stay.CheckIn, unitID, stay.CheckOut, stay.Check
 }
 
 // insertHold allocates m's code (RES + check-in yymmdd + the day's 3-digit sequence) and
-// inserts the hold and its hold_created event (body event), as the last writes of the
+// inserts the hold and its hold_created event (payload event), as the last writes of the
 // transaction so the day's counter row stays locked only until the commit that follows.
 func (s *Service) insertHold(ctx context.Context, tx bun.Tx, m *store.Reservation, event []byte) error {
 	code, err := nextCode(ctx, tx, m.CheckIn)

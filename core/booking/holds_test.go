@@ -159,3 +159,19 @@ func TestHoldChecksBlocksUnderTheUnitLock(t *testing.T) {
 		assert.Equal(t, "RES270107001", r.Code)
 	})
 }
+
+func TestHoldRefusesTheThousandthCodeOfADay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db)
+		_, err := db.NewRaw(`INSERT INTO reservation_sequences (day, last_seq) VALUES ('270105', 999)`).Exec(ctx)
+		require.NoError(t, err)
+		_, err = f.svc.Hold(ctx, booking.HoldRequest{UnitID: f.demo.Robles, Stay: stay("2027-01-05", "2027-01-08"), Guests: 2})
+		require.ErrorIs(t, err, booking.ErrSequenceExhausted)
+		free, err := f.svc.IsFree(ctx, f.demo.Robles, stay("2027-01-05", "2027-01-08"))
+		require.NoError(t, err)
+		assert.True(t, free, "nothing was written")
+		r := f.hold(t, f.demo.Robles, stay("2027-01-06", "2027-01-08"))
+		assert.Equal(t, "RES270106001", r.Code, "other days are not affected")
+	})
+}
