@@ -10,6 +10,8 @@ import (
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/booking/bookingtest"
 	"github.com/conserje/conserje/core/booking/holidays"
+	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/lock/locktest"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 )
@@ -139,16 +141,20 @@ func BenchmarkQuote14Nights(b *testing.B) {
 // check-in day; "same_day" makes the 100 concurrent-ish holds share a check-in day, so
 // they also contend for that day's code counter row. "overrides" is spread on units with
 // a price override on every night, which on PostgreSQL sends each hold the long way
-// (calendar read, then the write) instead of the one-call path.
+// (calendar read, then the write) instead of the one-call path. "redis" is spread with
+// the Redis Locker of multi-replica deployments (two more round trips per hold; needs
+// CONSERJE_TEST_REDIS_URL).
 func BenchmarkHoldThroughput(b *testing.B) {
 	for _, tc := range []struct {
 		name      string
 		checkIn   func(n, units int) int // days after the first check-in
 		overrides bool
+		redis     bool
 	}{
-		{"spread", func(n, _ int) int { return 3 * n }, false},
-		{"same_day", func(n, units int) int { return 3 * (n / units) }, false},
-		{"overrides", func(n, _ int) int { return 3 * n }, true},
+		{name: "spread", checkIn: func(n, _ int) int { return 3 * n }},
+		{name: "same_day", checkIn: func(n, units int) int { return 3 * (n / units) }},
+		{name: "overrides", checkIn: func(n, _ int) int { return 3 * n }, overrides: true},
+		{name: "redis", checkIn: func(n, _ int) int { return 3 * n }, redis: true},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			benchDBs(b, func(b *testing.B, db *store.DB) {
@@ -171,7 +177,11 @@ func BenchmarkHoldThroughput(b *testing.B) {
 						b.Fatal(err)
 					}
 				}
-				svc := booking.NewService(db, booking.Options{Now: func() time.Time { return start }})
+				opts := booking.Options{Now: func() time.Time { return start }}
+				if tc.redis {
+					opts.Locker = lock.NewRedis(locktest.Redis(b), locktest.Prefix(b))
+				}
+				svc := booking.NewService(db, opts)
 				var next atomic.Int64
 				b.SetParallelism(8)
 				b.ResetTimer()
