@@ -15,6 +15,7 @@
 //	Get(ctx, code), History(ctx, code)
 //	Property(ctx, id), DefaultProperty(ctx), Units(ctx)  what to tell guests
 //	ExpireLapsed(ctx), HoldExpiryJob(every)              the 30-second expiry
+//	ApplyPayment(ctx, PaymentNotice)                     a provider's payment, once
 //
 // Outcomes are sentinel errors (ErrUnavailable with an *UnavailableError carrying
 // alternatives, ErrMinStay, ErrInvalid with fields, ErrAlreadyExtended, ErrExpired,
@@ -24,6 +25,14 @@
 // writers across replicas, PostgreSQL takes a transaction-scoped advisory lock per unit,
 // and the schema's exclusion constraint (a trigger on SQLite) refuses any overlap that
 // slips through.
+//
+// On PostgreSQL the write of a hold is one call to the booking_hold function (migration
+// 0003): advisory lock, block check, expiry of the unit's lapsed holds with their events,
+// the day's code counter, the reservation and its hold_created event, in one round trip.
+// It is priced from the cached catalog and refuses the write when the unit has price or
+// minimum-stay overrides on those nights, in which case Hold reads the calendar and takes
+// the transactional Go path that SQLite always uses. A migration that changes
+// reservations, reservation_sequences or domain_events must update that function too.
 //
 // Money is int64 centavos. Every amount that comes out of a multiplication (a night times
 // its multipliers, a discount, the deposit) is computed exactly and rounded once to whole
