@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"path/filepath"
@@ -20,8 +21,11 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
@@ -332,4 +336,60 @@ func debugOutbox(t *testing.T, a *app.App) string {
 	}
 	_ = a.DB.NewRaw(`SELECT direction, text, status FROM messages`).Scan(context.Background(), &msgs)
 	return fmt.Sprintf("outbox=%+v messages=%+v", rows, msgs)
+}
+
+// TestPortalCalendarBlocksNightsThroughServe wires the whole import as serve runs it: the
+// real iCal plugin fetches a portal's feed, the sync job stores its blocks, and the booking
+// engine no longer offers those nights.
+func TestPortalCalendarBlocksNightsThroughServe(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ical")
+	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/ical").CombinedOutput()
+	require.NoError(t, err, string(out))
+	// An Airbnb-style reservation a month from now, for 7 nights.
+	first := store.DateOf(time.Now()).AddDays(30)
+	feed := []byte(strings.Join([]string{
+		"BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Airbnb Inc//Hosting Calendar 1.0//EN",
+		"BEGIN:VEVENT", "DTSTAMP:20261101T120000Z",
+		"DTSTART;VALUE=DATE:" + first.Time().Format("20060102"),
+		"DTEND;VALUE=DATE:" + first.AddDays(7).Time().Format("20060102"),
+		"SUMMARY:Reserved", "UID:e2e-1@airbnb.com", "END:VEVENT", "END:VCALENDAR", "",
+	}, "\r\n"))
+	portal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/calendar")
+		_, _ = w.Write(feed)
+	}))
+	defer portal.Close()
+
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	cfg.Plugins = []config.Plugin{{Name: "ical", Path: bin, CallTimeout: 30 * time.Second, Settings: map[string]any{}}}
+	cfg.Calendar.Plugin = "ical"
+	require.NoError(t, cfg.Validate())
+	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	_, err = demo.Seed(context.Background(), db, "admin-password-1")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	a, _ := start(t, cfg)
+	ctx := context.Background()
+
+	units, err := a.Booking.Units(ctx)
+	require.NoError(t, err)
+	robles := units[0].ID
+	_, err = calendar.NewFeeds(a.DB.DB).Add(ctx, calendar.NewFeed{AccommodationID: robles, Platform: "airbnb", URL: portal.URL + "/robles.ics"})
+	require.NoError(t, err)
+
+	stay := booking.NewStay(first.AddDays(2), first.AddDays(5))
+	offered := func() bool {
+		res, err := a.Booking.Search(ctx, booking.SearchRequest{Stay: stay, Guests: 2})
+		require.NoError(t, err)
+		for _, o := range res.Offers {
+			if o.Unit.ID == robles {
+				return true
+			}
+		}
+		return false
+	}
+	require.True(t, offered(), "free before the import")
+	require.NoError(t, a.Jobs.RunNow(ctx, calendar.SyncJobName))
+	assert.False(t, offered(), "the portal's booking blocks those nights here")
 }
