@@ -58,13 +58,30 @@ var Units = []Unit{
 }
 
 func demoProperty() *store.Property {
+	// Texts per language: the receptionist answers English and Brazilian guests in theirs.
 	policies, _ := json.Marshal(map[string]any{
 		"min_nights":              2,
 		"long_weekend_min_nights": 3,
-		"cancellation":            "La seña no es reembolsable; podés cambiar las fechas sin cargo avisando con 15 días de anticipación, sujeto a disponibilidad.",
-		"children":                "Los chicos son bienvenidos; los bebés cuentan como huéspedes.",
-		"pets":                    "Mascotas solo en Cabaña Coihue, con aviso previo.",
-		"smoking":                 "No se fuma dentro de las unidades.",
+		"cancellation": map[string]string{
+			"es-AR": "La seña no es reembolsable; podés cambiar las fechas sin cargo avisando con 15 días de anticipación, sujeto a disponibilidad.",
+			"en":    "The deposit is not refundable; you can change your dates at no cost with 15 days' notice, subject to availability.",
+			"pt-BR": "O sinal não é reembolsável; você pode mudar as datas sem custo avisando com 15 dias de antecedência, sujeito a disponibilidade.",
+		},
+		"children": map[string]string{
+			"es-AR": "Los chicos son bienvenidos; los bebés cuentan como huéspedes.",
+			"en":    "Children are welcome; babies count as guests.",
+			"pt-BR": "Crianças são bem-vindas; bebês contam como hóspedes.",
+		},
+		"pets": map[string]string{
+			"es-AR": "Mascotas solo en Cabaña Coihue, con aviso previo.",
+			"en":    "Pets only in Cabaña Coihue, with prior notice.",
+			"pt-BR": "Animais de estimação só na Cabaña Coihue, com aviso prévio.",
+		},
+		"smoking": map[string]string{
+			"es-AR": "No se fuma dentro de las unidades.",
+			"en":    "No smoking inside the units.",
+			"pt-BR": "Não é permitido fumar dentro das unidades.",
+		},
 	})
 	return &store.Property{
 		Slug:           PropertySlug,

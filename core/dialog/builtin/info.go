@@ -3,6 +3,7 @@ package builtin
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -205,7 +206,7 @@ func (a *Actions) infoPoliticas(ctx context.Context, c dialog.Call) (dialog.Resu
 		}
 		for _, k := range []string{"min_nights", "long_weekend_min_nights", "cancellation", "children", "pets", "smoking"} {
 			if v, ok := pol[k]; ok {
-				data[k] = v
+				data[k] = localized(v, c.Language)
 			}
 		}
 	}
@@ -233,4 +234,24 @@ func (a *Actions) derivarHumano(ctx context.Context, c dialog.Call) (dialog.Resu
 		}
 	}
 	return dialog.Result{Data: map[string]any{"reason": reason, "notified": notified}, Handoff: reason}, nil
+}
+
+// localized picks a policy text in the guest's language. A host writes a policy either as
+// one text or as a map of language tags to texts ({"es-AR": ..., "en": ..., "pt-BR": ...});
+// a missing language falls back to its base language, then Spanish, then any text.
+func localized(v any, lang string) any {
+	texts, ok := v.(map[string]any)
+	if !ok {
+		return v
+	}
+	base, _, _ := strings.Cut(lang, "-")
+	for _, want := range []string{lang, base, "es-AR", "es"} {
+		if t, ok := texts[want]; ok && want != "" {
+			return t
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(texts)) {
+		return texts[key]
+	}
+	return ""
 }
