@@ -7,7 +7,7 @@ LDFLAGS   := -X github.com/conserje/conserje/core/obs.Version=$(VERSION)
 PLUGINS   := $(notdir $(patsubst %/,%,$(dir $(wildcard plugins/*/main.go))))
 GOLANGCI  := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@v2.15.0
 
-.PHONY: run build test lint generate check-generate bench clean
+.PHONY: run build test lint generate proto check-generate bench clean
 
 ## run: build, migrate, load the demo the first time and serve on :8080 with SQLite
 run: build
@@ -37,6 +37,9 @@ lint:
 ## generate: regenerate the plugin protocol's Go code from sdk/proto
 generate:
 	./sdk/proto/generate.sh
+
+## proto: the same as generate (the name architecture.md uses)
+proto: generate
 
 ## check-generate: fail when regenerating changes committed files
 check-generate: generate
