@@ -37,7 +37,7 @@ func init() {
 			Short: "Create a staff user (password generated and printed, or read from stdin)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				_, db, err := openStore(cmd.Context(), g)
+				_, _, db, err := openStore(cmd.Context(), g, false)
 				if err != nil {
 					return err
 				}
@@ -64,7 +64,7 @@ func init() {
 			Short: "Replace a staff user's password (generated, or read from stdin) and end their sessions",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
-				_, db, err := openStore(cmd.Context(), g)
+				_, _, db, err := openStore(cmd.Context(), g, false)
 				if err != nil {
 					return err
 				}

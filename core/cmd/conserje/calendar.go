@@ -18,7 +18,6 @@ import (
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/plugins/ical/icsnorm"
-	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // calendarSubcommands lets other files attach subcommands to `conserje calendar`
@@ -120,15 +119,7 @@ func newCalendarAddFeedCmd(g *globalFlags) *cobra.Command {
 		Short: "Import a portal's iCal feed into a unit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(cfg)
-			if err != nil {
-				return err
-			}
-			db, err := app.OpenDB(cmd.Context(), cfg, cfg.Database.AutoMigrate, log)
+			_, _, db, err := openStore(cmd.Context(), g, false)
 			if err != nil {
 				return err
 			}
@@ -165,16 +156,8 @@ func newCalendarSyncCmd(g *globalFlags) *cobra.Command {
 			"line per feed. Exits 1 when a feed could not be imported (its previous import is kept).",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig(g)
-			if err != nil {
-				return err
-			}
-			log, err := newLogger(cfg)
-			if err != nil {
-				return err
-			}
 			ctx := cmd.Context()
-			db, err := app.OpenDB(ctx, cfg, cfg.Database.AutoMigrate, log)
+			cfg, log, db, err := openStore(ctx, g, true)
 			if err != nil {
 				return err
 			}
@@ -219,18 +202,13 @@ func newCalendarSyncCmd(g *globalFlags) *cobra.Command {
 func startCalendarPlugin(ctx context.Context, cfg *config.Config, log *slog.Logger) (*pluginhost.Host, calendar.FeedFetcher, error) {
 	name := cfg.Calendar.Plugin
 	var spec *pluginhost.Spec
-	for _, p := range cfg.Plugins {
-		if p.Name == name {
-			spec = &pluginhost.Spec{Name: p.Name, Kind: plugin.KindCalendar, Path: p.Path, SHA256: p.SHA256,
-				Settings: p.Settings, CallTimeout: p.CallTimeout}
+	for _, sp := range app.PluginSpecs(cfg) {
+		if sp.Name == name {
+			spec = &sp
 		}
 	}
 	if spec == nil {
 		return nil, nil, exitError{code: 2, msg: fmt.Sprintf("calendar sync: calendar.plugin %q is not in plugins:", name)}
-	}
-	if spec.CallTimeout <= cfg.Calendar.FetchTimeout {
-		// The plugin needs the whole fetch timeout plus time to normalize and answer.
-		spec.CallTimeout = cfg.Calendar.FetchTimeout + 10*time.Second
 	}
 	host, err := pluginhost.New([]pluginhost.Spec{*spec}, pluginhost.Options{Logger: log})
 	if err != nil {

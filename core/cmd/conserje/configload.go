@@ -29,21 +29,25 @@ func newLogger(cfg *config.Config) (*slog.Logger, error) {
 	return obs.NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
 }
 
-// openStore is what commands that only need the database do first: the configuration
-// (plugin binaries not required), the logger, and the database with pending migrations
-// applied. The caller closes the database.
-func openStore(ctx context.Context, g *globalFlags) (*config.Config, *store.DB, error) {
-	cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+// openStore is what commands that work on the database do first: the configuration
+// (plugin binaries required only when needPlugins), the logger, and the database, with
+// pending migrations applied when database.auto_migrate says so. The caller closes it.
+func openStore(ctx context.Context, g *globalFlags, needPlugins bool) (*config.Config, *slog.Logger, *store.DB, error) {
+	var opts []config.ValidateOption
+	if !needPlugins {
+		opts = append(opts, config.SkipPluginFiles)
+	}
+	cfg, _, err := loadConfig(g, opts...)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	log, err := newLogger(cfg)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	db, err := app.OpenDB(ctx, cfg, true, log)
+	db, err := app.OpenDB(ctx, cfg, cfg.Database.AutoMigrate, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return cfg, db, nil
+	return cfg, log, db, nil
 }

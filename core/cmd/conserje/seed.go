@@ -17,7 +17,7 @@ func init() {
 			Short: "Load the demo property (Complejo Los Robles); safe to run again",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg, db, err := openStore(cmd.Context(), g)
+				cfg, _, db, err := openStore(cmd.Context(), g, false)
 				if err != nil {
 					return err
 				}
