@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -392,4 +393,56 @@ func TestPortalCalendarBlocksNightsThroughServe(t *testing.T) {
 	require.True(t, offered(), "free before the import")
 	require.NoError(t, a.Jobs.RunNow(ctx, calendar.SyncJobName))
 	assert.False(t, offered(), "the portal's booking blocks those nights here")
+}
+
+// TestPaymentLinkAndWebhookConfirm: with payments.plugin set, the hold's message carries
+// the plugin's link, and the provider's approved notification confirms the booking.
+func TestPaymentLinkAndWebhookConfirm(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "pay")
+	out, err := exec.Command("go", "build", "-o", bin, "./testdata/payplugin").CombinedOutput()
+	require.NoError(t, err, string(out))
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	cfg.Plugins = []config.Plugin{{Name: "pay", Path: bin, CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
+	cfg.Payments.Plugin = "pay"
+	require.NoError(t, cfg.Validate())
+	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
+	require.NoError(t, err)
+	_, err = demo.Seed(context.Background(), db, "admin-password-1")
+	require.NoError(t, err)
+	require.NoError(t, db.Close())
+	a, base := start(t, cfg)
+
+	say := func(convID, text string) (string, string) {
+		body, _ := json.Marshal(map[string]string{"conversation_id": convID, "text": text})
+		resp, err := http.Post(base+"/api/v1/chat", "application/json", strings.NewReader(string(body)))
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var r struct {
+			ConversationID string `json:"conversation_id"`
+			Replies        []struct {
+				Text string `json:"text"`
+			} `json:"replies"`
+		}
+		require.NoError(t, json.NewDecoder(resp.Body).Decode(&r))
+		all := ""
+		for _, x := range r.Replies {
+			all += x.Text + "\n"
+		}
+		return r.ConversationID, all
+	}
+	conv, _ := say("", "Hola, para 4 del 5 al 8/1")
+	_, reply := say(conv, "Cabaña Robles")
+	m := regexp.MustCompile(`https://pay\.example/checkout/(RES\d{9})`).FindStringSubmatch(reply)
+	require.NotNil(t, m, "the hold message carries the payment link: %s", reply)
+	code := m[1]
+
+	notify := `{"id":"pay-1","reference":"` + code + `","status":"approved","amount":4050000}`
+	resp, err := http.Post(base+"/webhooks/pay", "application/json", strings.NewReader(notify))
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	r, err := a.Booking.Get(context.Background(), code)
+	require.NoError(t, err)
+	assert.Equal(t, "confirmed", r.Status)
+	assert.Equal(t, int64(4050000), r.PaidCents)
 }

@@ -19,6 +19,9 @@ func PluginSpecs(cfg *config.Config) []pluginhost.Spec {
 	specs := make([]pluginhost.Spec, 0, len(cfg.Plugins))
 	for _, p := range cfg.Plugins {
 		spec := pluginhost.Spec{Name: p.Name, Path: p.Path, SHA256: p.SHA256, Settings: p.Settings, CallTimeout: p.CallTimeout}
+		if p.Name == cfg.Payments.Plugin {
+			spec.Kind = plugin.KindPayment
+		}
 		if p.Name == cfg.Calendar.Plugin {
 			spec.Kind = plugin.KindCalendar
 			if spec.CallTimeout <= cfg.Calendar.FetchTimeout {

@@ -41,7 +41,8 @@ func (a *App) startJobs() error {
 // outbox and sender, the web chat and the admin.
 func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	cfg := a.Config
-	acts, err := builtin.New(builtin.Deps{Booking: a.Booking, Policies: builtin.StorePolicies{DB: a.DB}, Logger: a.Log})
+	acts, err := builtin.New(builtin.Deps{Booking: a.Booking, Payments: a.paymentLinksFor(),
+		Policies: builtin.StorePolicies{DB: a.DB}, Logger: a.Log})
 	if err != nil {
 		return err
 	}

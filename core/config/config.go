@@ -21,6 +21,7 @@ type Config struct {
 	NLU      NLU      `yaml:"nlu"`
 	Booking  Booking  `yaml:"booking"`
 	Calendar Calendar `yaml:"calendar"`
+	Payments Payments `yaml:"payments"`
 	Plugins  []Plugin `yaml:"plugins"`
 	Chat     WebChat  `yaml:"chat"`
 }
@@ -98,6 +99,13 @@ type Calendar struct {
 	FetchTimeout       time.Duration `yaml:"fetch_timeout"`
 	MaxFeedBytes       int64         `yaml:"max_feed_bytes"`
 	EmptyConfirmations int           `yaml:"empty_confirmations"`
+}
+
+// Payments chooses how guests pay the deposit.
+type Payments struct {
+	// Plugin names the payment plugin (e.g. "mercadopago") whose links the bot sends;
+	// empty means bank transfer with the property's details, confirmed by staff.
+	Plugin string `yaml:"plugin"`
 }
 
 // Plugin is one plugin process the core starts and supervises.

@@ -166,6 +166,11 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 			add(key+".call_timeout", "must be positive")
 		}
 	}
+	if c.Payments.Plugin != "" {
+		if _, ok := seen[c.Payments.Plugin]; !ok && len(p) == 0 {
+			add("payments.plugin", "no plugin named %q in plugins", c.Payments.Plugin)
+		}
+	}
 	if c.Calendar.Plugin != "" {
 		if _, ok := seen[c.Calendar.Plugin]; !ok && len(p) == 0 {
 			add("calendar.plugin", "no plugin named %q in plugins", c.Calendar.Plugin)
