@@ -125,8 +125,15 @@ func (c channelClient) Receive(ctx context.Context, req channel.ReceiveRequest, 
 	})
 }
 
+// PaymentProvider is a supervised payment plugin: the provider's calls and the optional
+// search by reference (plugin.ErrUnsupported when the plugin lacks it).
+type PaymentProvider interface {
+	payment.Provider
+	payment.Finder
+}
+
 // Payment is the supervised client of the payment plugin name.
-func (h *Host) Payment(name string) (payment.Provider, error) {
+func (h *Host) Payment(name string) (PaymentProvider, error) {
 	s, err := h.lookup(name, plugin.KindPayment)
 	if err != nil {
 		return nil, err
@@ -136,7 +143,7 @@ func (h *Host) Payment(name string) (payment.Provider, error) {
 
 type paymentClient struct{ s *supervised }
 
-var _ payment.Provider = paymentClient{}
+var _ PaymentProvider = paymentClient{}
 
 func (c paymentClient) CreateLink(ctx context.Context, req payment.CreateLinkRequest) (resp payment.CreateLinkResponse, err error) {
 	err = c.s.call(ctx, "CreateLink", func(ctx context.Context, client any) error {
@@ -181,6 +188,20 @@ func (c paymentClient) Refund(ctx context.Context, req payment.RefundRequest) (r
 			return err
 		}
 		resp, err = p.Refund(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// FindPayments searches the plugin's payments by reference; plugin.ErrUnsupported when
+// the plugin cannot.
+func (c paymentClient) FindPayments(ctx context.Context, req payment.FindPaymentsRequest) (resp payment.FindPaymentsResponse, err error) {
+	err = c.s.call(ctx, "FindPayments", func(ctx context.Context, client any) error {
+		p, err := as[payment.Finder](c.s, client, plugin.KindPayment)
+		if err != nil {
+			return err
+		}
+		resp, err = p.FindPayments(ctx, req)
 		return err
 	})
 	return resp, err

@@ -29,6 +29,23 @@ type Plugin interface {
 	Provider
 }
 
+// Finder is implemented by providers that can search payments by reference, which the
+// core uses to reconcile when a notification never arrived. A plugin without it answers
+// FindPayments with plugin.ErrUnsupported; the host's client always offers the method.
+type Finder interface {
+	FindPayments(ctx context.Context, req FindPaymentsRequest) (FindPaymentsResponse, error)
+}
+
+// FindPaymentsRequest names the reference (a hold) whose payments are wanted.
+type FindPaymentsRequest struct {
+	Reference string
+}
+
+// FindPaymentsResponse lists the payments made for a reference, in any order.
+type FindPaymentsResponse struct {
+	Payments []Payment
+}
+
 // CapabilityRefund is listed by providers that implement Refund (others return
 // plugin.ErrUnsupported).
 const CapabilityRefund = "refund"
@@ -67,6 +84,9 @@ type CreateLinkRequest struct {
 	NotificationURL string
 	SuccessURL      string
 	FailureURL      string
+	// IdempotencyKey is stable across retries of the same link (e.g. "pref-<hold>"), so a
+	// retried call never makes two links; empty lets the plugin derive one from Reference.
+	IdempotencyKey string
 }
 
 // CreateLinkResponse is the created link.
@@ -82,25 +102,32 @@ type WebhookRequest struct {
 	plugin.WebhookRequest
 }
 
-// WebhookResponse is the HTTP answer plus the payments the notification concerns, read
-// back from the provider (never trusted from the notification's body alone).
+// WebhookResponse is the HTTP answer plus the payments the notification concerns. A
+// plugin either reads them back from the provider (Payments; never trusted from the
+// notification's body alone) or, better, only names them (PaymentIDs) and answers at
+// once: the core records the ids durably and reads each with GetPayment afterwards, so
+// the provider's answer never waits on the provider's API.
 type WebhookResponse struct {
 	plugin.WebhookReply
-	Payments []Payment
+	Payments   []Payment
+	PaymentIDs []string
 }
 
 // Status is a payment's state, normalized.
 type Status string
 
-// Payment states.
+// Payment states. Consumers treat a value they do not know as pending (waiting), never
+// as an error: providers add states.
 const (
-	StatusPending     Status = "pending"    // created, not paid yet
-	StatusInProcess   Status = "in_process" // being reviewed by the provider
-	StatusApproved    Status = "approved"   // paid; the booking can be confirmed
-	StatusRejected    Status = "rejected"   // the attempt failed
-	StatusCancelled   Status = "cancelled"  // cancelled or expired before payment
-	StatusRefunded    Status = "refunded"   // fully refunded
-	StatusChargedBack Status = "charged_back"
+	StatusPending     Status = "pending"      // created, not paid yet
+	StatusAuthorized  Status = "authorized"   // authorized, not captured yet: waiting
+	StatusInProcess   Status = "in_process"   // being reviewed by the provider
+	StatusApproved    Status = "approved"     // paid; the booking can be confirmed
+	StatusRejected    Status = "rejected"     // the attempt failed
+	StatusCancelled   Status = "cancelled"    // cancelled or expired before payment
+	StatusRefunded    Status = "refunded"     // fully refunded
+	StatusChargedBack Status = "charged_back" // the payer's bank took the money back
+	StatusInMediation Status = "in_mediation" // a dispute is open
 )
 
 // Payment is a provider's payment, normalized.

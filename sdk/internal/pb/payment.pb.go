@@ -97,8 +97,11 @@ type PaymentCreateLinkRequest struct {
 	NotificationUrl string                 `protobuf:"bytes,7,opt,name=notification_url,json=notificationUrl,proto3" json:"notification_url,omitempty"`
 	SuccessUrl      string                 `protobuf:"bytes,8,opt,name=success_url,json=successUrl,proto3" json:"success_url,omitempty"`
 	FailureUrl      string                 `protobuf:"bytes,9,opt,name=failure_url,json=failureUrl,proto3" json:"failure_url,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Stable across retries of the same link ("pref-<hold>"): a retried call never makes
+	// two links.
+	IdempotencyKey string `protobuf:"bytes,10,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *PaymentCreateLinkRequest) Reset() {
@@ -190,6 +193,13 @@ func (x *PaymentCreateLinkRequest) GetSuccessUrl() string {
 func (x *PaymentCreateLinkRequest) GetFailureUrl() string {
 	if x != nil {
 		return x.FailureUrl
+	}
+	return ""
+}
+
+func (x *PaymentCreateLinkRequest) GetIdempotencyKey() string {
+	if x != nil {
+		return x.IdempotencyKey
 	}
 	return ""
 }
@@ -299,9 +309,13 @@ func (x *PaymentHandleWebhookRequest) GetHttp() *WebhookRequest {
 }
 
 type PaymentHandleWebhookResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Http          *WebhookReply          `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
-	Payments      []*Payment             `protobuf:"bytes,2,rep,name=payments,proto3" json:"payments,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Http  *WebhookReply          `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
+	// Payments whose state the plugin already read from the provider.
+	Payments []*Payment `protobuf:"bytes,2,rep,name=payments,proto3" json:"payments,omitempty"`
+	// Provider ids of payments the (verified) notification names, for the core to record
+	// and read later with GetPayment: the plugin answers without calling the provider.
+	PaymentIds    []string `protobuf:"bytes,3,rep,name=payment_ids,json=paymentIds,proto3" json:"payment_ids,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -350,12 +364,20 @@ func (x *PaymentHandleWebhookResponse) GetPayments() []*Payment {
 	return nil
 }
 
+func (x *PaymentHandleWebhookResponse) GetPaymentIds() []string {
+	if x != nil {
+		return x.PaymentIds
+	}
+	return nil
+}
+
 type Payment struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	Id        string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Reference string                 `protobuf:"bytes,2,opt,name=reference,proto3" json:"reference,omitempty"`
-	// "pending", "in_process", "approved", "rejected", "cancelled", "refunded",
-	// "charged_back".
+	// "pending", "authorized", "in_process", "approved", "rejected", "cancelled",
+	// "refunded", "charged_back", "in_mediation"; a consumer treats any other value as
+	// pending.
 	Status         string                 `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
 	StatusDetail   string                 `protobuf:"bytes,4,opt,name=status_detail,json=statusDetail,proto3" json:"status_detail,omitempty"`
 	Amount         int64                  `protobuf:"varint,5,opt,name=amount,proto3" json:"amount,omitempty"`
@@ -701,6 +723,94 @@ func (x *PaymentRefundResponse) GetPayment() *Payment {
 	return nil
 }
 
+type PaymentFindPaymentsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Reference     string                 `protobuf:"bytes,1,opt,name=reference,proto3" json:"reference,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentFindPaymentsRequest) Reset() {
+	*x = PaymentFindPaymentsRequest{}
+	mi := &file_conserje_plugin_v1_payment_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentFindPaymentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentFindPaymentsRequest) ProtoMessage() {}
+
+func (x *PaymentFindPaymentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_payment_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentFindPaymentsRequest.ProtoReflect.Descriptor instead.
+func (*PaymentFindPaymentsRequest) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_payment_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PaymentFindPaymentsRequest) GetReference() string {
+	if x != nil {
+		return x.Reference
+	}
+	return ""
+}
+
+type PaymentFindPaymentsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Payments      []*Payment             `protobuf:"bytes,1,rep,name=payments,proto3" json:"payments,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PaymentFindPaymentsResponse) Reset() {
+	*x = PaymentFindPaymentsResponse{}
+	mi := &file_conserje_plugin_v1_payment_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PaymentFindPaymentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PaymentFindPaymentsResponse) ProtoMessage() {}
+
+func (x *PaymentFindPaymentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_payment_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PaymentFindPaymentsResponse.ProtoReflect.Descriptor instead.
+func (*PaymentFindPaymentsResponse) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_payment_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PaymentFindPaymentsResponse) GetPayments() []*Payment {
+	if x != nil {
+		return x.Payments
+	}
+	return nil
+}
+
 var File_conserje_plugin_v1_payment_proto protoreflect.FileDescriptor
 
 const file_conserje_plugin_v1_payment_proto_rawDesc = "" +
@@ -709,7 +819,7 @@ const file_conserje_plugin_v1_payment_proto_rawDesc = "" +
 	"\fPaymentPayer\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05email\x18\x02 \x01(\tR\x05email\x12\x14\n" +
-	"\x05phone\x18\x03 \x01(\tR\x05phone\"\xe2\x02\n" +
+	"\x05phone\x18\x03 \x01(\tR\x05phone\"\x8b\x03\n" +
 	"\x18PaymentCreateLinkRequest\x12\x1c\n" +
 	"\treference\x18\x01 \x01(\tR\treference\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x03R\x06amount\x12\x1a\n" +
@@ -722,17 +832,21 @@ const file_conserje_plugin_v1_payment_proto_rawDesc = "" +
 	"\vsuccess_url\x18\b \x01(\tR\n" +
 	"successUrl\x12\x1f\n" +
 	"\vfailure_url\x18\t \x01(\tR\n" +
-	"failureUrl\"\x81\x01\n" +
+	"failureUrl\x12'\n" +
+	"\x0fidempotency_key\x18\n" +
+	" \x01(\tR\x0eidempotencyKey\"\x81\x01\n" +
 	"\x19PaymentCreateLinkResponse\x12\x17\n" +
 	"\alink_id\x18\x01 \x01(\tR\x06linkId\x12\x10\n" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x129\n" +
 	"\n" +
 	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"U\n" +
 	"\x1bPaymentHandleWebhookRequest\x126\n" +
-	"\x04http\x18\x01 \x01(\v2\".conserje.plugin.v1.WebhookRequestR\x04http\"\x8d\x01\n" +
+	"\x04http\x18\x01 \x01(\v2\".conserje.plugin.v1.WebhookRequestR\x04http\"\xae\x01\n" +
 	"\x1cPaymentHandleWebhookResponse\x124\n" +
 	"\x04http\x18\x01 \x01(\v2 .conserje.plugin.v1.WebhookReplyR\x04http\x127\n" +
-	"\bpayments\x18\x02 \x03(\v2\x1b.conserje.plugin.v1.PaymentR\bpayments\"\xbd\x03\n" +
+	"\bpayments\x18\x02 \x03(\v2\x1b.conserje.plugin.v1.PaymentR\bpayments\x12\x1f\n" +
+	"\vpayment_ids\x18\x03 \x03(\tR\n" +
+	"paymentIds\"\xbd\x03\n" +
 	"\aPayment\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x1c\n" +
 	"\treference\x18\x02 \x01(\tR\treference\x12\x16\n" +
@@ -765,14 +879,19 @@ const file_conserje_plugin_v1_payment_proto_rawDesc = "" +
 	"\x15PaymentRefundResponse\x12\x1b\n" +
 	"\trefund_id\x18\x01 \x01(\tR\brefundId\x12\x16\n" +
 	"\x06amount\x18\x02 \x01(\x03R\x06amount\x125\n" +
-	"\apayment\x18\x03 \x01(\v2\x1b.conserje.plugin.v1.PaymentR\apayment2\xb9\x03\n" +
+	"\apayment\x18\x03 \x01(\v2\x1b.conserje.plugin.v1.PaymentR\apayment\":\n" +
+	"\x1aPaymentFindPaymentsRequest\x12\x1c\n" +
+	"\treference\x18\x01 \x01(\tR\treference\"V\n" +
+	"\x1bPaymentFindPaymentsResponse\x127\n" +
+	"\bpayments\x18\x01 \x03(\v2\x1b.conserje.plugin.v1.PaymentR\bpayments2\xaa\x04\n" +
 	"\x0ePaymentService\x12i\n" +
 	"\n" +
 	"CreateLink\x12,.conserje.plugin.v1.PaymentCreateLinkRequest\x1a-.conserje.plugin.v1.PaymentCreateLinkResponse\x12r\n" +
 	"\rHandleWebhook\x12/.conserje.plugin.v1.PaymentHandleWebhookRequest\x1a0.conserje.plugin.v1.PaymentHandleWebhookResponse\x12i\n" +
 	"\n" +
 	"GetPayment\x12,.conserje.plugin.v1.PaymentGetPaymentRequest\x1a-.conserje.plugin.v1.PaymentGetPaymentResponse\x12]\n" +
-	"\x06Refund\x12(.conserje.plugin.v1.PaymentRefundRequest\x1a).conserje.plugin.v1.PaymentRefundResponseB1Z/github.com/conserje/conserje/sdk/internal/pb;pbb\x06proto3"
+	"\x06Refund\x12(.conserje.plugin.v1.PaymentRefundRequest\x1a).conserje.plugin.v1.PaymentRefundResponse\x12o\n" +
+	"\fFindPayments\x12..conserje.plugin.v1.PaymentFindPaymentsRequest\x1a/.conserje.plugin.v1.PaymentFindPaymentsResponseB1Z/github.com/conserje/conserje/sdk/internal/pb;pbb\x06proto3"
 
 var (
 	file_conserje_plugin_v1_payment_proto_rawDescOnce sync.Once
@@ -786,7 +905,7 @@ func file_conserje_plugin_v1_payment_proto_rawDescGZIP() []byte {
 	return file_conserje_plugin_v1_payment_proto_rawDescData
 }
 
-var file_conserje_plugin_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_conserje_plugin_v1_payment_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
 var file_conserje_plugin_v1_payment_proto_goTypes = []any{
 	(*PaymentPayer)(nil),                 // 0: conserje.plugin.v1.PaymentPayer
 	(*PaymentCreateLinkRequest)(nil),     // 1: conserje.plugin.v1.PaymentCreateLinkRequest
@@ -798,35 +917,40 @@ var file_conserje_plugin_v1_payment_proto_goTypes = []any{
 	(*PaymentGetPaymentResponse)(nil),    // 7: conserje.plugin.v1.PaymentGetPaymentResponse
 	(*PaymentRefundRequest)(nil),         // 8: conserje.plugin.v1.PaymentRefundRequest
 	(*PaymentRefundResponse)(nil),        // 9: conserje.plugin.v1.PaymentRefundResponse
-	(*timestamppb.Timestamp)(nil),        // 10: google.protobuf.Timestamp
-	(*WebhookRequest)(nil),               // 11: conserje.plugin.v1.WebhookRequest
-	(*WebhookReply)(nil),                 // 12: conserje.plugin.v1.WebhookReply
+	(*PaymentFindPaymentsRequest)(nil),   // 10: conserje.plugin.v1.PaymentFindPaymentsRequest
+	(*PaymentFindPaymentsResponse)(nil),  // 11: conserje.plugin.v1.PaymentFindPaymentsResponse
+	(*timestamppb.Timestamp)(nil),        // 12: google.protobuf.Timestamp
+	(*WebhookRequest)(nil),               // 13: conserje.plugin.v1.WebhookRequest
+	(*WebhookReply)(nil),                 // 14: conserje.plugin.v1.WebhookReply
 }
 var file_conserje_plugin_v1_payment_proto_depIdxs = []int32{
 	0,  // 0: conserje.plugin.v1.PaymentCreateLinkRequest.payer:type_name -> conserje.plugin.v1.PaymentPayer
-	10, // 1: conserje.plugin.v1.PaymentCreateLinkRequest.expires_at:type_name -> google.protobuf.Timestamp
-	10, // 2: conserje.plugin.v1.PaymentCreateLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
-	11, // 3: conserje.plugin.v1.PaymentHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
-	12, // 4: conserje.plugin.v1.PaymentHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
+	12, // 1: conserje.plugin.v1.PaymentCreateLinkRequest.expires_at:type_name -> google.protobuf.Timestamp
+	12, // 2: conserje.plugin.v1.PaymentCreateLinkResponse.expires_at:type_name -> google.protobuf.Timestamp
+	13, // 3: conserje.plugin.v1.PaymentHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
+	14, // 4: conserje.plugin.v1.PaymentHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
 	5,  // 5: conserje.plugin.v1.PaymentHandleWebhookResponse.payments:type_name -> conserje.plugin.v1.Payment
-	10, // 6: conserje.plugin.v1.Payment.created_at:type_name -> google.protobuf.Timestamp
-	10, // 7: conserje.plugin.v1.Payment.approved_at:type_name -> google.protobuf.Timestamp
-	10, // 8: conserje.plugin.v1.Payment.updated_at:type_name -> google.protobuf.Timestamp
+	12, // 6: conserje.plugin.v1.Payment.created_at:type_name -> google.protobuf.Timestamp
+	12, // 7: conserje.plugin.v1.Payment.approved_at:type_name -> google.protobuf.Timestamp
+	12, // 8: conserje.plugin.v1.Payment.updated_at:type_name -> google.protobuf.Timestamp
 	5,  // 9: conserje.plugin.v1.PaymentGetPaymentResponse.payment:type_name -> conserje.plugin.v1.Payment
 	5,  // 10: conserje.plugin.v1.PaymentRefundResponse.payment:type_name -> conserje.plugin.v1.Payment
-	1,  // 11: conserje.plugin.v1.PaymentService.CreateLink:input_type -> conserje.plugin.v1.PaymentCreateLinkRequest
-	3,  // 12: conserje.plugin.v1.PaymentService.HandleWebhook:input_type -> conserje.plugin.v1.PaymentHandleWebhookRequest
-	6,  // 13: conserje.plugin.v1.PaymentService.GetPayment:input_type -> conserje.plugin.v1.PaymentGetPaymentRequest
-	8,  // 14: conserje.plugin.v1.PaymentService.Refund:input_type -> conserje.plugin.v1.PaymentRefundRequest
-	2,  // 15: conserje.plugin.v1.PaymentService.CreateLink:output_type -> conserje.plugin.v1.PaymentCreateLinkResponse
-	4,  // 16: conserje.plugin.v1.PaymentService.HandleWebhook:output_type -> conserje.plugin.v1.PaymentHandleWebhookResponse
-	7,  // 17: conserje.plugin.v1.PaymentService.GetPayment:output_type -> conserje.plugin.v1.PaymentGetPaymentResponse
-	9,  // 18: conserje.plugin.v1.PaymentService.Refund:output_type -> conserje.plugin.v1.PaymentRefundResponse
-	15, // [15:19] is the sub-list for method output_type
-	11, // [11:15] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	5,  // 11: conserje.plugin.v1.PaymentFindPaymentsResponse.payments:type_name -> conserje.plugin.v1.Payment
+	1,  // 12: conserje.plugin.v1.PaymentService.CreateLink:input_type -> conserje.plugin.v1.PaymentCreateLinkRequest
+	3,  // 13: conserje.plugin.v1.PaymentService.HandleWebhook:input_type -> conserje.plugin.v1.PaymentHandleWebhookRequest
+	6,  // 14: conserje.plugin.v1.PaymentService.GetPayment:input_type -> conserje.plugin.v1.PaymentGetPaymentRequest
+	8,  // 15: conserje.plugin.v1.PaymentService.Refund:input_type -> conserje.plugin.v1.PaymentRefundRequest
+	10, // 16: conserje.plugin.v1.PaymentService.FindPayments:input_type -> conserje.plugin.v1.PaymentFindPaymentsRequest
+	2,  // 17: conserje.plugin.v1.PaymentService.CreateLink:output_type -> conserje.plugin.v1.PaymentCreateLinkResponse
+	4,  // 18: conserje.plugin.v1.PaymentService.HandleWebhook:output_type -> conserje.plugin.v1.PaymentHandleWebhookResponse
+	7,  // 19: conserje.plugin.v1.PaymentService.GetPayment:output_type -> conserje.plugin.v1.PaymentGetPaymentResponse
+	9,  // 20: conserje.plugin.v1.PaymentService.Refund:output_type -> conserje.plugin.v1.PaymentRefundResponse
+	11, // 21: conserje.plugin.v1.PaymentService.FindPayments:output_type -> conserje.plugin.v1.PaymentFindPaymentsResponse
+	17, // [17:22] is the sub-list for method output_type
+	12, // [12:17] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_conserje_plugin_v1_payment_proto_init() }
@@ -841,7 +965,7 @@ func file_conserje_plugin_v1_payment_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conserje_plugin_v1_payment_proto_rawDesc), len(file_conserje_plugin_v1_payment_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   10,
+			NumMessages:   12,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

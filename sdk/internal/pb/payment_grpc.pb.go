@@ -25,6 +25,7 @@ const (
 	PaymentService_HandleWebhook_FullMethodName = "/conserje.plugin.v1.PaymentService/HandleWebhook"
 	PaymentService_GetPayment_FullMethodName    = "/conserje.plugin.v1.PaymentService/GetPayment"
 	PaymentService_Refund_FullMethodName        = "/conserje.plugin.v1.PaymentService/Refund"
+	PaymentService_FindPayments_FullMethodName  = "/conserje.plugin.v1.PaymentService/FindPayments"
 )
 
 // PaymentServiceClient is the client API for PaymentService service.
@@ -35,6 +36,10 @@ type PaymentServiceClient interface {
 	HandleWebhook(ctx context.Context, in *PaymentHandleWebhookRequest, opts ...grpc.CallOption) (*PaymentHandleWebhookResponse, error)
 	GetPayment(ctx context.Context, in *PaymentGetPaymentRequest, opts ...grpc.CallOption) (*PaymentGetPaymentResponse, error)
 	Refund(ctx context.Context, in *PaymentRefundRequest, opts ...grpc.CallOption) (*PaymentRefundResponse, error)
+	// FindPayments lists the provider's payments made for a reference, for reconciliation
+	// when a notification never arrived. Optional: UNIMPLEMENTED means the provider cannot
+	// search.
+	FindPayments(ctx context.Context, in *PaymentFindPaymentsRequest, opts ...grpc.CallOption) (*PaymentFindPaymentsResponse, error)
 }
 
 type paymentServiceClient struct {
@@ -85,6 +90,16 @@ func (c *paymentServiceClient) Refund(ctx context.Context, in *PaymentRefundRequ
 	return out, nil
 }
 
+func (c *paymentServiceClient) FindPayments(ctx context.Context, in *PaymentFindPaymentsRequest, opts ...grpc.CallOption) (*PaymentFindPaymentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PaymentFindPaymentsResponse)
+	err := c.cc.Invoke(ctx, PaymentService_FindPayments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // PaymentServiceServer is the server API for PaymentService service.
 // All implementations must embed UnimplementedPaymentServiceServer
 // for forward compatibility.
@@ -93,6 +108,10 @@ type PaymentServiceServer interface {
 	HandleWebhook(context.Context, *PaymentHandleWebhookRequest) (*PaymentHandleWebhookResponse, error)
 	GetPayment(context.Context, *PaymentGetPaymentRequest) (*PaymentGetPaymentResponse, error)
 	Refund(context.Context, *PaymentRefundRequest) (*PaymentRefundResponse, error)
+	// FindPayments lists the provider's payments made for a reference, for reconciliation
+	// when a notification never arrived. Optional: UNIMPLEMENTED means the provider cannot
+	// search.
+	FindPayments(context.Context, *PaymentFindPaymentsRequest) (*PaymentFindPaymentsResponse, error)
 	mustEmbedUnimplementedPaymentServiceServer()
 }
 
@@ -114,6 +133,9 @@ func (UnimplementedPaymentServiceServer) GetPayment(context.Context, *PaymentGet
 }
 func (UnimplementedPaymentServiceServer) Refund(context.Context, *PaymentRefundRequest) (*PaymentRefundResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Refund not implemented")
+}
+func (UnimplementedPaymentServiceServer) FindPayments(context.Context, *PaymentFindPaymentsRequest) (*PaymentFindPaymentsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method FindPayments not implemented")
 }
 func (UnimplementedPaymentServiceServer) mustEmbedUnimplementedPaymentServiceServer() {}
 func (UnimplementedPaymentServiceServer) testEmbeddedByValue()                        {}
@@ -208,6 +230,24 @@ func _PaymentService_Refund_Handler(srv interface{}, ctx context.Context, dec fu
 	return interceptor(ctx, in, info, handler)
 }
 
+func _PaymentService_FindPayments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PaymentFindPaymentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(PaymentServiceServer).FindPayments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: PaymentService_FindPayments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(PaymentServiceServer).FindPayments(ctx, req.(*PaymentFindPaymentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // PaymentService_ServiceDesc is the grpc.ServiceDesc for PaymentService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -230,6 +270,10 @@ var PaymentService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Refund",
 			Handler:    _PaymentService_Refund_Handler,
+		},
+		{
+			MethodName: "FindPayments",
+			Handler:    _PaymentService_FindPayments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

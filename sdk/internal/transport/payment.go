@@ -2,9 +2,11 @@ package transport
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/conserje/conserje/sdk/internal/pb"
 	"github.com/conserje/conserje/sdk/payment"
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 type paymentServer struct {
@@ -27,6 +29,7 @@ func (s *paymentServer) CreateLink(ctx context.Context, req *pb.PaymentCreateLin
 		NotificationURL: req.GetNotificationUrl(),
 		SuccessURL:      req.GetSuccessUrl(),
 		FailureURL:      req.GetFailureUrl(),
+		IdempotencyKey:  req.GetIdempotencyKey(),
 	})
 	if err != nil {
 		return nil, err
@@ -43,7 +46,7 @@ func (s *paymentServer) HandleWebhook(ctx context.Context, req *pb.PaymentHandle
 	if err != nil {
 		return nil, err
 	}
-	out := &pb.PaymentHandleWebhookResponse{Http: reply}
+	out := &pb.PaymentHandleWebhookResponse{Http: reply, PaymentIds: r.PaymentIDs}
 	for _, p := range r.Payments {
 		out.Payments = append(out.Payments, paymentToPB(p))
 	}
@@ -71,13 +74,32 @@ func (s *paymentServer) Refund(ctx context.Context, req *pb.PaymentRefundRequest
 	return &pb.PaymentRefundResponse{RefundId: r.RefundID, Amount: r.Amount, Payment: paymentToPB(r.Payment)}, nil
 }
 
+func (s *paymentServer) FindPayments(ctx context.Context, req *pb.PaymentFindPaymentsRequest) (*pb.PaymentFindPaymentsResponse, error) {
+	f, ok := s.impl.(payment.Finder)
+	if !ok {
+		return nil, fmt.Errorf("%w: this payment plugin cannot search payments", plugin.ErrUnsupported)
+	}
+	r, err := f.FindPayments(ctx, payment.FindPaymentsRequest{Reference: req.GetReference()})
+	if err != nil {
+		return nil, err
+	}
+	out := &pb.PaymentFindPaymentsResponse{}
+	for _, p := range r.Payments {
+		out.Payments = append(out.Payments, paymentToPB(p))
+	}
+	return out, nil
+}
+
 // PaymentClient is the host side of a payment plugin.
 type PaymentClient struct {
 	LifecycleClient
 	c pb.PaymentServiceClient
 }
 
-var _ payment.Plugin = (*PaymentClient)(nil)
+var (
+	_ payment.Plugin = (*PaymentClient)(nil)
+	_ payment.Finder = (*PaymentClient)(nil)
+)
 
 // CreateLink calls the plugin's CreateLink.
 func (c *PaymentClient) CreateLink(ctx context.Context, req payment.CreateLinkRequest) (payment.CreateLinkResponse, error) {
@@ -91,6 +113,7 @@ func (c *PaymentClient) CreateLink(ctx context.Context, req payment.CreateLinkRe
 		NotificationUrl: req.NotificationURL,
 		SuccessUrl:      req.SuccessURL,
 		FailureUrl:      req.FailureURL,
+		IdempotencyKey:  req.IdempotencyKey,
 	})
 	if err != nil {
 		return payment.CreateLinkResponse{}, err
@@ -104,7 +127,7 @@ func (c *PaymentClient) HandleWebhook(ctx context.Context, req payment.WebhookRe
 	if err != nil {
 		return payment.WebhookResponse{}, err
 	}
-	out := payment.WebhookResponse{WebhookReply: webhookReplyFromPB(r.GetHttp())}
+	out := payment.WebhookResponse{WebhookReply: webhookReplyFromPB(r.GetHttp()), PaymentIDs: r.GetPaymentIds()}
 	for _, p := range r.GetPayments() {
 		out.Payments = append(out.Payments, paymentFromPB(p))
 	}
@@ -132,6 +155,20 @@ func (c *PaymentClient) Refund(ctx context.Context, req payment.RefundRequest) (
 		return payment.RefundResponse{}, err
 	}
 	return payment.RefundResponse{RefundID: r.GetRefundId(), Amount: r.GetAmount(), Payment: paymentFromPB(r.GetPayment())}, nil
+}
+
+// FindPayments calls the plugin's FindPayments; plugin.ErrUnsupported when the plugin
+// does not implement it.
+func (c *PaymentClient) FindPayments(ctx context.Context, req payment.FindPaymentsRequest) (payment.FindPaymentsResponse, error) {
+	r, err := c.c.FindPayments(ctx, &pb.PaymentFindPaymentsRequest{Reference: req.Reference})
+	if err != nil {
+		return payment.FindPaymentsResponse{}, err
+	}
+	out := payment.FindPaymentsResponse{}
+	for _, p := range r.GetPayments() {
+		out.Payments = append(out.Payments, paymentFromPB(p))
+	}
+	return out, nil
 }
 
 func paymentToPB(p payment.Payment) *pb.Payment {

@@ -397,7 +397,7 @@ func (f *paymentFake) CreateLink(_ context.Context, req payment.CreateLinkReques
 
 func (f *paymentFake) HandleWebhook(_ context.Context, req payment.WebhookRequest) (payment.WebhookResponse, error) {
 	f.got = append(f.got, req)
-	return payment.WebhookResponse{WebhookReply: plugin.WebhookReply{Status: 200}, Payments: []payment.Payment{f.pay}}, nil
+	return payment.WebhookResponse{WebhookReply: plugin.WebhookReply{Status: 200}, Payments: []payment.Payment{f.pay}, PaymentIDs: []string{"123", "124"}}, nil
 }
 
 func (f *paymentFake) GetPayment(_ context.Context, req payment.GetPaymentRequest) (payment.GetPaymentResponse, error) {
@@ -421,7 +421,8 @@ func TestPaymentRoundTrip(t *testing.T) {
 
 	link := payment.CreateLinkRequest{Reference: "hold-7", Amount: 4_500_000, Currency: "ARS", Title: "Seña",
 		Payer: payment.Payer{Name: "Lucía", Email: "a@b.c", Phone: "549"}, ExpiresAt: at,
-		NotificationURL: "https://c/webhooks/mp", SuccessURL: "https://c/ok", FailureURL: "https://c/ko"}
+		NotificationURL: "https://c/webhooks/mp", SuccessURL: "https://c/ok", FailureURL: "https://c/ko",
+		IdempotencyKey: "pref-hold-7"}
 	lr, err := c.CreateLink(ctx, link)
 	require.NoError(t, err)
 	assert.Equal(t, payment.CreateLinkResponse{LinkID: "pref-1", URL: "https://mp/checkout/pref-1", ExpiresAt: at}, lr)
@@ -430,6 +431,7 @@ func TestPaymentRoundTrip(t *testing.T) {
 	wr, err := c.HandleWebhook(ctx, hook)
 	require.NoError(t, err)
 	assert.Equal(t, []payment.Payment{pay}, wr.Payments)
+	assert.Equal(t, []string{"123", "124"}, wr.PaymentIDs)
 
 	gr, err := c.GetPayment(ctx, payment.GetPaymentRequest{PaymentID: "123"})
 	require.NoError(t, err)
@@ -441,6 +443,33 @@ func TestPaymentRoundTrip(t *testing.T) {
 
 	assert.Equal(t, []any{link, hook, payment.GetPaymentRequest{PaymentID: "123"},
 		payment.RefundRequest{PaymentID: "123", Amount: 100, IdempotencyKey: "ref-1", Reason: "guest cancelled"}}, fake.got)
+}
+
+type paymentFinderFake struct {
+	paymentFake
+}
+
+func (f *paymentFinderFake) FindPayments(_ context.Context, req payment.FindPaymentsRequest) (payment.FindPaymentsResponse, error) {
+	f.got = append(f.got, req)
+	return payment.FindPaymentsResponse{Payments: []payment.Payment{f.pay, f.pay}}, nil
+}
+
+// TestPaymentFindPaymentsIsOptional: FindPayments crosses when the plugin implements
+// payment.Finder, and reads as plugin.ErrUnsupported when it does not.
+func TestPaymentFindPaymentsIsOptional(t *testing.T) {
+	pay := payment.Payment{ID: "9007199254740993", Reference: "hold-8", Status: payment.StatusInMediation, Amount: 1, Currency: "ARS"}
+	ctx := context.Background()
+
+	finder := &paymentFinderFake{paymentFake{lifecycle: lifecycle{kind: plugin.KindPayment}, pay: pay}}
+	c := plugintest.Payment(t, finder).(payment.Finder)
+	r, err := c.FindPayments(ctx, payment.FindPaymentsRequest{Reference: "hold-8"})
+	require.NoError(t, err)
+	assert.Equal(t, []payment.Payment{pay, pay}, r.Payments)
+	assert.Equal(t, []any{payment.FindPaymentsRequest{Reference: "hold-8"}}, finder.got)
+
+	plain := &paymentFake{lifecycle: lifecycle{kind: plugin.KindPayment}, pay: pay}
+	_, err = plugintest.Payment(t, plain).(payment.Finder).FindPayments(ctx, payment.FindPaymentsRequest{Reference: "hold-8"})
+	require.ErrorIs(t, err, plugin.ErrUnsupported)
 }
 
 type ttsFake struct {
