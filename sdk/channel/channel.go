@@ -39,8 +39,26 @@ type Puller interface {
 	Receive(ctx context.Context, req ReceiveRequest, emit func(InboundMessage) error) error
 }
 
-// Capabilities a channel may list in its Description.
+// Acker is implemented by pull channels that mark messages done at the source (an IMAP
+// \Seen flag) only once the core has stored them: the core calls Ack with the Cursor of
+// the last message it committed, after committing it. A plugin that implements it sets
+// Capabilities.Ack.
+type Acker interface {
+	Ack(ctx context.Context, req AckRequest) error
+}
+
+// AckRequest names the last message the core stored durably.
+type AckRequest struct {
+	Cursor string
+}
+
+// Capabilities are a channel's typed capabilities (Description.Channel).
+type Capabilities = plugin.ChannelCapabilities
+
+// Capabilities a channel may list in its Description's free-form list; the typed
+// Description.Channel says the same to the core.
 const (
+	CapabilityLists     = "lists"
 	CapabilityButtons   = "buttons"
 	CapabilityAudio     = "audio"
 	CapabilityTemplates = "templates"
@@ -81,11 +99,24 @@ const (
 	TypeVideo       MessageType = "video"
 	TypeDocument    MessageType = "document"
 	TypeLocation    MessageType = "location"
+	// TypeButtonReply: the guest picked one of our options (a reply button, a list row,
+	// a template's quick reply); ButtonID is the option's id as we sent it.
 	TypeButtonReply MessageType = "button_reply"
+	// TypeReaction: an emoji on one of our messages (Reaction).
+	TypeReaction MessageType = "reaction"
 	// TypeUnsupported: something the plugin cannot normalize (a sticker, a poll); the
 	// core answers that it only understands text and voice.
 	TypeUnsupported MessageType = "unsupported"
 )
+
+// Known reports whether t is one of the normalized types above.
+func (t MessageType) Known() bool {
+	switch t {
+	case TypeText, TypeAudio, TypeImage, TypeVideo, TypeDocument, TypeLocation, TypeButtonReply, TypeReaction, TypeUnsupported:
+		return true
+	}
+	return false
+}
 
 // InboundMessage is one message from a guest, normalized.
 type InboundMessage struct {
@@ -116,6 +147,25 @@ type InboundMessage struct {
 	Cursor string
 	// Metadata holds channel-specific extras the core may log but does not interpret.
 	Metadata map[string]string
+	// RawType is the provider's name of the type when Type is TypeUnsupported (e.g.
+	// "sticker", or a type newer than the plugin).
+	RawType string
+	// Reaction is set for TypeReaction.
+	Reaction *Reaction
+	// ErrorCodes are provider error codes attached to the message (131051 on an
+	// unsupported WhatsApp message).
+	ErrorCodes []string
+	// FromUserID is the sender's provider-scoped id (WhatsApp's business-scoped user id),
+	// when sent; From falls back to it when the provider gives no address.
+	FromUserID string
+}
+
+// Reaction is an emoji on one of our messages.
+type Reaction struct {
+	// MessageID is the ExternalID of the message reacted to.
+	MessageID string
+	// Emoji is empty when the guest took the reaction back.
+	Emoji string
 }
 
 // Media names a media item to fetch with FetchMedia.
@@ -126,6 +176,10 @@ type Media struct {
 	Filename string
 	// Voice marks a recorded voice note (as opposed to an audio file).
 	Voice bool
+	// SHA256 is the lowercase hex digest the provider announced, when it did.
+	SHA256 string
+	// Caption is the media's caption (also in InboundMessage.Text).
+	Caption string
 }
 
 // Location is a shared place.
@@ -144,8 +198,26 @@ const (
 	StateSent      DeliveryState = "sent"
 	StateDelivered DeliveryState = "delivered"
 	StateRead      DeliveryState = "read"
-	StateFailed    DeliveryState = "failed"
+	// StatePlayed: a voice note was played (WhatsApp, since 2026-03-17).
+	StatePlayed DeliveryState = "played"
+	StateFailed DeliveryState = "failed"
 )
+
+// Rank orders the non-terminal states (sent 1 < delivered 2 < read 3 < played 4); 0 for
+// failed and for states the core does not know, which are stored without a state change.
+func (s DeliveryState) Rank() int {
+	switch s {
+	case StateSent:
+		return 1
+	case StateDelivered:
+		return 2
+	case StateRead:
+		return 3
+	case StatePlayed:
+		return 4
+	}
+	return 0
+}
 
 // DeliveryStatus reports the state of a message sent earlier.
 type DeliveryStatus struct {
@@ -157,10 +229,14 @@ type DeliveryStatus struct {
 	// ErrorCode and Error explain StateFailed.
 	ErrorCode string
 	Error     string
+	// ErrorCodes are every provider error code of the status (ErrorCode is the first).
+	ErrorCodes []string
+	// Sender is the address of ours that sent the message (a phone number id).
+	Sender string
 }
 
-// SendRequest is one outbound message; exactly one of Text, Buttons, Audio and Template
-// is set.
+// SendRequest is one outbound message; exactly one of Text, Buttons, List, Audio and
+// Template is set.
 type SendRequest struct {
 	// To is the recipient's address, as in InboundMessage.From.
 	To string
@@ -178,6 +254,31 @@ type SendRequest struct {
 	Buttons  *Buttons
 	Audio    *Audio
 	Template *Template
+	List     *List
+}
+
+// List is a message whose options open as a list (WhatsApp: up to 10 rows); a row's ID
+// comes back as InboundMessage.ButtonID.
+type List struct {
+	Body   string
+	Header string
+	Footer string
+	// Button is the text of the button that opens the list.
+	Button   string
+	Sections []ListSection
+}
+
+// ListSection groups rows under a title (the title may be empty with one section).
+type ListSection struct {
+	Title string
+	Rows  []ListRow
+}
+
+// ListRow is one option of a List.
+type ListRow struct {
+	ID          string
+	Title       string
+	Description string
 }
 
 // Text is a plain text message.
@@ -206,6 +307,8 @@ type Audio struct {
 	MIME string
 	// Voice asks the channel to present it as a voice note.
 	Voice bool
+	// MediaID is media already uploaded to the provider, sent instead of Data.
+	MediaID string
 }
 
 // Template is a provider-approved message template (WhatsApp outside the 24-hour window).
@@ -214,12 +317,19 @@ type Template struct {
 	Language string
 	// Params fill the body's placeholders in order.
 	Params []string
+	// HeaderParams fill the header's text placeholders in order.
+	HeaderParams []string
+	// ButtonPayloads are the payloads of the template's quick-reply buttons, by index;
+	// a tap comes back with the payload as ButtonID.
+	ButtonPayloads []string
 }
 
 // SendResponse identifies the sent message for later DeliveryStatus.
 type SendResponse struct {
 	ExternalID string
 	SentAt     time.Time
+	// MediaID is the provider's id of audio the plugin uploaded, for reuse.
+	MediaID string
 }
 
 // FetchMediaRequest names the media to download.
@@ -235,6 +345,8 @@ type FetchMediaResponse struct {
 	Data     []byte
 	MIME     string
 	Filename string
+	// SHA256 is the lowercase hex digest of Data.
+	SHA256 string
 }
 
 // ReceiveRequest starts a pull stream.
@@ -251,21 +363,31 @@ func (r SendRequest) Validate() error {
 		return fmt.Errorf("%w: send without recipient", plugin.ErrInvalidRequest)
 	}
 	n := 0
-	for _, set := range []bool{r.Text != nil, r.Buttons != nil, r.Audio != nil, r.Template != nil} {
+	for _, set := range []bool{r.Text != nil, r.Buttons != nil, r.Audio != nil, r.Template != nil, r.List != nil} {
 		if set {
 			n++
 		}
 	}
 	if n != 1 {
-		return fmt.Errorf("%w: send to %s needs exactly one of text, buttons, audio, template (got %d)", plugin.ErrInvalidRequest, r.To, n)
+		return fmt.Errorf("%w: send to %s needs exactly one of text, buttons, list, audio, template (got %d)", plugin.ErrInvalidRequest, r.To, n)
 	}
 	switch {
 	case r.Buttons != nil && len(r.Buttons.Buttons) == 0:
 		return fmt.Errorf("%w: buttons message without buttons", plugin.ErrInvalidRequest)
-	case r.Audio != nil && (len(r.Audio.Data) == 0 || r.Audio.MIME == ""):
-		return fmt.Errorf("%w: audio message needs data and a MIME type", plugin.ErrInvalidRequest)
+	case r.Audio != nil && r.Audio.MediaID == "" && (len(r.Audio.Data) == 0 || r.Audio.MIME == ""):
+		return fmt.Errorf("%w: audio message needs a media id, or data and a MIME type", plugin.ErrInvalidRequest)
+	case r.List != nil && r.List.rows() == 0:
+		return fmt.Errorf("%w: list message without rows", plugin.ErrInvalidRequest)
 	case r.Template != nil && r.Template.Name == "":
 		return fmt.Errorf("%w: template message without template name", plugin.ErrInvalidRequest)
 	}
 	return nil
+}
+
+func (l *List) rows() int {
+	n := 0
+	for _, s := range l.Sections {
+		n += len(s.Rows)
+	}
+	return n
 }

@@ -62,8 +62,15 @@ type Description struct {
 	Capabilities []string
 	// SettingsSchema is the JSON Schema (draft 2020-12) of the settings the plugin expects
 	// at Configure; nil means the plugin takes no settings. The host validates settings
-	// against it before Configure.
+	// against it before Configure. Secret settings (tokens, passwords) are marked with
+	// "writeOnly": true; the core masks them in logs and in `config check --show`. See
+	// SecretPaths and Settings for building a schema.
 	SettingsSchema json.RawMessage
+	// ProtocolMinor is filled in by the SDK with ProtocolMinor; authors leave it 0.
+	ProtocolMinor int
+	// Channel holds a channel plugin's typed capabilities; nil for other kinds (and for
+	// channel plugins older than ProtocolMinor 1, which the core treats as text only).
+	Channel *ChannelCapabilities
 }
 
 // HasCapability reports whether the description lists capability c.
@@ -105,4 +112,51 @@ type Lifecycle interface {
 // the host, and an error marks it unhealthy. Without it, a plugin that answers is healthy.
 type HealthChecker interface {
 	Health(ctx context.Context) error
+}
+
+// ProtocolMinor counts compatible additions to protocol version 1: 1 added typed channel
+// capabilities, error details, list messages, reactions, template components and Ack.
+// The SDK fills Description.ProtocolMinor with it; the host reads 0 from older plugins.
+const ProtocolMinor = 1
+
+// Address kinds: how a channel addresses guests (ChannelCapabilities.AddressKind).
+const (
+	AddressPhone  = "phone"  // E.164 digits (WhatsApp, SMS)
+	AddressEmail  = "email"  // an e-mail address
+	AddressWeb    = "web"    // an opaque web chat id
+	AddressOpaque = "opaque" // anything else the core must not interpret
+)
+
+// ChannelCapabilities are a channel plugin's typed capabilities. The core reads them:
+// content a channel does not declare (a list, audio, a template) is degraded (numbered
+// text) or not attempted, never sent to fail.
+type ChannelCapabilities struct {
+	// AddressKind is one of AddressPhone, AddressEmail, AddressWeb, AddressOpaque.
+	AddressKind string
+	// MaxText is the longest text message in runes (0: no limit the core must know).
+	MaxText int
+	// MaxButtons is the most reply buttons in one message (0: no buttons).
+	MaxButtons int
+	// MaxButtonTitle is the longest button title in runes (0: no limit).
+	MaxButtonTitle int
+	// MaxListRows is the most rows of a list message (0: no lists).
+	MaxListRows int
+	// MaxListRowTitle is the longest list row title in runes (0: no limit).
+	MaxListRowTitle int
+	// Templates: approved templates can be sent (outside a messaging window).
+	Templates bool
+	// AudioMIME lists the audio types the channel sends; empty: no audio.
+	AudioMIME []string
+	// Media: FetchMedia downloads inbound media.
+	Media bool
+	// Pull: the channel pulls (Receive) instead of receiving webhooks.
+	Pull bool
+	// Ack: the channel implements Ack (pull channels marking messages done at the source).
+	Ack bool
+	// WindowHours is how long after the guest's last message free-form messages are
+	// allowed (WhatsApp: 24); 0 means no window.
+	WindowHours int
+	// MaxWebhookBody is the largest webhook body the channel expects, in bytes (0: the
+	// core's default).
+	MaxWebhookBody int64
 }

@@ -23,6 +23,7 @@ import (
 type Channel interface {
 	channel.Plugin
 	channel.Puller
+	channel.Acker
 }
 
 // Calendar serves impl in-process and returns the host's client of it; both end when the

@@ -24,6 +24,86 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ChannelAckRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelAckRequest) Reset() {
+	*x = ChannelAckRequest{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelAckRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelAckRequest) ProtoMessage() {}
+
+func (x *ChannelAckRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelAckRequest.ProtoReflect.Descriptor instead.
+func (*ChannelAckRequest) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *ChannelAckRequest) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+type ChannelAckResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelAckResponse) Reset() {
+	*x = ChannelAckResponse{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelAckResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelAckResponse) ProtoMessage() {}
+
+func (x *ChannelAckResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelAckResponse.ProtoReflect.Descriptor instead.
+func (*ChannelAckResponse) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{1}
+}
+
 type ChannelHandleWebhookRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Http          *WebhookRequest        `protobuf:"bytes,1,opt,name=http,proto3" json:"http,omitempty"`
@@ -33,7 +113,7 @@ type ChannelHandleWebhookRequest struct {
 
 func (x *ChannelHandleWebhookRequest) Reset() {
 	*x = ChannelHandleWebhookRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[0]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -45,7 +125,7 @@ func (x *ChannelHandleWebhookRequest) String() string {
 func (*ChannelHandleWebhookRequest) ProtoMessage() {}
 
 func (x *ChannelHandleWebhookRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[0]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -58,7 +138,7 @@ func (x *ChannelHandleWebhookRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelHandleWebhookRequest.ProtoReflect.Descriptor instead.
 func (*ChannelHandleWebhookRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{0}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ChannelHandleWebhookRequest) GetHttp() *WebhookRequest {
@@ -79,7 +159,7 @@ type ChannelHandleWebhookResponse struct {
 
 func (x *ChannelHandleWebhookResponse) Reset() {
 	*x = ChannelHandleWebhookResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[1]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -91,7 +171,7 @@ func (x *ChannelHandleWebhookResponse) String() string {
 func (*ChannelHandleWebhookResponse) ProtoMessage() {}
 
 func (x *ChannelHandleWebhookResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[1]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -104,7 +184,7 @@ func (x *ChannelHandleWebhookResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelHandleWebhookResponse.ProtoReflect.Descriptor instead.
 func (*ChannelHandleWebhookResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{1}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ChannelHandleWebhookResponse) GetHttp() *WebhookReply {
@@ -146,15 +226,25 @@ type ChannelInboundMessage struct {
 	Media    *ChannelMedia    `protobuf:"bytes,12,opt,name=media,proto3" json:"media,omitempty"`
 	Location *ChannelLocation `protobuf:"bytes,13,opt,name=location,proto3" json:"location,omitempty"`
 	// Set by pull channels: where to resume after this message.
-	Cursor        string            `protobuf:"bytes,14,opt,name=cursor,proto3" json:"cursor,omitempty"`
-	Metadata      map[string]string `protobuf:"bytes,15,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Cursor   string            `protobuf:"bytes,14,opt,name=cursor,proto3" json:"cursor,omitempty"`
+	Metadata map[string]string `protobuf:"bytes,15,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// The provider's own name of the type when it is not one of the normalized types
+	// (kept for unsupported messages, e.g. "sticker" or a type newer than the plugin).
+	RawType string `protobuf:"bytes,16,opt,name=raw_type,json=rawType,proto3" json:"raw_type,omitempty"`
+	// A reaction to one of our messages ("reaction" type).
+	Reaction *ChannelReaction `protobuf:"bytes,17,opt,name=reaction,proto3" json:"reaction,omitempty"`
+	// Provider error codes attached to the message (e.g. 131051 for unsupported).
+	ErrorCodes []string `protobuf:"bytes,18,rep,name=error_codes,json=errorCodes,proto3" json:"error_codes,omitempty"`
+	// The sender's id when it is not an address we can write to (WhatsApp business-scoped
+	// user ids); From then holds it too.
+	FromUserId    string `protobuf:"bytes,19,opt,name=from_user_id,json=fromUserId,proto3" json:"from_user_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelInboundMessage) Reset() {
 	*x = ChannelInboundMessage{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[2]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -166,7 +256,7 @@ func (x *ChannelInboundMessage) String() string {
 func (*ChannelInboundMessage) ProtoMessage() {}
 
 func (x *ChannelInboundMessage) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[2]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -179,7 +269,7 @@ func (x *ChannelInboundMessage) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelInboundMessage.ProtoReflect.Descriptor instead.
 func (*ChannelInboundMessage) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{2}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *ChannelInboundMessage) GetExternalId() string {
@@ -287,20 +377,106 @@ func (x *ChannelInboundMessage) GetMetadata() map[string]string {
 	return nil
 }
 
+func (x *ChannelInboundMessage) GetRawType() string {
+	if x != nil {
+		return x.RawType
+	}
+	return ""
+}
+
+func (x *ChannelInboundMessage) GetReaction() *ChannelReaction {
+	if x != nil {
+		return x.Reaction
+	}
+	return nil
+}
+
+func (x *ChannelInboundMessage) GetErrorCodes() []string {
+	if x != nil {
+		return x.ErrorCodes
+	}
+	return nil
+}
+
+func (x *ChannelInboundMessage) GetFromUserId() string {
+	if x != nil {
+		return x.FromUserId
+	}
+	return ""
+}
+
+type ChannelReaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ExternalID of the message reacted to.
+	MessageId string `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	// The emoji; empty when the guest took the reaction back.
+	Emoji         string `protobuf:"bytes,2,opt,name=emoji,proto3" json:"emoji,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelReaction) Reset() {
+	*x = ChannelReaction{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelReaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelReaction) ProtoMessage() {}
+
+func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelReaction.ProtoReflect.Descriptor instead.
+func (*ChannelReaction) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChannelReaction) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *ChannelReaction) GetEmoji() string {
+	if x != nil {
+		return x.Emoji
+	}
+	return ""
+}
+
 type ChannelMedia struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
-	Mime          string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
-	Size          int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
-	Filename      string                 `protobuf:"bytes,4,opt,name=filename,proto3" json:"filename,omitempty"`
-	Voice         bool                   `protobuf:"varint,5,opt,name=voice,proto3" json:"voice,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Id       string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Mime     string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
+	Size     int64                  `protobuf:"varint,3,opt,name=size,proto3" json:"size,omitempty"`
+	Filename string                 `protobuf:"bytes,4,opt,name=filename,proto3" json:"filename,omitempty"`
+	Voice    bool                   `protobuf:"varint,5,opt,name=voice,proto3" json:"voice,omitempty"`
+	// Lowercase hex SHA-256 of the content, when the provider says (FetchMedia checks it).
+	Sha256 string `protobuf:"bytes,6,opt,name=sha256,proto3" json:"sha256,omitempty"`
+	// The media's caption, when it has one (also in InboundMessage.text).
+	Caption       string `protobuf:"bytes,7,opt,name=caption,proto3" json:"caption,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelMedia) Reset() {
 	*x = ChannelMedia{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[3]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -312,7 +488,7 @@ func (x *ChannelMedia) String() string {
 func (*ChannelMedia) ProtoMessage() {}
 
 func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[3]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -325,7 +501,7 @@ func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelMedia.ProtoReflect.Descriptor instead.
 func (*ChannelMedia) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{3}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ChannelMedia) GetId() string {
@@ -363,6 +539,20 @@ func (x *ChannelMedia) GetVoice() bool {
 	return false
 }
 
+func (x *ChannelMedia) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
+func (x *ChannelMedia) GetCaption() string {
+	if x != nil {
+		return x.Caption
+	}
+	return ""
+}
+
 type ChannelLocation struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Latitude      float64                `protobuf:"fixed64,1,opt,name=latitude,proto3" json:"latitude,omitempty"`
@@ -375,7 +565,7 @@ type ChannelLocation struct {
 
 func (x *ChannelLocation) Reset() {
 	*x = ChannelLocation{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[4]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -387,7 +577,7 @@ func (x *ChannelLocation) String() string {
 func (*ChannelLocation) ProtoMessage() {}
 
 func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[4]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -400,7 +590,7 @@ func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelLocation.ProtoReflect.Descriptor instead.
 func (*ChannelLocation) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{4}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChannelLocation) GetLatitude() float64 {
@@ -435,18 +625,23 @@ type ChannelDeliveryStatus struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	ExternalId string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
 	Recipient  string                 `protobuf:"bytes,2,opt,name=recipient,proto3" json:"recipient,omitempty"`
-	// "sent", "delivered", "read" or "failed".
-	State         string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
-	At            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
-	ErrorCode     string                 `protobuf:"bytes,5,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
-	Error         string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	// "sent", "delivered", "read", "played" or "failed"; the core stores any other value
+	// without a state change.
+	State     string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`
+	At        *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
+	ErrorCode string                 `protobuf:"bytes,5,opt,name=error_code,json=errorCode,proto3" json:"error_code,omitempty"`
+	Error     string                 `protobuf:"bytes,6,opt,name=error,proto3" json:"error,omitempty"`
+	// Every provider error code of the status, in order (error_code is the first).
+	ErrorCodes []string `protobuf:"bytes,7,rep,name=error_codes,json=errorCodes,proto3" json:"error_codes,omitempty"`
+	// The address of ours that sent the message (a phone number id).
+	Sender        string `protobuf:"bytes,8,opt,name=sender,proto3" json:"sender,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelDeliveryStatus) Reset() {
 	*x = ChannelDeliveryStatus{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -458,7 +653,7 @@ func (x *ChannelDeliveryStatus) String() string {
 func (*ChannelDeliveryStatus) ProtoMessage() {}
 
 func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -471,7 +666,7 @@ func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelDeliveryStatus.ProtoReflect.Descriptor instead.
 func (*ChannelDeliveryStatus) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChannelDeliveryStatus) GetExternalId() string {
@@ -516,6 +711,20 @@ func (x *ChannelDeliveryStatus) GetError() string {
 	return ""
 }
 
+func (x *ChannelDeliveryStatus) GetErrorCodes() []string {
+	if x != nil {
+		return x.ErrorCodes
+	}
+	return nil
+}
+
+func (x *ChannelDeliveryStatus) GetSender() string {
+	if x != nil {
+		return x.Sender
+	}
+	return ""
+}
+
 type ChannelSendRequest struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	To             string                 `protobuf:"bytes,1,opt,name=to,proto3" json:"to,omitempty"`
@@ -530,6 +739,7 @@ type ChannelSendRequest struct {
 	//	*ChannelSendRequest_Buttons
 	//	*ChannelSendRequest_Audio
 	//	*ChannelSendRequest_Template
+	//	*ChannelSendRequest_List
 	Content       isChannelSendRequest_Content `protobuf_oneof:"content"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -537,7 +747,7 @@ type ChannelSendRequest struct {
 
 func (x *ChannelSendRequest) Reset() {
 	*x = ChannelSendRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +759,7 @@ func (x *ChannelSendRequest) String() string {
 func (*ChannelSendRequest) ProtoMessage() {}
 
 func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +772,7 @@ func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendRequest.ProtoReflect.Descriptor instead.
 func (*ChannelSendRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelSendRequest) GetTo() string {
@@ -650,6 +860,15 @@ func (x *ChannelSendRequest) GetTemplate() *ChannelTemplate {
 	return nil
 }
 
+func (x *ChannelSendRequest) GetList() *ChannelList {
+	if x != nil {
+		if x, ok := x.Content.(*ChannelSendRequest_List); ok {
+			return x.List
+		}
+	}
+	return nil
+}
+
 type isChannelSendRequest_Content interface {
 	isChannelSendRequest_Content()
 }
@@ -670,6 +889,10 @@ type ChannelSendRequest_Template struct {
 	Template *ChannelTemplate `protobuf:"bytes,13,opt,name=template,proto3,oneof"`
 }
 
+type ChannelSendRequest_List struct {
+	List *ChannelList `protobuf:"bytes,14,opt,name=list,proto3,oneof"`
+}
+
 func (*ChannelSendRequest_Text) isChannelSendRequest_Content() {}
 
 func (*ChannelSendRequest_Buttons) isChannelSendRequest_Content() {}
@@ -677,6 +900,198 @@ func (*ChannelSendRequest_Buttons) isChannelSendRequest_Content() {}
 func (*ChannelSendRequest_Audio) isChannelSendRequest_Content() {}
 
 func (*ChannelSendRequest_Template) isChannelSendRequest_Content() {}
+
+func (*ChannelSendRequest_List) isChannelSendRequest_Content() {}
+
+// A list message: the guest opens it and picks one row (WhatsApp: up to 10 rows).
+type ChannelList struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Body   string                 `protobuf:"bytes,1,opt,name=body,proto3" json:"body,omitempty"`
+	Header string                 `protobuf:"bytes,2,opt,name=header,proto3" json:"header,omitempty"`
+	Footer string                 `protobuf:"bytes,3,opt,name=footer,proto3" json:"footer,omitempty"`
+	// The text of the button that opens the list.
+	Button        string                `protobuf:"bytes,4,opt,name=button,proto3" json:"button,omitempty"`
+	Sections      []*ChannelListSection `protobuf:"bytes,5,rep,name=sections,proto3" json:"sections,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelList) Reset() {
+	*x = ChannelList{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelList) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelList) ProtoMessage() {}
+
+func (x *ChannelList) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
+func (*ChannelList) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *ChannelList) GetBody() string {
+	if x != nil {
+		return x.Body
+	}
+	return ""
+}
+
+func (x *ChannelList) GetHeader() string {
+	if x != nil {
+		return x.Header
+	}
+	return ""
+}
+
+func (x *ChannelList) GetFooter() string {
+	if x != nil {
+		return x.Footer
+	}
+	return ""
+}
+
+func (x *ChannelList) GetButton() string {
+	if x != nil {
+		return x.Button
+	}
+	return ""
+}
+
+func (x *ChannelList) GetSections() []*ChannelListSection {
+	if x != nil {
+		return x.Sections
+	}
+	return nil
+}
+
+type ChannelListSection struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Title         string                 `protobuf:"bytes,1,opt,name=title,proto3" json:"title,omitempty"`
+	Rows          []*ChannelListRow      `protobuf:"bytes,2,rep,name=rows,proto3" json:"rows,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelListSection) Reset() {
+	*x = ChannelListSection{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelListSection) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelListSection) ProtoMessage() {}
+
+func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelListSection.ProtoReflect.Descriptor instead.
+func (*ChannelListSection) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ChannelListSection) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ChannelListSection) GetRows() []*ChannelListRow {
+	if x != nil {
+		return x.Rows
+	}
+	return nil
+}
+
+type ChannelListRow struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
+	Title         string                 `protobuf:"bytes,2,opt,name=title,proto3" json:"title,omitempty"`
+	Description   string                 `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelListRow) Reset() {
+	*x = ChannelListRow{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelListRow) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelListRow) ProtoMessage() {}
+
+func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelListRow.ProtoReflect.Descriptor instead.
+func (*ChannelListRow) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ChannelListRow) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ChannelListRow) GetTitle() string {
+	if x != nil {
+		return x.Title
+	}
+	return ""
+}
+
+func (x *ChannelListRow) GetDescription() string {
+	if x != nil {
+		return x.Description
+	}
+	return ""
+}
 
 type ChannelText struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -687,7 +1102,7 @@ type ChannelText struct {
 
 func (x *ChannelText) Reset() {
 	*x = ChannelText{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -699,7 +1114,7 @@ func (x *ChannelText) String() string {
 func (*ChannelText) ProtoMessage() {}
 
 func (x *ChannelText) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -712,7 +1127,7 @@ func (x *ChannelText) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelText.ProtoReflect.Descriptor instead.
 func (*ChannelText) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChannelText) GetBody() string {
@@ -734,7 +1149,7 @@ type ChannelButtons struct {
 
 func (x *ChannelButtons) Reset() {
 	*x = ChannelButtons{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -746,7 +1161,7 @@ func (x *ChannelButtons) String() string {
 func (*ChannelButtons) ProtoMessage() {}
 
 func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -759,7 +1174,7 @@ func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButtons.ProtoReflect.Descriptor instead.
 func (*ChannelButtons) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChannelButtons) GetBody() string {
@@ -800,7 +1215,7 @@ type ChannelButton struct {
 
 func (x *ChannelButton) Reset() {
 	*x = ChannelButton{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -812,7 +1227,7 @@ func (x *ChannelButton) String() string {
 func (*ChannelButton) ProtoMessage() {}
 
 func (x *ChannelButton) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -825,7 +1240,7 @@ func (x *ChannelButton) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButton.ProtoReflect.Descriptor instead.
 func (*ChannelButton) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChannelButton) GetId() string {
@@ -843,17 +1258,19 @@ func (x *ChannelButton) GetTitle() string {
 }
 
 type ChannelAudio struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	Mime          string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
-	Voice         bool                   `protobuf:"varint,3,opt,name=voice,proto3" json:"voice,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Data  []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Mime  string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
+	Voice bool                   `protobuf:"varint,3,opt,name=voice,proto3" json:"voice,omitempty"`
+	// A media id already uploaded to the provider, instead of data.
+	MediaId       string `protobuf:"bytes,4,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelAudio) Reset() {
 	*x = ChannelAudio{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -865,7 +1282,7 @@ func (x *ChannelAudio) String() string {
 func (*ChannelAudio) ProtoMessage() {}
 
 func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -878,7 +1295,7 @@ func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelAudio.ProtoReflect.Descriptor instead.
 func (*ChannelAudio) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelAudio) GetData() []byte {
@@ -902,18 +1319,30 @@ func (x *ChannelAudio) GetVoice() bool {
 	return false
 }
 
+func (x *ChannelAudio) GetMediaId() string {
+	if x != nil {
+		return x.MediaId
+	}
+	return ""
+}
+
 type ChannelTemplate struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Language      string                 `protobuf:"bytes,2,opt,name=language,proto3" json:"language,omitempty"`
-	Params        []string               `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Name     string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Language string                 `protobuf:"bytes,2,opt,name=language,proto3" json:"language,omitempty"`
+	// Body parameters, in order.
+	Params []string `protobuf:"bytes,3,rep,name=params,proto3" json:"params,omitempty"`
+	// Header text parameters, in order.
+	HeaderParams []string `protobuf:"bytes,4,rep,name=header_params,json=headerParams,proto3" json:"header_params,omitempty"`
+	// Quick-reply button payloads, by button index (the payload comes back as button_id).
+	ButtonPayloads []string `protobuf:"bytes,5,rep,name=button_payloads,json=buttonPayloads,proto3" json:"button_payloads,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ChannelTemplate) Reset() {
 	*x = ChannelTemplate{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -925,7 +1354,7 @@ func (x *ChannelTemplate) String() string {
 func (*ChannelTemplate) ProtoMessage() {}
 
 func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -938,7 +1367,7 @@ func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelTemplate.ProtoReflect.Descriptor instead.
 func (*ChannelTemplate) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelTemplate) GetName() string {
@@ -962,17 +1391,33 @@ func (x *ChannelTemplate) GetParams() []string {
 	return nil
 }
 
+func (x *ChannelTemplate) GetHeaderParams() []string {
+	if x != nil {
+		return x.HeaderParams
+	}
+	return nil
+}
+
+func (x *ChannelTemplate) GetButtonPayloads() []string {
+	if x != nil {
+		return x.ButtonPayloads
+	}
+	return nil
+}
+
 type ChannelSendResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	ExternalId    string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	SentAt        *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	ExternalId string                 `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
+	SentAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=sent_at,json=sentAt,proto3" json:"sent_at,omitempty"`
+	// The provider's id of uploaded media (audio sent by data), for reuse.
+	MediaId       string `protobuf:"bytes,3,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelSendResponse) Reset() {
 	*x = ChannelSendResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -984,7 +1429,7 @@ func (x *ChannelSendResponse) String() string {
 func (*ChannelSendResponse) ProtoMessage() {}
 
 func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -997,7 +1442,7 @@ func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendResponse.ProtoReflect.Descriptor instead.
 func (*ChannelSendResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChannelSendResponse) GetExternalId() string {
@@ -1014,6 +1459,13 @@ func (x *ChannelSendResponse) GetSentAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *ChannelSendResponse) GetMediaId() string {
+	if x != nil {
+		return x.MediaId
+	}
+	return ""
+}
+
 type ChannelFetchMediaRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	MediaId       string                 `protobuf:"bytes,1,opt,name=media_id,json=mediaId,proto3" json:"media_id,omitempty"`
@@ -1024,7 +1476,7 @@ type ChannelFetchMediaRequest struct {
 
 func (x *ChannelFetchMediaRequest) Reset() {
 	*x = ChannelFetchMediaRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1036,7 +1488,7 @@ func (x *ChannelFetchMediaRequest) String() string {
 func (*ChannelFetchMediaRequest) ProtoMessage() {}
 
 func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1049,7 +1501,7 @@ func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaRequest.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChannelFetchMediaRequest) GetMediaId() string {
@@ -1067,17 +1519,19 @@ func (x *ChannelFetchMediaRequest) GetMaxBytes() int64 {
 }
 
 type ChannelFetchMediaResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Data          []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
-	Mime          string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
-	Filename      string                 `protobuf:"bytes,3,opt,name=filename,proto3" json:"filename,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Data     []byte                 `protobuf:"bytes,1,opt,name=data,proto3" json:"data,omitempty"`
+	Mime     string                 `protobuf:"bytes,2,opt,name=mime,proto3" json:"mime,omitempty"`
+	Filename string                 `protobuf:"bytes,3,opt,name=filename,proto3" json:"filename,omitempty"`
+	// Lowercase hex SHA-256 of data.
+	Sha256        string `protobuf:"bytes,4,opt,name=sha256,proto3" json:"sha256,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ChannelFetchMediaResponse) Reset() {
 	*x = ChannelFetchMediaResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1089,7 +1543,7 @@ func (x *ChannelFetchMediaResponse) String() string {
 func (*ChannelFetchMediaResponse) ProtoMessage() {}
 
 func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1102,7 +1556,7 @@ func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaResponse.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChannelFetchMediaResponse) GetData() []byte {
@@ -1126,6 +1580,13 @@ func (x *ChannelFetchMediaResponse) GetFilename() string {
 	return ""
 }
 
+func (x *ChannelFetchMediaResponse) GetSha256() string {
+	if x != nil {
+		return x.Sha256
+	}
+	return ""
+}
+
 type ChannelReceiveRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"`
@@ -1135,7 +1596,7 @@ type ChannelReceiveRequest struct {
 
 func (x *ChannelReceiveRequest) Reset() {
 	*x = ChannelReceiveRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1147,7 +1608,7 @@ func (x *ChannelReceiveRequest) String() string {
 func (*ChannelReceiveRequest) ProtoMessage() {}
 
 func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1160,7 +1621,7 @@ func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReceiveRequest.ProtoReflect.Descriptor instead.
 func (*ChannelReceiveRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ChannelReceiveRequest) GetCursor() string {
@@ -1174,13 +1635,16 @@ var File_conserje_plugin_v1_channel_proto protoreflect.FileDescriptor
 
 const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\n" +
-	" conserje/plugin/v1/channel.proto\x12\x12conserje.plugin.v1\x1a\x1fconserje/plugin/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"U\n" +
+	" conserje/plugin/v1/channel.proto\x12\x12conserje.plugin.v1\x1a\x1fconserje/plugin/v1/common.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"+\n" +
+	"\x11ChannelAckRequest\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"\x14\n" +
+	"\x12ChannelAckResponse\"U\n" +
 	"\x1bChannelHandleWebhookRequest\x126\n" +
 	"\x04http\x18\x01 \x01(\v2\".conserje.plugin.v1.WebhookRequestR\x04http\"\xe2\x01\n" +
 	"\x1cChannelHandleWebhookResponse\x124\n" +
 	"\x04http\x18\x01 \x01(\v2 .conserje.plugin.v1.WebhookReplyR\x04http\x12E\n" +
 	"\bmessages\x18\x02 \x03(\v2).conserje.plugin.v1.ChannelInboundMessageR\bmessages\x12E\n" +
-	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xeb\x04\n" +
+	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\x8a\x06\n" +
 	"\x15ChannelInboundMessage\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x12\n" +
@@ -1199,21 +1663,33 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x05media\x18\f \x01(\v2 .conserje.plugin.v1.ChannelMediaR\x05media\x12?\n" +
 	"\blocation\x18\r \x01(\v2#.conserje.plugin.v1.ChannelLocationR\blocation\x12\x16\n" +
 	"\x06cursor\x18\x0e \x01(\tR\x06cursor\x12S\n" +
-	"\bmetadata\x18\x0f \x03(\v27.conserje.plugin.v1.ChannelInboundMessage.MetadataEntryR\bmetadata\x1a;\n" +
+	"\bmetadata\x18\x0f \x03(\v27.conserje.plugin.v1.ChannelInboundMessage.MetadataEntryR\bmetadata\x12\x19\n" +
+	"\braw_type\x18\x10 \x01(\tR\arawType\x12?\n" +
+	"\breaction\x18\x11 \x01(\v2#.conserje.plugin.v1.ChannelReactionR\breaction\x12\x1f\n" +
+	"\verror_codes\x18\x12 \x03(\tR\n" +
+	"errorCodes\x12 \n" +
+	"\ffrom_user_id\x18\x13 \x01(\tR\n" +
+	"fromUserId\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"x\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
+	"\x0fChannelReaction\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x14\n" +
+	"\x05emoji\x18\x02 \x01(\tR\x05emoji\"\xaa\x01\n" +
 	"\fChannelMedia\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04mime\x18\x02 \x01(\tR\x04mime\x12\x12\n" +
 	"\x04size\x18\x03 \x01(\x03R\x04size\x12\x1a\n" +
 	"\bfilename\x18\x04 \x01(\tR\bfilename\x12\x14\n" +
-	"\x05voice\x18\x05 \x01(\bR\x05voice\"y\n" +
+	"\x05voice\x18\x05 \x01(\bR\x05voice\x12\x16\n" +
+	"\x06sha256\x18\x06 \x01(\tR\x06sha256\x12\x18\n" +
+	"\acaption\x18\a \x01(\tR\acaption\"y\n" +
 	"\x0fChannelLocation\x12\x1a\n" +
 	"\blatitude\x18\x01 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x02 \x01(\x01R\tlongitude\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
-	"\aaddress\x18\x04 \x01(\tR\aaddress\"\xcd\x01\n" +
+	"\aaddress\x18\x04 \x01(\tR\aaddress\"\x86\x02\n" +
 	"\x15ChannelDeliveryStatus\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x1c\n" +
@@ -1222,7 +1698,10 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x1d\n" +
 	"\n" +
 	"error_code\x18\x05 \x01(\tR\terrorCode\x12\x14\n" +
-	"\x05error\x18\x06 \x01(\tR\x05error\"\xad\x03\n" +
+	"\x05error\x18\x06 \x01(\tR\x05error\x12\x1f\n" +
+	"\verror_codes\x18\a \x03(\tR\n" +
+	"errorCodes\x12\x16\n" +
+	"\x06sender\x18\b \x01(\tR\x06sender\"\xe4\x03\n" +
 	"\x12ChannelSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12'\n" +
@@ -1234,8 +1713,22 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	" \x01(\v2\x1f.conserje.plugin.v1.ChannelTextH\x00R\x04text\x12>\n" +
 	"\abuttons\x18\v \x01(\v2\".conserje.plugin.v1.ChannelButtonsH\x00R\abuttons\x128\n" +
 	"\x05audio\x18\f \x01(\v2 .conserje.plugin.v1.ChannelAudioH\x00R\x05audio\x12A\n" +
-	"\btemplate\x18\r \x01(\v2#.conserje.plugin.v1.ChannelTemplateH\x00R\btemplateB\t\n" +
-	"\acontent\"!\n" +
+	"\btemplate\x18\r \x01(\v2#.conserje.plugin.v1.ChannelTemplateH\x00R\btemplate\x125\n" +
+	"\x04list\x18\x0e \x01(\v2\x1f.conserje.plugin.v1.ChannelListH\x00R\x04listB\t\n" +
+	"\acontent\"\xad\x01\n" +
+	"\vChannelList\x12\x12\n" +
+	"\x04body\x18\x01 \x01(\tR\x04body\x12\x16\n" +
+	"\x06header\x18\x02 \x01(\tR\x06header\x12\x16\n" +
+	"\x06footer\x18\x03 \x01(\tR\x06footer\x12\x16\n" +
+	"\x06button\x18\x04 \x01(\tR\x06button\x12B\n" +
+	"\bsections\x18\x05 \x03(\v2&.conserje.plugin.v1.ChannelListSectionR\bsections\"b\n" +
+	"\x12ChannelListSection\x12\x14\n" +
+	"\x05title\x18\x01 \x01(\tR\x05title\x126\n" +
+	"\x04rows\x18\x02 \x03(\v2\".conserje.plugin.v1.ChannelListRowR\x04rows\"X\n" +
+	"\x0eChannelListRow\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\x12 \n" +
+	"\vdescription\x18\x03 \x01(\tR\vdescription\"!\n" +
 	"\vChannelText\x12\x12\n" +
 	"\x04body\x18\x01 \x01(\tR\x04body\"\x91\x01\n" +
 	"\x0eChannelButtons\x12\x12\n" +
@@ -1245,34 +1738,40 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\abuttons\x18\x04 \x03(\v2!.conserje.plugin.v1.ChannelButtonR\abuttons\"5\n" +
 	"\rChannelButton\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
-	"\x05title\x18\x02 \x01(\tR\x05title\"L\n" +
+	"\x05title\x18\x02 \x01(\tR\x05title\"g\n" +
 	"\fChannelAudio\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
 	"\x04mime\x18\x02 \x01(\tR\x04mime\x12\x14\n" +
-	"\x05voice\x18\x03 \x01(\bR\x05voice\"Y\n" +
+	"\x05voice\x18\x03 \x01(\bR\x05voice\x12\x19\n" +
+	"\bmedia_id\x18\x04 \x01(\tR\amediaId\"\xa7\x01\n" +
 	"\x0fChannelTemplate\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x1a\n" +
 	"\blanguage\x18\x02 \x01(\tR\blanguage\x12\x16\n" +
-	"\x06params\x18\x03 \x03(\tR\x06params\"k\n" +
+	"\x06params\x18\x03 \x03(\tR\x06params\x12#\n" +
+	"\rheader_params\x18\x04 \x03(\tR\fheaderParams\x12'\n" +
+	"\x0fbutton_payloads\x18\x05 \x03(\tR\x0ebuttonPayloads\"\x86\x01\n" +
 	"\x13ChannelSendResponse\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x123\n" +
-	"\asent_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\"R\n" +
+	"\asent_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\x06sentAt\x12\x19\n" +
+	"\bmedia_id\x18\x03 \x01(\tR\amediaId\"R\n" +
 	"\x18ChannelFetchMediaRequest\x12\x19\n" +
 	"\bmedia_id\x18\x01 \x01(\tR\amediaId\x12\x1b\n" +
-	"\tmax_bytes\x18\x02 \x01(\x03R\bmaxBytes\"_\n" +
+	"\tmax_bytes\x18\x02 \x01(\x03R\bmaxBytes\"w\n" +
 	"\x19ChannelFetchMediaResponse\x12\x12\n" +
 	"\x04data\x18\x01 \x01(\fR\x04data\x12\x12\n" +
 	"\x04mime\x18\x02 \x01(\tR\x04mime\x12\x1a\n" +
-	"\bfilename\x18\x03 \x01(\tR\bfilename\"/\n" +
+	"\bfilename\x18\x03 \x01(\tR\bfilename\x12\x16\n" +
+	"\x06sha256\x18\x04 \x01(\tR\x06sha256\"/\n" +
 	"\x15ChannelReceiveRequest\x12\x16\n" +
-	"\x06cursor\x18\x01 \x01(\tR\x06cursor2\xab\x03\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor2\x81\x04\n" +
 	"\x0eChannelService\x12r\n" +
 	"\rHandleWebhook\x12/.conserje.plugin.v1.ChannelHandleWebhookRequest\x1a0.conserje.plugin.v1.ChannelHandleWebhookResponse\x12W\n" +
 	"\x04Send\x12&.conserje.plugin.v1.ChannelSendRequest\x1a'.conserje.plugin.v1.ChannelSendResponse\x12i\n" +
 	"\n" +
 	"FetchMedia\x12,.conserje.plugin.v1.ChannelFetchMediaRequest\x1a-.conserje.plugin.v1.ChannelFetchMediaResponse\x12a\n" +
-	"\aReceive\x12).conserje.plugin.v1.ChannelReceiveRequest\x1a).conserje.plugin.v1.ChannelInboundMessage0\x01B1Z/github.com/conserje/conserje/sdk/internal/pb;pbb\x06proto3"
+	"\aReceive\x12).conserje.plugin.v1.ChannelReceiveRequest\x1a).conserje.plugin.v1.ChannelInboundMessage0\x01\x12T\n" +
+	"\x03Ack\x12%.conserje.plugin.v1.ChannelAckRequest\x1a&.conserje.plugin.v1.ChannelAckResponseB1Z/github.com/conserje/conserje/sdk/internal/pb;pbb\x06proto3"
 
 var (
 	file_conserje_plugin_v1_channel_proto_rawDescOnce sync.Once
@@ -1286,58 +1785,70 @@ func file_conserje_plugin_v1_channel_proto_rawDescGZIP() []byte {
 	return file_conserje_plugin_v1_channel_proto_rawDescData
 }
 
-var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_conserje_plugin_v1_channel_proto_goTypes = []any{
-	(*ChannelHandleWebhookRequest)(nil),  // 0: conserje.plugin.v1.ChannelHandleWebhookRequest
-	(*ChannelHandleWebhookResponse)(nil), // 1: conserje.plugin.v1.ChannelHandleWebhookResponse
-	(*ChannelInboundMessage)(nil),        // 2: conserje.plugin.v1.ChannelInboundMessage
-	(*ChannelMedia)(nil),                 // 3: conserje.plugin.v1.ChannelMedia
-	(*ChannelLocation)(nil),              // 4: conserje.plugin.v1.ChannelLocation
-	(*ChannelDeliveryStatus)(nil),        // 5: conserje.plugin.v1.ChannelDeliveryStatus
-	(*ChannelSendRequest)(nil),           // 6: conserje.plugin.v1.ChannelSendRequest
-	(*ChannelText)(nil),                  // 7: conserje.plugin.v1.ChannelText
-	(*ChannelButtons)(nil),               // 8: conserje.plugin.v1.ChannelButtons
-	(*ChannelButton)(nil),                // 9: conserje.plugin.v1.ChannelButton
-	(*ChannelAudio)(nil),                 // 10: conserje.plugin.v1.ChannelAudio
-	(*ChannelTemplate)(nil),              // 11: conserje.plugin.v1.ChannelTemplate
-	(*ChannelSendResponse)(nil),          // 12: conserje.plugin.v1.ChannelSendResponse
-	(*ChannelFetchMediaRequest)(nil),     // 13: conserje.plugin.v1.ChannelFetchMediaRequest
-	(*ChannelFetchMediaResponse)(nil),    // 14: conserje.plugin.v1.ChannelFetchMediaResponse
-	(*ChannelReceiveRequest)(nil),        // 15: conserje.plugin.v1.ChannelReceiveRequest
-	nil,                                  // 16: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	(*WebhookRequest)(nil),               // 17: conserje.plugin.v1.WebhookRequest
-	(*WebhookReply)(nil),                 // 18: conserje.plugin.v1.WebhookReply
-	(*timestamppb.Timestamp)(nil),        // 19: google.protobuf.Timestamp
+	(*ChannelAckRequest)(nil),            // 0: conserje.plugin.v1.ChannelAckRequest
+	(*ChannelAckResponse)(nil),           // 1: conserje.plugin.v1.ChannelAckResponse
+	(*ChannelHandleWebhookRequest)(nil),  // 2: conserje.plugin.v1.ChannelHandleWebhookRequest
+	(*ChannelHandleWebhookResponse)(nil), // 3: conserje.plugin.v1.ChannelHandleWebhookResponse
+	(*ChannelInboundMessage)(nil),        // 4: conserje.plugin.v1.ChannelInboundMessage
+	(*ChannelReaction)(nil),              // 5: conserje.plugin.v1.ChannelReaction
+	(*ChannelMedia)(nil),                 // 6: conserje.plugin.v1.ChannelMedia
+	(*ChannelLocation)(nil),              // 7: conserje.plugin.v1.ChannelLocation
+	(*ChannelDeliveryStatus)(nil),        // 8: conserje.plugin.v1.ChannelDeliveryStatus
+	(*ChannelSendRequest)(nil),           // 9: conserje.plugin.v1.ChannelSendRequest
+	(*ChannelList)(nil),                  // 10: conserje.plugin.v1.ChannelList
+	(*ChannelListSection)(nil),           // 11: conserje.plugin.v1.ChannelListSection
+	(*ChannelListRow)(nil),               // 12: conserje.plugin.v1.ChannelListRow
+	(*ChannelText)(nil),                  // 13: conserje.plugin.v1.ChannelText
+	(*ChannelButtons)(nil),               // 14: conserje.plugin.v1.ChannelButtons
+	(*ChannelButton)(nil),                // 15: conserje.plugin.v1.ChannelButton
+	(*ChannelAudio)(nil),                 // 16: conserje.plugin.v1.ChannelAudio
+	(*ChannelTemplate)(nil),              // 17: conserje.plugin.v1.ChannelTemplate
+	(*ChannelSendResponse)(nil),          // 18: conserje.plugin.v1.ChannelSendResponse
+	(*ChannelFetchMediaRequest)(nil),     // 19: conserje.plugin.v1.ChannelFetchMediaRequest
+	(*ChannelFetchMediaResponse)(nil),    // 20: conserje.plugin.v1.ChannelFetchMediaResponse
+	(*ChannelReceiveRequest)(nil),        // 21: conserje.plugin.v1.ChannelReceiveRequest
+	nil,                                  // 22: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	(*WebhookRequest)(nil),               // 23: conserje.plugin.v1.WebhookRequest
+	(*WebhookReply)(nil),                 // 24: conserje.plugin.v1.WebhookReply
+	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
 }
 var file_conserje_plugin_v1_channel_proto_depIdxs = []int32{
-	17, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
-	18, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
-	2,  // 2: conserje.plugin.v1.ChannelHandleWebhookResponse.messages:type_name -> conserje.plugin.v1.ChannelInboundMessage
-	5,  // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
-	19, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
-	3,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
-	4,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
-	16, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	19, // 8: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
-	7,  // 9: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
-	8,  // 10: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
-	10, // 11: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
-	11, // 12: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
-	9,  // 13: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
-	19, // 14: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
-	0,  // 15: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
-	6,  // 16: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
-	13, // 17: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
-	15, // 18: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
-	1,  // 19: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
-	12, // 20: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
-	14, // 21: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
-	2,  // 22: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
-	19, // [19:23] is the sub-list for method output_type
-	15, // [15:19] is the sub-list for method input_type
-	15, // [15:15] is the sub-list for extension type_name
-	15, // [15:15] is the sub-list for extension extendee
-	0,  // [0:15] is the sub-list for field type_name
+	23, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
+	24, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
+	4,  // 2: conserje.plugin.v1.ChannelHandleWebhookResponse.messages:type_name -> conserje.plugin.v1.ChannelInboundMessage
+	8,  // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
+	25, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
+	6,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
+	7,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
+	22, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	5,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
+	25, // 9: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
+	13, // 10: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
+	14, // 11: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
+	16, // 12: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
+	17, // 13: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
+	10, // 14: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
+	11, // 15: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
+	12, // 16: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
+	15, // 17: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
+	25, // 18: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
+	2,  // 19: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
+	9,  // 20: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
+	19, // 21: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
+	21, // 22: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
+	0,  // 23: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
+	3,  // 24: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
+	18, // 25: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
+	20, // 26: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
+	4,  // 27: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
+	1,  // 28: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
+	24, // [24:29] is the sub-list for method output_type
+	19, // [19:24] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_conserje_plugin_v1_channel_proto_init() }
@@ -1346,11 +1857,12 @@ func file_conserje_plugin_v1_channel_proto_init() {
 		return
 	}
 	file_conserje_plugin_v1_common_proto_init()
-	file_conserje_plugin_v1_channel_proto_msgTypes[6].OneofWrappers = []any{
+	file_conserje_plugin_v1_channel_proto_msgTypes[9].OneofWrappers = []any{
 		(*ChannelSendRequest_Text)(nil),
 		(*ChannelSendRequest_Buttons)(nil),
 		(*ChannelSendRequest_Audio)(nil),
 		(*ChannelSendRequest_Template)(nil),
+		(*ChannelSendRequest_List)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1358,7 +1870,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conserje_plugin_v1_channel_proto_rawDesc), len(file_conserje_plugin_v1_channel_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   17,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -25,6 +25,7 @@ const (
 	ChannelService_Send_FullMethodName          = "/conserje.plugin.v1.ChannelService/Send"
 	ChannelService_FetchMedia_FullMethodName    = "/conserje.plugin.v1.ChannelService/FetchMedia"
 	ChannelService_Receive_FullMethodName       = "/conserje.plugin.v1.ChannelService/Receive"
+	ChannelService_Ack_FullMethodName           = "/conserje.plugin.v1.ChannelService/Ack"
 )
 
 // ChannelServiceClient is the client API for ChannelService service.
@@ -40,6 +41,10 @@ type ChannelServiceClient interface {
 	// Receive streams inbound messages of a pull channel (capability "pull") until the
 	// host cancels; UNIMPLEMENTED for push-only channels.
 	Receive(ctx context.Context, in *ChannelReceiveRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ChannelInboundMessage], error)
+	// Ack tells a pull channel that the core has durably stored every message up to and
+	// including the one with this cursor, so the plugin may mark them done at the source
+	// (an IMAP \Seen flag). UNIMPLEMENTED for channels without acknowledgements.
+	Ack(ctx context.Context, in *ChannelAckRequest, opts ...grpc.CallOption) (*ChannelAckResponse, error)
 }
 
 type channelServiceClient struct {
@@ -99,6 +104,16 @@ func (c *channelServiceClient) Receive(ctx context.Context, in *ChannelReceiveRe
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ChannelService_ReceiveClient = grpc.ServerStreamingClient[ChannelInboundMessage]
 
+func (c *channelServiceClient) Ack(ctx context.Context, in *ChannelAckRequest, opts ...grpc.CallOption) (*ChannelAckResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ChannelAckResponse)
+	err := c.cc.Invoke(ctx, ChannelService_Ack_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ChannelServiceServer is the server API for ChannelService service.
 // All implementations must embed UnimplementedChannelServiceServer
 // for forward compatibility.
@@ -112,6 +127,10 @@ type ChannelServiceServer interface {
 	// Receive streams inbound messages of a pull channel (capability "pull") until the
 	// host cancels; UNIMPLEMENTED for push-only channels.
 	Receive(*ChannelReceiveRequest, grpc.ServerStreamingServer[ChannelInboundMessage]) error
+	// Ack tells a pull channel that the core has durably stored every message up to and
+	// including the one with this cursor, so the plugin may mark them done at the source
+	// (an IMAP \Seen flag). UNIMPLEMENTED for channels without acknowledgements.
+	Ack(context.Context, *ChannelAckRequest) (*ChannelAckResponse, error)
 	mustEmbedUnimplementedChannelServiceServer()
 }
 
@@ -133,6 +152,9 @@ func (UnimplementedChannelServiceServer) FetchMedia(context.Context, *ChannelFet
 }
 func (UnimplementedChannelServiceServer) Receive(*ChannelReceiveRequest, grpc.ServerStreamingServer[ChannelInboundMessage]) error {
 	return status.Errorf(codes.Unimplemented, "method Receive not implemented")
+}
+func (UnimplementedChannelServiceServer) Ack(context.Context, *ChannelAckRequest) (*ChannelAckResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Ack not implemented")
 }
 func (UnimplementedChannelServiceServer) mustEmbedUnimplementedChannelServiceServer() {}
 func (UnimplementedChannelServiceServer) testEmbeddedByValue()                        {}
@@ -220,6 +242,24 @@ func _ChannelService_Receive_Handler(srv interface{}, stream grpc.ServerStream) 
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ChannelService_ReceiveServer = grpc.ServerStreamingServer[ChannelInboundMessage]
 
+func _ChannelService_Ack_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ChannelAckRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ChannelServiceServer).Ack(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ChannelService_Ack_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ChannelServiceServer).Ack(ctx, req.(*ChannelAckRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ChannelService_ServiceDesc is the grpc.ServiceDesc for ChannelService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -238,6 +278,10 @@ var ChannelService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "FetchMedia",
 			Handler:    _ChannelService_FetchMedia_Handler,
+		},
+		{
+			MethodName: "Ack",
+			Handler:    _ChannelService_Ack_Handler,
 		},
 	},
 	Streams: []grpc.StreamDesc{

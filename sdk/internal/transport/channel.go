@@ -15,6 +15,7 @@ type channelServer struct {
 	pb.UnimplementedChannelServiceServer
 	impl   channel.Channel
 	puller channel.Puller // nil for push-only channels
+	acker  channel.Acker  // nil for channels without acknowledgements
 }
 
 func (s *channelServer) HandleWebhook(ctx context.Context, req *pb.ChannelHandleWebhookRequest) (*pb.ChannelHandleWebhookResponse, error) {
@@ -38,17 +39,33 @@ func (s *channelServer) HandleWebhook(ctx context.Context, req *pb.ChannelHandle
 			At:         timeToPB(st.At),
 			ErrorCode:  st.ErrorCode,
 			Error:      st.Error,
+			ErrorCodes: st.ErrorCodes,
+			Sender:     st.Sender,
 		})
 	}
 	return out, nil
 }
 
 func (s *channelServer) Send(ctx context.Context, req *pb.ChannelSendRequest) (*pb.ChannelSendResponse, error) {
+	if req.GetContent() == nil && len(req.ProtoReflect().GetUnknown()) > 0 {
+		// Content of a kind newer than this plugin's SDK: not an error of the request.
+		return nil, fmt.Errorf("%w: message content unknown to this plugin", plugin.ErrUnsupported)
+	}
 	r, err := s.impl.Send(ctx, sendFromPB(req))
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ChannelSendResponse{ExternalId: r.ExternalID, SentAt: timeToPB(r.SentAt)}, nil
+	return &pb.ChannelSendResponse{ExternalId: r.ExternalID, SentAt: timeToPB(r.SentAt), MediaId: r.MediaID}, nil
+}
+
+func (s *channelServer) Ack(ctx context.Context, req *pb.ChannelAckRequest) (*pb.ChannelAckResponse, error) {
+	if s.acker == nil {
+		return nil, fmt.Errorf("%w: this channel takes no acknowledgements", plugin.ErrUnsupported)
+	}
+	if err := s.acker.Ack(ctx, channel.AckRequest{Cursor: req.GetCursor()}); err != nil {
+		return nil, err
+	}
+	return &pb.ChannelAckResponse{}, nil
 }
 
 func (s *channelServer) FetchMedia(ctx context.Context, req *pb.ChannelFetchMediaRequest) (*pb.ChannelFetchMediaResponse, error) {
@@ -56,7 +73,7 @@ func (s *channelServer) FetchMedia(ctx context.Context, req *pb.ChannelFetchMedi
 	if err != nil {
 		return nil, err
 	}
-	return &pb.ChannelFetchMediaResponse{Data: r.Data, Mime: r.MIME, Filename: r.Filename}, nil
+	return &pb.ChannelFetchMediaResponse{Data: r.Data, Mime: r.MIME, Filename: r.Filename, Sha256: r.SHA256}, nil
 }
 
 func (s *channelServer) Receive(req *pb.ChannelReceiveRequest, stream pb.ChannelService_ReceiveServer) error {
@@ -77,6 +94,7 @@ type ChannelClient struct {
 var (
 	_ channel.Plugin = (*ChannelClient)(nil)
 	_ channel.Puller = (*ChannelClient)(nil)
+	_ channel.Acker  = (*ChannelClient)(nil)
 )
 
 // HandleWebhook calls the plugin's HandleWebhook.
@@ -97,6 +115,8 @@ func (c *ChannelClient) HandleWebhook(ctx context.Context, req channel.WebhookRe
 			At:         timeFromPB(st.GetAt()),
 			ErrorCode:  st.GetErrorCode(),
 			Error:      st.GetError(),
+			ErrorCodes: st.GetErrorCodes(),
+			Sender:     st.GetSender(),
 		})
 	}
 	return out, nil
@@ -113,7 +133,14 @@ func (c *ChannelClient) Send(ctx context.Context, req channel.SendRequest) (chan
 	if err != nil {
 		return channel.SendResponse{}, err
 	}
-	return channel.SendResponse{ExternalID: r.GetExternalId(), SentAt: timeFromPB(r.GetSentAt())}, nil
+	return channel.SendResponse{ExternalID: r.GetExternalId(), SentAt: timeFromPB(r.GetSentAt()), MediaID: r.GetMediaId()}, nil
+}
+
+// Ack calls the plugin's Ack; a channel without acknowledgements gives
+// plugin.ErrUnsupported.
+func (c *ChannelClient) Ack(ctx context.Context, req channel.AckRequest) error {
+	_, err := c.c.Ack(ctx, &pb.ChannelAckRequest{Cursor: req.Cursor})
+	return err
 }
 
 // FetchMedia calls the plugin's FetchMedia.
@@ -122,7 +149,7 @@ func (c *ChannelClient) FetchMedia(ctx context.Context, req channel.FetchMediaRe
 	if err != nil {
 		return channel.FetchMediaResponse{}, err
 	}
-	return channel.FetchMediaResponse{Data: r.GetData(), MIME: r.GetMime(), Filename: r.GetFilename()}, nil
+	return channel.FetchMediaResponse{Data: r.GetData(), MIME: r.GetMime(), Filename: r.GetFilename(), SHA256: r.GetSha256()}, nil
 }
 
 // Receive streams the plugin's inbound messages into emit until ctx ends, the plugin
@@ -164,9 +191,16 @@ func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
 		ReplyTo:    m.ReplyTo,
 		Cursor:     m.Cursor,
 		Metadata:   m.Metadata,
+		RawType:    m.RawType,
+		ErrorCodes: m.ErrorCodes,
+		FromUserId: m.FromUserID,
 	}
 	if m.Media != nil {
-		out.Media = &pb.ChannelMedia{Id: m.Media.ID, Mime: m.Media.MIME, Size: m.Media.Size, Filename: m.Media.Filename, Voice: m.Media.Voice}
+		out.Media = &pb.ChannelMedia{Id: m.Media.ID, Mime: m.Media.MIME, Size: m.Media.Size, Filename: m.Media.Filename,
+			Voice: m.Media.Voice, Sha256: m.Media.SHA256, Caption: m.Media.Caption}
+	}
+	if m.Reaction != nil {
+		out.Reaction = &pb.ChannelReaction{MessageId: m.Reaction.MessageID, Emoji: m.Reaction.Emoji}
 	}
 	if m.Location != nil {
 		out.Location = &pb.ChannelLocation{Latitude: m.Location.Latitude, Longitude: m.Location.Longitude, Name: m.Location.Name, Address: m.Location.Address}
@@ -189,9 +223,16 @@ func inboundFromPB(m *pb.ChannelInboundMessage) channel.InboundMessage {
 		ReplyTo:    m.GetReplyTo(),
 		Cursor:     m.GetCursor(),
 		Metadata:   m.GetMetadata(),
+		RawType:    m.GetRawType(),
+		ErrorCodes: m.GetErrorCodes(),
+		FromUserID: m.GetFromUserId(),
 	}
 	if md := m.GetMedia(); md != nil {
-		out.Media = &channel.Media{ID: md.GetId(), MIME: md.GetMime(), Size: md.GetSize(), Filename: md.GetFilename(), Voice: md.GetVoice()}
+		out.Media = &channel.Media{ID: md.GetId(), MIME: md.GetMime(), Size: md.GetSize(), Filename: md.GetFilename(),
+			Voice: md.GetVoice(), SHA256: md.GetSha256(), Caption: md.GetCaption()}
+	}
+	if r := m.GetReaction(); r != nil {
+		out.Reaction = &channel.Reaction{MessageID: r.GetMessageId(), Emoji: r.GetEmoji()}
 	}
 	if l := m.GetLocation(); l != nil {
 		out.Location = &channel.Location{Latitude: l.GetLatitude(), Longitude: l.GetLongitude(), Name: l.GetName(), Address: l.GetAddress()}
@@ -221,9 +262,20 @@ func sendToPB(req channel.SendRequest) (*pb.ChannelSendRequest, error) {
 		}
 		out.Content = &pb.ChannelSendRequest_Buttons{Buttons: b}
 	case req.Audio != nil:
-		out.Content = &pb.ChannelSendRequest_Audio{Audio: &pb.ChannelAudio{Data: req.Audio.Data, Mime: req.Audio.MIME, Voice: req.Audio.Voice}}
+		out.Content = &pb.ChannelSendRequest_Audio{Audio: &pb.ChannelAudio{Data: req.Audio.Data, Mime: req.Audio.MIME, Voice: req.Audio.Voice, MediaId: req.Audio.MediaID}}
 	case req.Template != nil:
-		out.Content = &pb.ChannelSendRequest_Template{Template: &pb.ChannelTemplate{Name: req.Template.Name, Language: req.Template.Language, Params: req.Template.Params}}
+		out.Content = &pb.ChannelSendRequest_Template{Template: &pb.ChannelTemplate{Name: req.Template.Name, Language: req.Template.Language,
+			Params: req.Template.Params, HeaderParams: req.Template.HeaderParams, ButtonPayloads: req.Template.ButtonPayloads}}
+	case req.List != nil:
+		l := &pb.ChannelList{Body: req.List.Body, Header: req.List.Header, Footer: req.List.Footer, Button: req.List.Button}
+		for _, sec := range req.List.Sections {
+			ps := &pb.ChannelListSection{Title: sec.Title}
+			for _, r := range sec.Rows {
+				ps.Rows = append(ps.Rows, &pb.ChannelListRow{Id: r.ID, Title: r.Title, Description: r.Description})
+			}
+			l.Sections = append(l.Sections, ps)
+		}
+		out.Content = &pb.ChannelSendRequest_List{List: l}
 	}
 	return out, nil
 }
@@ -247,9 +299,20 @@ func sendFromPB(req *pb.ChannelSendRequest) channel.SendRequest {
 		}
 		out.Buttons = b
 	case *pb.ChannelSendRequest_Audio:
-		out.Audio = &channel.Audio{Data: c.Audio.GetData(), MIME: c.Audio.GetMime(), Voice: c.Audio.GetVoice()}
+		out.Audio = &channel.Audio{Data: c.Audio.GetData(), MIME: c.Audio.GetMime(), Voice: c.Audio.GetVoice(), MediaID: c.Audio.GetMediaId()}
 	case *pb.ChannelSendRequest_Template:
-		out.Template = &channel.Template{Name: c.Template.GetName(), Language: c.Template.GetLanguage(), Params: c.Template.GetParams()}
+		out.Template = &channel.Template{Name: c.Template.GetName(), Language: c.Template.GetLanguage(), Params: c.Template.GetParams(),
+			HeaderParams: c.Template.GetHeaderParams(), ButtonPayloads: c.Template.GetButtonPayloads()}
+	case *pb.ChannelSendRequest_List:
+		l := &channel.List{Body: c.List.GetBody(), Header: c.List.GetHeader(), Footer: c.List.GetFooter(), Button: c.List.GetButton()}
+		for _, sec := range c.List.GetSections() {
+			ls := channel.ListSection{Title: sec.GetTitle()}
+			for _, r := range sec.GetRows() {
+				ls.Rows = append(ls.Rows, channel.ListRow{ID: r.GetId(), Title: r.GetTitle(), Description: r.GetDescription()})
+			}
+			l.Sections = append(l.Sections, ls)
+		}
+		out.List = l
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
@@ -64,10 +65,14 @@ func toStatus(err error) error {
 			"detail":      rej.Detail,
 		})
 	}
+	md := detailToMetadata(plugin.DetailOf(err))
 	for _, s := range sentinels {
 		if errors.Is(err, s.err) {
-			return withInfo(s.code, msg, s.reason, nil)
+			return withInfo(s.code, msg, s.reason, md)
 		}
+	}
+	if md != nil {
+		return withInfo(codes.Unknown, msg, pb.ErrorReason_ERROR_REASON_UNSPECIFIED, md)
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
@@ -90,15 +95,58 @@ func withInfo(code codes.Code, msg string, reason pb.ErrorReason, md map[string]
 	return st.Err()
 }
 
+// Metadata keys of error details in ErrorInfo.
+const (
+	mdRetryAfterMS = "retry_after_ms"
+	mdProviderCode = "provider_code"
+	mdScope        = "scope"
+	mdSource       = "source"
+)
+
+func detailToMetadata(d plugin.Detail) map[string]string {
+	if d.IsZero() {
+		return nil
+	}
+	md := map[string]string{}
+	if d.RetryAfter > 0 {
+		md[mdRetryAfterMS] = strconv.FormatInt(d.RetryAfter.Milliseconds(), 10)
+	}
+	if d.ProviderCode != "" {
+		md[mdProviderCode] = d.ProviderCode
+	}
+	if d.Scope != "" {
+		md[mdScope] = string(d.Scope)
+	}
+	if d.Source != "" {
+		md[mdSource] = string(d.Source)
+	}
+	return md
+}
+
+func detailFromMetadata(md map[string]string) plugin.Detail {
+	var d plugin.Detail
+	if ms, err := strconv.ParseInt(md[mdRetryAfterMS], 10, 64); err == nil && ms > 0 {
+		d.RetryAfter = time.Duration(ms) * time.Millisecond
+	}
+	d.ProviderCode = md[mdProviderCode]
+	d.Scope = plugin.Scope(md[mdScope])
+	d.Source = plugin.Source(md[mdSource])
+	return d
+}
+
 // RemoteError is an error a plugin returned, with its message, matching (errors.Is) the
-// sentinel its reason names.
+// sentinel its reason names, and the details it carried (plugin.DetailOf).
 type RemoteError struct {
-	Msg  string
-	Kind error
+	Msg    string
+	Kind   error
+	Detail plugin.Detail
 }
 
 func (e *RemoteError) Error() string { return e.Msg }
 func (e *RemoteError) Unwrap() error { return e.Kind }
+
+// ErrorDetail implements plugin.Detailed.
+func (e *RemoteError) ErrorDetail() plugin.Detail { return e.Detail }
 
 // fromStatus turns a gRPC error back into the error the plugin meant.
 func fromStatus(err error) error {
@@ -123,10 +171,14 @@ func fromStatus(err error) error {
 				Detail:     md["detail"],
 			}
 		}
+		detail := detailFromMetadata(info.GetMetadata())
 		for _, s := range sentinels {
 			if info.GetReason() == s.reason.String() {
-				return &RemoteError{Msg: st.Message(), Kind: s.err}
+				return &RemoteError{Msg: st.Message(), Kind: s.err, Detail: detail}
 			}
+		}
+		if !detail.IsZero() {
+			return &RemoteError{Msg: st.Message(), Detail: detail}
 		}
 	}
 	switch st.Code() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"time"
@@ -40,7 +41,8 @@ func register(s *grpc.Server, kind plugin.Kind, impl any) error {
 			return fmt.Errorf("serve channel plugin: %T does not implement channel.Channel", impl)
 		}
 		puller, _ := impl.(channel.Puller)
-		pb.RegisterChannelServiceServer(s, &channelServer{impl: p, puller: puller})
+		acker, _ := impl.(channel.Acker)
+		pb.RegisterChannelServiceServer(s, &channelServer{impl: p, puller: puller, acker: acker})
 	case plugin.KindPayment:
 		p, ok := impl.(payment.Provider)
 		if !ok {
@@ -116,6 +118,8 @@ func (s *lifecycleServer) Describe(ctx context.Context, _ *pb.DescribeRequest) (
 		ProtocolVersion:    plugin.ProtocolVersion,
 		Capabilities:       d.Capabilities,
 		SettingsSchemaJson: string(d.SettingsSchema),
+		ProtocolMinor:      plugin.ProtocolMinor,
+		Channel:            channelCapsToPB(d.Channel),
 	}, nil
 }
 
@@ -168,6 +172,8 @@ func (c LifecycleClient) Describe(ctx context.Context) (plugin.Description, erro
 		Version:         r.GetVersion(),
 		ProtocolVersion: int(r.GetProtocolVersion()),
 		Capabilities:    r.GetCapabilities(),
+		ProtocolMinor:   int(r.GetProtocolMinor()),
+		Channel:         channelCapsFromPB(r.GetChannel()),
 	}
 	if s := r.GetSettingsSchemaJson(); s != "" {
 		d.SettingsSchema = json.RawMessage(s)
@@ -298,4 +304,46 @@ func durationFromPB(d *durationpb.Duration) time.Duration {
 		return 0
 	}
 	return d.AsDuration()
+}
+
+func channelCapsToPB(c *plugin.ChannelCapabilities) *pb.ChannelCapabilities {
+	if c == nil {
+		return nil
+	}
+	return &pb.ChannelCapabilities{
+		AddressKind:     c.AddressKind,
+		MaxText:         int32(min(c.MaxText, math.MaxInt32)),
+		MaxButtons:      int32(min(c.MaxButtons, math.MaxInt32)),
+		MaxButtonTitle:  int32(min(c.MaxButtonTitle, math.MaxInt32)),
+		MaxListRows:     int32(min(c.MaxListRows, math.MaxInt32)),
+		MaxListRowTitle: int32(min(c.MaxListRowTitle, math.MaxInt32)),
+		Templates:       c.Templates,
+		AudioMime:       c.AudioMIME,
+		Media:           c.Media,
+		Pull:            c.Pull,
+		Ack:             c.Ack,
+		WindowHours:     int32(min(c.WindowHours, math.MaxInt32)),
+		MaxWebhookBody:  c.MaxWebhookBody,
+	}
+}
+
+func channelCapsFromPB(c *pb.ChannelCapabilities) *plugin.ChannelCapabilities {
+	if c == nil {
+		return nil
+	}
+	return &plugin.ChannelCapabilities{
+		AddressKind:     c.GetAddressKind(),
+		MaxText:         int(c.GetMaxText()),
+		MaxButtons:      int(c.GetMaxButtons()),
+		MaxButtonTitle:  int(c.GetMaxButtonTitle()),
+		MaxListRows:     int(c.GetMaxListRows()),
+		MaxListRowTitle: int(c.GetMaxListRowTitle()),
+		Templates:       c.GetTemplates(),
+		AudioMIME:       c.GetAudioMime(),
+		Media:           c.GetMedia(),
+		Pull:            c.GetPull(),
+		Ack:             c.GetAck(),
+		WindowHours:     int(c.GetWindowHours()),
+		MaxWebhookBody:  c.GetMaxWebhookBody(),
+	}
 }

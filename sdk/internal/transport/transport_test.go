@@ -286,17 +286,20 @@ func TestChannelRoundTrip(t *testing.T) {
 	inbound := channel.InboundMessage{
 		ExternalID: "wamid.in1", From: "5491155550000", FromName: "Lucía", To: "phone-1", Thread: "t1", ReceivedAt: at,
 		Type: channel.TypeAudio, Text: "caption", Subject: "subj", ButtonID: "b1", ReplyTo: "wamid.out1",
-		Media:    &channel.Media{ID: "m1", MIME: "audio/ogg", Size: 1234, Filename: "voice.ogg", Voice: true},
+		Media:    &channel.Media{ID: "m1", MIME: "audio/ogg", Size: 1234, Filename: "voice.ogg", Voice: true, SHA256: "ab12", Caption: "c"},
 		Location: &channel.Location{Latitude: -41.13, Longitude: -71.31, Name: "Bariloche", Address: "Centro Cívico"},
 		Cursor:   "uid:42", Metadata: map[string]string{"k": "v"},
+		RawType:  "sticker", Reaction: &channel.Reaction{MessageID: "wamid.out1", Emoji: "😍"},
+		ErrorCodes: []string{"131051"}, FromUserID: "AR.1",
 	}
 	fake := &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel},
 		webhook: channel.WebhookResponse{
 			WebhookReply: plugin.WebhookReply{Status: 202, Headers: http.Header{"X-A": {"1", "2"}}, Body: []byte("ok")},
 			Messages:     []channel.InboundMessage{inbound},
-			Statuses:     []channel.DeliveryStatus{{ExternalID: "wamid.out1", Recipient: "549", State: channel.StateFailed, At: at, ErrorCode: "131047", Error: "window closed"}},
+			Statuses:     []channel.DeliveryStatus{{ExternalID: "wamid.out1", Recipient: "549", State: channel.StateFailed, At: at, ErrorCode: "131047", Error: "window closed",
+				ErrorCodes: []string{"131047", "1"}, Sender: "phone-1"}, {ExternalID: "wamid.out2", State: "someday"}},
 		},
-		media: channel.FetchMediaResponse{Data: []byte("OggS"), MIME: "audio/ogg", Filename: "v.ogg"},
+		media: channel.FetchMediaResponse{Data: []byte("OggS"), MIME: "audio/ogg", Filename: "v.ogg", SHA256: "cd34"},
 		pull:  []channel.InboundMessage{inbound, {ExternalID: "2", From: "a@b.c", Type: channel.TypeText, Text: "hola"}},
 	}
 	c := plugintest.ChannelPair(t, pullFake{fake})
@@ -314,7 +317,11 @@ func TestChannelRoundTrip(t *testing.T) {
 		{To: "549", From: "phone-1", IdempotencyKey: "k1", ReplyTo: "wamid.in1", Thread: "t", Subject: "s", Text: &channel.Text{Body: "Hola"}},
 		{To: "549", Buttons: &channel.Buttons{Body: "¿Reservo?", Header: "h", Footer: "f", Buttons: []channel.Button{{ID: "y", Title: "Sí"}, {ID: "n", Title: "No"}}}},
 		{To: "549", Audio: &channel.Audio{Data: []byte("OggS"), MIME: "audio/ogg; codecs=opus", Voice: true}},
-		{To: "549", Template: &channel.Template{Name: "hold_reminder", Language: "es_AR", Params: []string{"Lucía", "5/1"}}},
+		{To: "549", Template: &channel.Template{Name: "hold_reminder", Language: "es_AR", Params: []string{"Lucía", "5/1"},
+			HeaderParams: []string{"Robles"}, ButtonPayloads: []string{"HOLD_EXTEND_REQ"}}},
+		{To: "549", Audio: &channel.Audio{MediaID: "up-1", Voice: true}},
+		{To: "549", List: &channel.List{Body: "¿Cuál?", Header: "h", Footer: "f", Button: "Ver", Sections: []channel.ListSection{
+			{Title: "Cabañas", Rows: []channel.ListRow{{ID: "unit_robles", Title: "Cabaña Robles", Description: "4 pax"}}}}}},
 	}
 	for i, s := range sends {
 		r, err := c.Send(context.Background(), s)
@@ -325,6 +332,8 @@ func TestChannelRoundTrip(t *testing.T) {
 
 	_, err = c.Send(context.Background(), channel.SendRequest{To: "549"})
 	require.ErrorIs(t, err, plugin.ErrInvalidRequest, "no content is refused before it travels")
+	_, err = c.Send(context.Background(), channel.SendRequest{To: "549", List: &channel.List{Body: "x"}})
+	require.ErrorIs(t, err, plugin.ErrInvalidRequest, "a list without rows is refused")
 
 	m, err := c.FetchMedia(context.Background(), channel.FetchMediaRequest{MediaID: "m1"})
 	require.NoError(t, err)
@@ -350,7 +359,75 @@ func TestChannelRoundTrip(t *testing.T) {
 		push := plugintest.ChannelPair(t, &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel}})
 		err := push.Receive(context.Background(), channel.ReceiveRequest{}, func(channel.InboundMessage) error { return nil })
 		require.ErrorIs(t, err, plugin.ErrUnsupported)
+		require.ErrorIs(t, push.Ack(context.Background(), channel.AckRequest{Cursor: "x"}), plugin.ErrUnsupported)
 	})
+}
+
+// ackFake is a pull channel with acknowledgements and typed capabilities.
+type ackFake struct {
+	pullFake
+	acked []string
+}
+
+func (f *ackFake) Ack(_ context.Context, req channel.AckRequest) error {
+	f.acked = append(f.acked, req.Cursor)
+	return nil
+}
+
+func (f *ackFake) Describe(context.Context) (plugin.Description, error) {
+	return plugin.Description{Name: "imap", Channel: &channel.Capabilities{AddressKind: plugin.AddressEmail, Pull: true, Ack: true, MaxText: 100000,
+		AudioMIME: []string{"audio/ogg"}, MaxWebhookBody: 3 << 20, WindowHours: 24, MaxButtons: 3, MaxButtonTitle: 20, MaxListRows: 10, MaxListRowTitle: 24, Templates: true, Media: true}}, nil
+}
+
+func TestChannelAckAndCapabilities(t *testing.T) {
+	fake := &ackFake{pullFake: pullFake{&channelFake{lifecycle: lifecycle{kind: plugin.KindChannel}}}}
+	c := plugintest.ChannelPair(t, fake)
+	require.NoError(t, c.Ack(context.Background(), channel.AckRequest{Cursor: "uid:7"}))
+	assert.Equal(t, []string{"uid:7"}, fake.acked)
+
+	d, err := c.Describe(context.Background())
+	require.NoError(t, err)
+	want, _ := fake.Describe(context.Background())
+	assert.Equal(t, want.Channel, d.Channel)
+	assert.Equal(t, plugin.ProtocolMinor, d.ProtocolMinor)
+
+	plain, err := plugintest.ChannelPair(t, &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel}}).Describe(context.Background())
+	require.NoError(t, err)
+	assert.Nil(t, plain.Channel, "a channel without typed capabilities says none")
+}
+
+func TestErrorDetailsCrossTheWire(t *testing.T) {
+	tests := []struct {
+		name   string
+		err    error
+		is     error
+		detail plugin.Detail
+	}{
+		{"rate limited for the number", plugin.WithDetail(fmt.Errorf("(#130429) throughput: %w", plugin.ErrRateLimited),
+			plugin.Detail{RetryAfter: 1500 * time.Millisecond, ProviderCode: "130429", Scope: plugin.ScopeSender, Source: plugin.SourceDownstream}),
+			plugin.ErrRateLimited, plugin.Detail{RetryAfter: 1500 * time.Millisecond, ProviderCode: "130429", Scope: plugin.ScopeSender, Source: plugin.SourceDownstream}},
+		{"pair limit, wrapped again", fmt.Errorf("send: %w", plugin.WithDetail(fmt.Errorf("pair: %w", plugin.ErrRateLimited),
+			plugin.Detail{RetryAfter: 4 * time.Second, Scope: plugin.ScopeRecipient, ProviderCode: "131056"})),
+			plugin.ErrRateLimited, plugin.Detail{RetryAfter: 4 * time.Second, Scope: plugin.ScopeRecipient, ProviderCode: "131056"}},
+		{"window closed with its code", plugin.WithDetail(channel.ErrWindowClosed, plugin.Detail{ProviderCode: "131047"}),
+			channel.ErrWindowClosed, plugin.Detail{ProviderCode: "131047"}},
+		{"no sentinel, still a code", plugin.WithDetail(errors.New("odd"), plugin.Detail{ProviderCode: "42"}), nil, plugin.Detail{ProviderCode: "42"}},
+		{"no detail", plugin.ErrUnavailable, plugin.ErrUnavailable, plugin.Detail{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := plugintest.STT(t, newSTT(func(context.Context, speech.TranscribeRequest) (speech.TranscribeResponse, error) {
+				return speech.TranscribeResponse{}, tc.err
+			}))
+			_, err := c.Transcribe(context.Background(), speech.TranscribeRequest{Audio: []byte{1}})
+			require.Error(t, err)
+			if tc.is != nil {
+				require.ErrorIs(t, err, tc.is)
+			}
+			assert.Equal(t, tc.detail, plugin.DetailOf(err))
+			assert.Equal(t, tc.detail.RetryAfter, plugin.RetryAfter(err))
+		})
+	}
 }
 
 func TestWebhookReplyWithoutAnHTTPStatusFails(t *testing.T) {
