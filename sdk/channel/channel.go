@@ -93,12 +93,12 @@ type MessageType string
 
 // Inbound message types.
 const (
-	TypeText        MessageType = "text"
-	TypeAudio       MessageType = "audio"
-	TypeImage       MessageType = "image"
-	TypeVideo       MessageType = "video"
-	TypeDocument    MessageType = "document"
-	TypeLocation    MessageType = "location"
+	TypeText     MessageType = "text"
+	TypeAudio    MessageType = "audio"
+	TypeImage    MessageType = "image"
+	TypeVideo    MessageType = "video"
+	TypeDocument MessageType = "document"
+	TypeLocation MessageType = "location"
 	// TypeButtonReply: the guest picked one of our options (a reply button, a list row,
 	// a template's quick reply); ButtonID is the option's id as we sent it.
 	TypeButtonReply MessageType = "button_reply"

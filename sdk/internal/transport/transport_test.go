@@ -289,14 +289,14 @@ func TestChannelRoundTrip(t *testing.T) {
 		Media:    &channel.Media{ID: "m1", MIME: "audio/ogg", Size: 1234, Filename: "voice.ogg", Voice: true, SHA256: "ab12", Caption: "c"},
 		Location: &channel.Location{Latitude: -41.13, Longitude: -71.31, Name: "Bariloche", Address: "Centro Cívico"},
 		Cursor:   "uid:42", Metadata: map[string]string{"k": "v"},
-		RawType:  "sticker", Reaction: &channel.Reaction{MessageID: "wamid.out1", Emoji: "😍"},
+		RawType: "sticker", Reaction: &channel.Reaction{MessageID: "wamid.out1", Emoji: "😍"},
 		ErrorCodes: []string{"131051"}, FromUserID: "AR.1",
 	}
 	fake := &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel},
 		webhook: channel.WebhookResponse{
 			WebhookReply: plugin.WebhookReply{Status: 202, Headers: http.Header{"X-A": {"1", "2"}}, Body: []byte("ok")},
 			Messages:     []channel.InboundMessage{inbound},
-			Statuses:     []channel.DeliveryStatus{{ExternalID: "wamid.out1", Recipient: "549", State: channel.StateFailed, At: at, ErrorCode: "131047", Error: "window closed",
+			Statuses: []channel.DeliveryStatus{{ExternalID: "wamid.out1", Recipient: "549", State: channel.StateFailed, At: at, ErrorCode: "131047", Error: "window closed",
 				ErrorCodes: []string{"131047", "1"}, Sender: "phone-1"}, {ExternalID: "wamid.out2", State: "someday"}},
 		},
 		media: channel.FetchMediaResponse{Data: []byte("OggS"), MIME: "audio/ogg", Filename: "v.ogg", SHA256: "cd34"},
