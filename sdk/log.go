@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/conserje/conserje/sdk/internal/transport"
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // hclogTimeFormat is the timestamp layout of hclog's JSON, which the host parses.
@@ -22,7 +24,8 @@ var logger = newLogger(stderr, levelFromEnv())
 
 // Logger is the plugin's logger: JSON lines on stderr in hclog's format, which the host
 // reads and puts in its own log under the plugin's name. stdout belongs to the handshake;
-// never print there.
+// never print there. Log with the call's ctx (InfoContext, ...) and the line carries the
+// call's trace_id, so the host's log ties it to the guest request that caused it.
 func Logger() *slog.Logger { return logger }
 
 func levelFromEnv() slog.Level {
@@ -38,7 +41,7 @@ func levelFromEnv() slog.Level {
 }
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{
+	return slog.New(traceHandler{slog.NewJSONHandler(w, &slog.HandlerOptions{
 		Level: level,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
@@ -54,7 +57,25 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 			}
 			return a
 		},
-	}))
+	})})
+}
+
+// traceHandler adds the trace id of the call's ctx to each line as trace_id.
+type traceHandler struct{ slog.Handler }
+
+func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := plugin.TraceID(ctx); id != "" {
+		r.AddAttrs(slog.String("trace_id", id))
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h traceHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(attrs)}
+}
+
+func (h traceHandler) WithGroup(name string) slog.Handler {
+	return traceHandler{h.Handler.WithGroup(name)}
 }
 
 func hclogLevel(l slog.Level) string {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // The host parses plugin log lines the way go-plugin parses hclog JSON: @level, @message
@@ -48,4 +50,21 @@ func TestHCLogLevels(t *testing.T) {
 			assert.Equal(t, tc.want, hclogLevel(tc.level))
 		})
 	}
+}
+
+// A line logged with a call's ctx carries the call's trace id, so the host's log ties the
+// plugin's work to the guest request that caused it.
+func TestLoggerAddsTraceIDFromContext(t *testing.T) {
+	var buf bytes.Buffer
+	l := newLogger(&buf, slog.LevelInfo)
+	l.InfoContext(plugin.WithTraceID(t.Context(), "abc123"), "sent")
+	l.InfoContext(t.Context(), "no trace")
+
+	lines := bytes.Split(bytes.TrimSpace(buf.Bytes()), []byte("\n"))
+	require.Len(t, lines, 2)
+	var with, without map[string]any
+	require.NoError(t, json.Unmarshal(lines[0], &with))
+	require.NoError(t, json.Unmarshal(lines[1], &without))
+	assert.Equal(t, "abc123", with["trace_id"])
+	assert.NotContains(t, without, "trace_id")
 }

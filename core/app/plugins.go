@@ -48,7 +48,7 @@ func (a *App) startPlugins(ctx context.Context, f *features) error {
 	a.Plugins = host
 	a.onClose("plugins", host.Stop)
 	if err := host.Start(ctx); err != nil {
-		a.Log.ErrorContext(ctx, "some plugins did not start; retrying in the background", "error", err)
+		a.Log.ErrorContext(ctx, "some plugins did not start; retrying in the background", "err", err)
 	}
 	f.values["plugins"] = func(context.Context) any {
 		out := map[string]any{}

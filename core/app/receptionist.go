@@ -65,7 +65,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if cfg.Dialogs.Reload {
 		a.bg.goRun(func(ctx context.Context) {
 			if err := rl.Run(ctx); err != nil && ctx.Err() == nil {
-				a.Log.Error("dialog reloader stopped; edits are no longer picked up", "error", err)
+				a.Log.Error("dialog reloader stopped; edits are no longer picked up", "err", err)
 			}
 		})
 	}

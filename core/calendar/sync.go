@@ -209,7 +209,7 @@ func (s *Syncer) syncFeed(ctx context.Context, feed store.CalendarFeed) (FeedRep
 		}
 		s.observe(rep)
 		s.log.WarnContext(ctx, "calendar feed not imported; previous import kept",
-			"feed", feed.ID, "unit", feed.AccommodationID, "platform", feed.Platform, "status", rep.Status, "error", fetchErr)
+			"feed", feed.ID, "unit", feed.AccommodationID, "platform", feed.Platform, "status", rep.Status, "err", fetchErr)
 		return rep, nil
 	}
 	rep.Warnings = len(resp.Warnings)
@@ -324,7 +324,7 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 			row, err := toImported(feed, b, at)
 			if err != nil {
 				rep.Warnings++
-				s.log.WarnContext(ctx, "calendar block skipped", "feed", feed.ID, "error", err)
+				s.log.WarnContext(ctx, "calendar block skipped", "feed", feed.ID, "err", err)
 				continue
 			}
 			if _, dup := incoming[row.UID]; !dup {

@@ -185,7 +185,7 @@ func (w *Webhooks) deliver(ctx context.Context, name string, resp channel.Webhoo
 	var errs []error
 	for _, st := range resp.Statuses {
 		if st.State == channel.StateFailed {
-			w.log.WarnContext(ctx, "message not delivered", "channel", name, "message", st.ExternalID, "code", st.ErrorCode, "error", st.Error)
+			w.log.WarnContext(ctx, "message not delivered", "channel", name, "message", st.ExternalID, "code", st.ErrorCode, "err", st.Error)
 		}
 		if w.delivery == nil || st.ExternalID == "" {
 			continue

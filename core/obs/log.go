@@ -12,16 +12,33 @@ import (
 
 type ctxKey int
 
-const requestIDKey ctxKey = iota
+const (
+	requestIDKey ctxKey = iota
+	conversationKey
+)
 
-// WithRequestID returns ctx carrying the request (trace) id.
+// WithRequestID returns ctx carrying the request (trace) id. The id follows the work the
+// request started: the turn, the outbox delivery and every plugin call, whose log lines
+// all carry it as trace_id.
 func WithRequestID(ctx context.Context, id string) context.Context {
 	return context.WithValue(ctx, requestIDKey, id)
 }
 
-// RequestID returns the request id carried by ctx, or "".
+// RequestID returns the request (trace) id carried by ctx, or "".
 func RequestID(ctx context.Context) string {
 	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// WithConversation returns ctx carrying the conversation id, logged as "conversation" on
+// every record logged with it.
+func WithConversation(ctx context.Context, id int64) context.Context {
+	return context.WithValue(ctx, conversationKey, id)
+}
+
+// Conversation returns the conversation id carried by ctx, or 0.
+func Conversation(ctx context.Context) int64 {
+	id, _ := ctx.Value(conversationKey).(int64)
 	return id
 }
 
@@ -35,7 +52,7 @@ func NewRequestID() string {
 }
 
 // NewLogger builds the process logger: JSON (or text) on w at the given level, adding
-// request_id to every record logged with a context that carries one.
+// trace_id and conversation to every record logged with a context that carries them.
 func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
@@ -51,23 +68,44 @@ func NewLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	default:
 		return nil, fmt.Errorf("log format %q: want json or text", format)
 	}
-	return slog.New(requestIDHandler{h}), nil
+	return slog.New(ContextHandler{h}), nil
 }
 
-// requestIDHandler copies the context's request id into each record.
-type requestIDHandler struct{ slog.Handler }
+// ContextHandler copies the context's trace id and conversation id into each record, so a
+// log line of a turn, an outbox delivery or a plugin call can be tied to the request that
+// started it. A record that already carries trace_id (a plugin's line, relayed with the id
+// the plugin saw) keeps it.
+type ContextHandler struct{ slog.Handler }
 
-func (h requestIDHandler) Handle(ctx context.Context, r slog.Record) error {
-	if id := RequestID(ctx); id != "" {
-		r.AddAttrs(slog.String("request_id", id))
+// Handle implements slog.Handler.
+func (h ContextHandler) Handle(ctx context.Context, r slog.Record) error {
+	if id := RequestID(ctx); id != "" && !hasAttr(r, KeyTraceID) {
+		r.AddAttrs(slog.String(KeyTraceID, id))
+	}
+	if id := Conversation(ctx); id != 0 && !hasAttr(r, KeyConversation) {
+		r.AddAttrs(slog.Int64(KeyConversation, id))
 	}
 	return h.Handler.Handle(ctx, r)
 }
 
-func (h requestIDHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return requestIDHandler{h.Handler.WithAttrs(attrs)}
+func hasAttr(r slog.Record, key string) bool {
+	found := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == key {
+			found = true
+			return false
+		}
+		return true
+	})
+	return found
 }
 
-func (h requestIDHandler) WithGroup(name string) slog.Handler {
-	return requestIDHandler{h.Handler.WithGroup(name)}
+// WithAttrs implements slog.Handler.
+func (h ContextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return ContextHandler{h.Handler.WithAttrs(attrs)}
+}
+
+// WithGroup implements slog.Handler.
+func (h ContextHandler) WithGroup(name string) slog.Handler {
+	return ContextHandler{h.Handler.WithGroup(name)}
 }

@@ -198,7 +198,7 @@ func (s *supervised) watch() error {
 				s.setHealth(true, "")
 			case errors.Is(err, host.ErrTransport) || errors.Is(err, context.DeadlineExceeded):
 				failures++
-				s.log.Warn("plugin health ping failed", "error", err, "failures", failures)
+				s.log.Warn("plugin health ping failed", "err", err, "failures", failures)
 				if failures >= s.opts.PingFailures {
 					s.notUp()
 					proc.Kill()
@@ -209,7 +209,7 @@ func (s *supervised) watch() error {
 				// restarting it would not help, so it stays up and says so.
 				failures = 0
 				s.setHealth(false, err.Error())
-				s.log.Warn("plugin reports itself unhealthy", "error", err)
+				s.log.Warn("plugin reports itself unhealthy", "err", err)
 			}
 		}
 	}
@@ -267,7 +267,7 @@ func (s *supervised) crashed(cause error) (time.Duration, bool) {
 	s.m.up.WithLabelValues(s.spec.Name).Set(0)
 	s.m.restarts.WithLabelValues(s.spec.Name).Inc()
 	wait := backoff(n, s.opts.BackoffMin, s.opts.BackoffMax)
-	s.log.Warn("plugin crashed; restarting", "error", cause, "crashes_in_window", n, "backoff", wait)
+	s.log.Warn("plugin crashed; restarting", "err", cause, "crashes_in_window", n, "backoff", wait)
 	return wait, true
 }
 
@@ -303,7 +303,7 @@ func (s *supervised) markDown(cause error) {
 	s.lastErr = cause.Error()
 	s.mu.Unlock()
 	s.m.up.WithLabelValues(s.spec.Name).Set(0)
-	s.log.Error("plugin down", "error", cause)
+	s.log.Error("plugin down", "err", cause)
 }
 
 // stop ends supervision, then asks the plugin to stop and kills it.

@@ -158,6 +158,6 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 		}
 		return WriteError(c, &APIError{Status: fe.Code, Code: code, Message: fe.Message})
 	}
-	s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "error", err)
+	s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	return WriteError(c, &APIError{Status: fiber.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; try again, and quote the X-Request-ID header if it persists"})
 }

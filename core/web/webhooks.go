@@ -91,13 +91,13 @@ func (h *Webhooks) handle(c *fiber.Ctx) error {
 			return &APIError{Status: fiber.StatusNotFound, Code: "not_found", Message: "no such webhook"}
 		case errors.Is(cls, ErrWebhookUnavailable):
 			c.Set(fiber.HeaderRetryAfter, "30")
-			h.log.WarnContext(c.UserContext(), "webhook plugin unavailable; the provider will retry", "plugin", name, "error", err)
+			h.log.WarnContext(c.UserContext(), "webhook plugin unavailable; the provider will retry", "plugin", name, "err", err)
 			return &APIError{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: "try again later"}
 		case errors.Is(cls, context.DeadlineExceeded):
-			h.log.ErrorContext(c.UserContext(), "webhook timed out", "plugin", name, "error", err)
+			h.log.ErrorContext(c.UserContext(), "webhook timed out", "plugin", name, "err", err)
 			return &APIError{Status: fiber.StatusGatewayTimeout, Code: "timeout", Message: "try again later"}
 		default:
-			h.log.ErrorContext(c.UserContext(), "webhook failed", "plugin", name, "error", err)
+			h.log.ErrorContext(c.UserContext(), "webhook failed", "plugin", name, "err", err)
 			return &APIError{Status: fiber.StatusBadGateway, Code: "webhook_failed", Message: "try again later"}
 		}
 	}

@@ -34,7 +34,7 @@ func init() {
 				}
 				defer func() {
 					if err := a.Close(context.Background()); err != nil {
-						log.Error("shutdown", "error", err)
+						log.Error("shutdown", "err", err)
 					}
 				}()
 				printBanner(cmd, a)
