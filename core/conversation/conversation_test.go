@@ -482,13 +482,21 @@ func TestMetricsCountTurnsHandoffsAndSends(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	svc := conversation.New(h.db, h.engines, conversation.Options{Now: h.clock.Now, Metrics: m})
 	ctx := context.Background()
-	for _, text := range []string{"jajaja", "asdf", "hola"} {
+	for _, text := range []string{"hola", "jajaja", "asdf qwerty", "hola"} {
 		_, _, err := svc.Converse(ctx, conversation.Inbound{Channel: "webchat", Contact: "m1", Text: text})
 		require.NoError(t, err)
 	}
-	assert.Equal(t, 2.0, testutil.ToFloat64(m.TurnsCounter("answered")))
-	assert.Equal(t, 1.0, testutil.ToFloat64(m.TurnsCounter("held")))
+	turns := func(outcome string) float64 {
+		return sumSeries(t, reg, "conserje_conversation_turns_total", map[string]string{"channel": "webchat", "modality": "text", "outcome": outcome})
+	}
+	assert.Equal(t, 1.0, turns(conversation.OutcomeAnswered), "the greeting")
+	assert.Equal(t, 1.0, turns(conversation.OutcomeFallback), "gibberish is a fallback, not an answer")
+	assert.Equal(t, 1.0, turns(conversation.OutcomeHandoff), "the second fallback in a row hands over")
+	assert.Equal(t, 1.0, turns(conversation.OutcomeHeld), "staff have it now")
 	assert.Equal(t, 1.0, testutil.ToFloat64(m.HandoffsCounter(dialog.ReasonFallbacks)))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.StartedCounter("webchat")), "one conversation, however many messages")
+	assert.Equal(t, 3.0, sumSeries(t, reg, "conserje_response_seconds_count", map[string]string{"channel": "webchat", "modality": "text"}),
+		"every answered web-chat turn is a response handed over in the request")
 
 	_, err = svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+1", ExternalID: "x", Text: "hola"})
 	require.NoError(t, err)
@@ -499,6 +507,51 @@ func TestMetricsCountTurnsHandoffsAndSends(t *testing.T) {
 	h.clock.Set(h.clock.Now().Add(time.Minute))
 	_, err = s.Flush(ctx)
 	require.NoError(t, err)
-	assert.Equal(t, 1.0, testutil.ToFloat64(m.SendsCounter("whatsapp", "retry")))
-	assert.Equal(t, 1.0, testutil.ToFloat64(m.SendsCounter("whatsapp", "sent")))
+	assert.Equal(t, 1.0, sumSeries(t, reg, "conserje_outbox_sends_total", map[string]string{"channel": "whatsapp", "result": "retry"}))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.SendsCounter("whatsapp", "sent", "none")))
+	assert.Equal(t, 1.0, sumSeries(t, reg, "conserje_outbox_delivery_seconds_count", map[string]string{"channel": "whatsapp"}))
+	// The reply reached WhatsApp a minute after the guest wrote (the first try failed).
+	assert.Equal(t, 60.0, sumSeries(t, reg, "conserje_response_seconds_sum", map[string]string{"channel": "whatsapp"}))
+	assert.Equal(t, 1.0, testutil.ToFloat64(m.StartedCounter("whatsapp")))
+}
+
+// sumSeries adds the values of every series of a metric family (counter, or a histogram's
+// _count/_sum) whose labels include want.
+func sumSeries(t *testing.T, g prometheus.Gatherer, name string, want map[string]string) float64 {
+	t.Helper()
+	families, err := g.Gather()
+	require.NoError(t, err)
+	family, part := name, ""
+	for _, suffix := range []string{"_count", "_sum"} {
+		if strings.HasSuffix(name, suffix) && !strings.HasSuffix(name, "_total") {
+			family, part = strings.TrimSuffix(name, suffix), suffix
+		}
+	}
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != family {
+			continue
+		}
+	series:
+		for _, mt := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range mt.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			for k, v := range want {
+				if labels[k] != v {
+					continue series
+				}
+			}
+			switch {
+			case mt.GetCounter() != nil:
+				total += mt.GetCounter().GetValue()
+			case part == "_count":
+				total += float64(mt.GetHistogram().GetSampleCount())
+			case part == "_sum":
+				total += mt.GetHistogram().GetSampleSum()
+			}
+		}
+	}
+	return total
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
 )
@@ -219,29 +220,34 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 		err = fmt.Errorf("no sender for channel %q", it.Channel)
 	}
 	if err == nil {
-		sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
 		conv := int64(0)
 		if it.ConversationID != nil {
 			conv = *it.ConversationID
+			ctx = obs.WithConversation(ctx, conv)
 		}
+		if o.TraceID != "" {
+			ctx = obs.WithRequestID(ctx, o.TraceID)
+		}
+		sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
 		externalID, err = sender.Send(sctx, Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient,
 			Text: o.Text, Buttons: o.Buttons, IdempotencyKey: it.IdempotencyKey})
 		cancel()
 	}
 	now := s.now()
 	if err == nil {
-		s.opts.Metrics.send(it.Channel, "sent")
+		s.opts.Metrics.send(it.Channel, "sent", "", it.CreatedAt, now)
+		s.opts.Metrics.responded(it.Channel, o.Modality, o.ArrivedAt, now)
 		return s.mark(ctx, it, "sent", StatusSent, now, now, "", externalID)
 	}
 	status, msgStatus, next := "pending", StatusQueued, now.Add(backoff(it.Attempts))
 	result := "retry"
 	if it.Attempts >= s.opts.MaxAttempts {
 		status, msgStatus, result = "dead", "failed", "dead"
-		s.log.Error("outbox message given up", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", err)
+		s.log.ErrorContext(ctx, "outbox message given up", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", err)
 	} else {
-		s.log.Warn("outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "retry_at", next, "err", err)
+		s.log.WarnContext(ctx, "outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "retry_at", next, "err", err)
 	}
-	s.opts.Metrics.send(it.Channel, result)
+	s.opts.Metrics.send(it.Channel, result, ErrorClass(err), time.Time{}, now)
 	if merr := s.mark(ctx, it, status, msgStatus, next, time.Time{}, err.Error(), ""); merr != nil {
 		return errors.Join(err, merr)
 	}

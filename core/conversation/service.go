@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
@@ -111,6 +112,9 @@ var ErrEmptyMessage = errors.New("conversation: empty message")
 
 type inboundPayload struct {
 	SpeechConfidence *float64 `json:"speech_confidence,omitempty"`
+	// TraceID is the id of the request that brought the message, so the turn, the outbox
+	// delivery and the plugin calls it causes log under the same trace_id.
+	TraceID string `json:"trace_id,omitempty"`
 }
 
 // Receive stores an inbound message durably (before the provider is answered), creating
@@ -128,12 +132,13 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 	if in.Kind == "" {
 		in.Kind = "text"
 	}
-	payload, err := json.Marshal(inboundPayload{SpeechConfidence: in.SpeechConfidence})
+	payload, err := json.Marshal(inboundPayload{SpeechConfidence: in.SpeechConfidence, TraceID: obs.RequestID(ctx)})
 	if err != nil {
 		return Received{}, fmt.Errorf("encode inbound payload: %w", err)
 	}
 	now := s.now()
 	var rec Received
+	started := false
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		conv, err := s.upsertConversation(ctx, tx, in, now)
 		if err != nil {
@@ -159,10 +164,20 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 			return nil
 		}
 		rec.MessageID = msg.ID
+		// The first message of a conversation starts it (for the funnel's first stage).
+		earlier, err := tx.NewSelect().Model((*store.Message)(nil)).
+			Where("conversation_id = ? AND id < ?", conv.ID, msg.ID).Limit(1).Exists(ctx)
+		if err != nil {
+			return fmt.Errorf("look for earlier messages: %w", err)
+		}
+		started = !earlier
 		return nil
 	})
 	if err != nil {
 		return Received{}, err
+	}
+	if started {
+		s.opts.Metrics.conversationStarted(in.Channel)
 	}
 	return rec, nil
 }
@@ -285,27 +300,47 @@ type Outgoing struct {
 	Buttons  []dialog.Button `json:"buttons,omitempty"`
 	Template string          `json:"template,omitempty"`
 	ReplyTo  int64           `json:"reply_to,omitempty"`
+	// What the reply answers, for the response-time metric and the logs: when the guest's
+	// message arrived, what it was (text or audio), and the trace id of its request.
+	ArrivedAt time.Time `json:"arrived_at,omitzero"`
+	Modality  string    `json:"modality,omitempty"`
+	TraceID   string    `json:"trace_id,omitempty"`
+}
+
+// modalityOf is the modality label of an inbound message kind.
+func modalityOf(kind string) string {
+	switch kind {
+	case "audio", "voice":
+		return ModalityAudio
+	}
+	return ModalityText
 }
 
 // turn answers one message and commits everything it changed together; conv is updated
 // in memory to match what was committed.
 func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store.Message, h *handover) error {
+	var payload inboundPayload
+	_ = json.Unmarshal(msg.Payload, &payload)
+	ctx = obs.WithConversation(ctx, conv.ID)
+	if payload.TraceID != "" && obs.RequestID(ctx) == "" {
+		ctx = obs.WithRequestID(ctx, payload.TraceID)
+	}
+	modality := modalityOf(msg.Kind)
 	if conv.State != StateBot {
 		// Staff have the conversation: keep the message for them, say nothing.
 		_, err := s.db.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusHeld).Where("id = ?", msg.ID).Exec(ctx)
 		if err != nil {
 			return fmt.Errorf("hold message %d: %w", msg.ID, err)
 		}
-		s.opts.Metrics.turn("held", -1)
+		s.opts.Metrics.turn(conv.Channel, modality, "", OutcomeHeld, -1)
 		return nil
 	}
 	st, err := dialog.DecodeState(conv.Session)
 	if err != nil {
-		s.log.Error("conversation state unreadable; starting a new session", "conversation", conv.ID, "err", err)
+		s.log.ErrorContext(ctx, "conversation state unreadable; starting a new session", "err", err)
 		st = &dialog.State{}
 	}
-	var payload inboundPayload
-	_ = json.Unmarshal(msg.Payload, &payload)
+	fallbacksBefore := st.Fallbacks
 	engine := s.engines.Engine()
 	started := time.Now()
 	out, err := engine.Turn(ctx, st, dialog.Input{
@@ -313,15 +348,22 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		Guest: dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName},
 	})
 	if err != nil {
-		s.opts.Metrics.turn("failed", -1)
+		s.opts.Metrics.turn(conv.Channel, modality, "", OutcomeFailed, -1)
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
 	}
 	took := time.Since(started)
 	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), h); err != nil {
-		s.opts.Metrics.turn("failed", -1)
+		s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
 		return err
 	}
-	s.opts.Metrics.turn("answered", took.Seconds())
+	outcome := OutcomeAnswered
+	switch {
+	case out.Handoff != nil:
+		outcome = OutcomeHandoff
+	case st.Fallbacks > fallbacksBefore:
+		outcome = OutcomeFallback
+	}
+	s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, outcome, took.Seconds())
 	if out.Handoff != nil {
 		s.opts.Metrics.handoff(out.Handoff.Reason)
 	}
@@ -367,7 +409,8 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
 			// No key check: the message is marked answered in this same transaction, so
 			// this turn can never be committed twice.
-			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID}
+			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID,
+				ArrivedAt: msg.CreatedAt.UTC(), Modality: modalityOf(msg.Kind), TraceID: obs.RequestID(ctx)}
 			if err := insertOutgoing(ctx, tx, conv, o, key, now, now, deliver); err != nil {
 				return err
 			}
@@ -388,6 +431,10 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 	if deliver {
 		h.out = append(h.out, delivered...)
 		h.turns++
+		// The caller hands these over in its response, within moments of this commit.
+		for _, o := range delivered {
+			s.opts.Metrics.responded(conv.Channel, o.Modality, o.ArrivedAt, now)
+		}
 	}
 	conv.Session, conv.Language, conv.FallbackStreak = session, st.Language, st.Fallbacks
 	if out.Handoff != nil {
