@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/conserje/conserje/core/dialog"
-	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
 )
