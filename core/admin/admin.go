@@ -31,6 +31,8 @@ type Bookings interface {
 	Confirm(ctx context.Context, code string, in booking.ConfirmInput) (booking.Reservation, error)
 	Extend(ctx context.Context, code string) (booking.Reservation, error)
 	Cancel(ctx context.Context, code, reason string) (booking.Reservation, error)
+	PaymentReviews(ctx context.Context, limit int) ([]booking.PaymentReview, error)
+	MarkPaymentReviewed(ctx context.Context, id int64, by string) error
 }
 
 // Conversations is what the admin needs to hand conversations between bot and staff.
@@ -109,6 +111,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	},
 	"statusLabel": statusLabel,
+	"reviewLabel": reviewLabel,
 }
 
 var argentina = func() *time.Location {
@@ -151,6 +154,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Get("/reservations", h.reservationList)
 	auth.Post("/reservations/:id/confirm-payment", h.reservationConfirmPayment)
 	auth.Post("/reservations/:id/cancel", h.reservationCancel)
+	auth.Post("/payments/:id/reviewed", h.paymentReviewed)
 	auth.Post("/pre-reservations/:id/extend", h.preReservationExtend)
 	auth.Get("/conversations", h.conversationList)
 	auth.Get("/conversations/:id", h.conversationShow)

@@ -291,3 +291,29 @@ func TestCalendarConflictsAndHeldRemovals(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	assert.Equal(t, []int64{feedID}, cal.confirmed)
 }
+
+func TestFlaggedPaymentShowsUntilReviewed(t *testing.T) {
+	e := setup(t)
+	svc := booking.NewService(e.db, booking.Options{Now: func() time.Time { return time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) }})
+	out, err := svc.ApplyPayment(context.Background(), booking.PaymentNotice{Provider: "mp", PaymentID: "77",
+		Reference: e.hold.Code, Status: booking.PaymentApproved, AmountCents: 1})
+	require.NoError(t, err)
+	require.Equal(t, booking.ReviewUnderpaid, out.NeedsStaff)
+
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, "/admin/", nil)
+	assert.Contains(t, page, "Pagos para revisar (1)")
+	assert.Contains(t, page, "el pago no cubre la seña")
+	m := regexp.MustCompile(`action="/admin/payments/(\d+)/reviewed"`).FindStringSubmatch(page)
+	require.NotNil(t, m)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+
+	resp, _ := b.do(http.MethodPost, "/admin/payments/"+m[1]+"/reviewed", url.Values{"csrf": {"forged"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	resp, _ = b.do(http.MethodPost, "/admin/payments/"+m[1]+"/reviewed", url.Values{"csrf": {csrf}})
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, page = b.do(http.MethodGet, "/admin/", nil)
+	assert.Contains(t, page, "Pagos para revisar (0)")
+	assert.Equal(t, store.StatusPreReserved, status(t, e.db, e.hold.Code), "a cent confirms nothing")
+}

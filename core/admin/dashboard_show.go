@@ -7,6 +7,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -40,6 +41,7 @@ type feedRow struct {
 
 type dashboard struct {
 	Escalated []conversationRow
+	Payments  []booking.PaymentReview
 	Conflicts []conflictRow
 	Holds     []reservationRow
 	Arrivals  []reservationRow
@@ -53,6 +55,9 @@ func (h *Handler) dashboardShow(c *fiber.Ctx) error {
 	var err error
 	if d.Escalated, err = h.conversations(ctx, "escalated", 50); err != nil {
 		return err
+	}
+	if d.Payments, err = h.opts.Bookings.PaymentReviews(ctx, 50); err != nil {
+		return fmt.Errorf("admin dashboard: %w", err)
 	}
 	if d.Conflicts, err = h.openConflicts(ctx); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -445,4 +446,32 @@ func TestPaymentLinkAndWebhookConfirm(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "confirmed", r.Status)
 	assert.Equal(t, int64(4050000), r.PaidCents)
+
+	// A cent does not pay a seña, and money for a cancelled reservation is acknowledged
+	// (the provider must not retry forever) and put in front of staff.
+	conv2, _ := say("", "Hola, para 2 del 5 al 8/2")
+	_, reply = say(conv2, "Cabaña Robles")
+	m = regexp.MustCompile(`https://pay\.example/checkout/(RES\d{9})`).FindStringSubmatch(reply)
+	require.NotNil(t, m, "second hold: %s", reply)
+	code2 := m[1]
+	post := func(body string) int {
+		resp, err := http.Post(base+"/webhooks/pay", "application/json", strings.NewReader(body))
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	require.Equal(t, 200, post(`{"id":"pay-2","reference":"`+code2+`","status":"approved","amount":1}`))
+	r, err = a.Booking.Get(context.Background(), code2)
+	require.NoError(t, err)
+	assert.Equal(t, "pre_reserved", r.Status, "one cent confirms nothing")
+	_, err = a.Booking.Cancel(context.Background(), code2, "test")
+	require.NoError(t, err)
+	for range 2 { // the provider's retry gets the same answer
+		require.Equal(t, 200, post(`{"id":"pay-3","reference":"`+code2+`","status":"approved","amount":`+strconv.FormatInt(r.DepositCents, 10)+`}`))
+	}
+	reviews, err := a.Booking.PaymentReviews(context.Background(), 0)
+	require.NoError(t, err)
+	require.Len(t, reviews, 2)
+	assert.Equal(t, booking.ReviewUnderpaid, reviews[0].Reason)
+	assert.Equal(t, booking.ReviewCancelled, reviews[1].Reason)
 }

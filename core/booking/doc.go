@@ -16,6 +16,12 @@
 //	Property(ctx, id), DefaultProperty(ctx), Units(ctx)  what to tell guests
 //	ExpireLapsed(ctx), HoldExpiryJob(every)              the 30-second expiry
 //	ApplyPayment(ctx, PaymentNotice)                     a provider's payment, once
+//	PaymentReviews(ctx, n), MarkPaymentReviewed(ctx, id, by)  payments flagged for staff
+//
+// A payment confirms a hold only when it is approved in ARS and the reservation's approved
+// payments reach the seña; anything else (less, another currency, a cancelled
+// reservation, nights taken after the hold lapsed, a refund or charge-back of a confirmed
+// booking) is recorded and flagged for staff, and is not an error (a webhook answers 200).
 //
 // Outcomes are sentinel errors (ErrUnavailable with an *UnavailableError carrying
 // alternatives, ErrMinStay, ErrInvalid with fields, ErrAlreadyExtended, ErrExpired,

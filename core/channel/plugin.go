@@ -211,13 +211,7 @@ func (w *Webhooks) applyPayments(ctx context.Context, name string, payments []pa
 			Provider: name, PaymentID: p.ID, Reference: p.Reference, Status: status,
 			AmountCents: p.Amount, Currency: p.Currency,
 		})
-		var unavailable *booking.UnavailableError
 		switch {
-		case errors.As(err, &unavailable):
-			// Recorded and flagged for staff: retrying the webhook would not free the nights.
-			w.log.ErrorContext(ctx, "payment for nights no longer free: staff must move the guest or refund",
-				"plugin", name, "payment", p.ID, "reservation", p.Reference)
-			continue
 		case errors.Is(err, booking.ErrNotFound):
 			// Not ours (another system's link on the same account): retrying cannot help.
 			w.log.WarnContext(ctx, "payment for an unknown reservation ignored", "plugin", name, "payment", p.ID, "reference", p.Reference)
@@ -225,6 +219,10 @@ func (w *Webhooks) applyPayments(ctx context.Context, name string, payments []pa
 		case err != nil:
 			errs = append(errs, fmt.Errorf("payment %s: %w", p.ID, err))
 			continue
+		case out.NeedsStaff != "" && out.Changed:
+			// Recorded and flagged for staff: retrying the webhook would change nothing.
+			w.log.WarnContext(ctx, "payment needs staff", "plugin", name, "payment", p.ID,
+				"reservation", p.Reference, "reason", out.NeedsStaff)
 		}
 		if out.Rejected && out.Changed && out.Reservation.ConversationID != nil && w.rejects != nil {
 			if err := w.rejects.PaymentRejected(ctx, *out.Reservation.ConversationID); err != nil {

@@ -120,8 +120,12 @@ type PaymentRecord struct {
 	Currency          string          `bun:"currency,notnull"`
 	LinkURL           string          `bun:"link_url,notnull"`
 	Raw               json.RawMessage `bun:"raw,type:jsonb,notnull"`
-	CreatedAt         time.Time       `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt         time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
+	// ReviewReason is why staff must look at this payment ("" when nothing to do).
+	ReviewReason string     `bun:"review_reason,notnull"`
+	ReviewedAt   *time.Time `bun:"reviewed_at"`
+	ReviewedBy   string     `bun:"reviewed_by,notnull"`
+	CreatedAt    time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt    time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
 // Conversation is one guest on one channel (a WhatsApp number, an email address, a web
