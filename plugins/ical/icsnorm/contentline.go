@@ -3,12 +3,44 @@ package icsnorm
 import (
 	"bytes"
 	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	ical "github.com/emersion/go-ical"
 )
 
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// fromUTF16 decodes a body that starts with a UTF-16 byte order mark (FF FE little
+// endian, FE FF big endian: Windows tools save calendars so) into UTF-8, BOM dropped;
+// any other body is returned as it is. An odd last byte is dropped and unpaired
+// surrogates become U+FFFD.
+func fromUTF16(body []byte) []byte {
+	if len(body) < 2 {
+		return body
+	}
+	var little bool
+	switch {
+	case body[0] == 0xFF && body[1] == 0xFE:
+		little = true
+	case body[0] == 0xFE && body[1] == 0xFF:
+	default:
+		return body
+	}
+	units := make([]uint16, (len(body)-2)/2)
+	for i := range units {
+		lo, hi := body[2+2*i], body[3+2*i]
+		if !little {
+			lo, hi = hi, lo
+		}
+		units[i] = uint16(lo) | uint16(hi)<<8
+	}
+	out := make([]byte, 0, len(units)+len(units)/8)
+	for _, r := range utf16.Decode(units) {
+		out = utf8.AppendRune(out, r)
+	}
+	return out
+}
 
 // logicalLine is one unfolded content line and the physical line it started on.
 type logicalLine struct {

@@ -47,7 +47,8 @@ func (d Date) After(o Date) bool { return d.t.After(o.t) }
 func (d Date) Compare(o Date) int { return d.t.Compare(o.t) }
 
 // DaysUntil returns the number of nights from d to o (negative when o is before d).
-func (d Date) DaysUntil(o Date) int { return int(o.t.Sub(d.t).Hours() / 24) }
+// It counts on Unix seconds, not time.Duration, which saturates at 292 years.
+func (d Date) DaysUntil(o Date) int { return int((o.t.Unix() - d.t.Unix()) / 86400) }
 
 // In returns midnight of d in loc.
 func (d Date) In(loc *time.Location) time.Time {

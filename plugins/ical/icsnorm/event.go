@@ -72,6 +72,7 @@ func (n *normalizer) readEvent(c *ical.Component, index int) *vevent {
 		if err != nil {
 			n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("DTEND ignored: %v", err)})
 		} else {
+			end = end.inZoneOf(start)
 			e.end = &end
 			e.endIsDate = end.date
 		}
@@ -89,6 +90,7 @@ func (n *normalizer) readEvent(c *ical.Component, index int) *vevent {
 		if err != nil {
 			n.warn(Warning{Code: CodeBadValue, UID: e.uid, Message: fmt.Sprintf("RECURRENCE-ID ignored: %v", err)})
 		} else {
+			rid = rid.inZoneOf(start)
 			e.rid = &rid
 		}
 	}
@@ -110,7 +112,7 @@ func propRaw(p *ical.Prop) string {
 	if p == nil {
 		return ""
 	}
-	return p.Params.Get(ical.ParamTimezoneID) + ":" + p.Value
+	return tzidParam(p) + ":" + p.Value
 }
 
 // collapse is R9: events sharing UID and RECURRENCE-ID become one, the highest
@@ -127,13 +129,20 @@ func collapse(events []*vevent) []*vevent {
 			out = append(out, e)
 			continue
 		}
-		cur := out[i]
-		if e.sequence > cur.sequence ||
-			e.sequence == cur.sequence && !e.revised.Before(cur.revised) {
+		if !newer(out[i], e) {
 			out[i] = e
 		}
 	}
 	return out
+}
+
+// newer reports whether a is a later revision than b by R9's order: higher SEQUENCE,
+// then later DTSTAMP/LAST-MODIFIED.
+func newer(a, b *vevent) bool {
+	if a.sequence != b.sequence {
+		return a.sequence > b.sequence
+	}
+	return a.revised.After(b.revised)
 }
 
 // span is the range of nights of one occurrence, or ok=false when it blocks nothing.
@@ -157,11 +166,9 @@ func (n *normalizer) occurrenceSpan(e *vevent, start moment, end *moment, dur *t
 					eDay = eDay.AddDays(1)
 				}
 			} else {
-				local := end.instant.In(loc)
-				eDay = DateOf(local)
-				if local.Hour() != 0 || local.Minute() != 0 || local.Second() != 0 {
-					eDay = eDay.AddDays(1)
-				}
+				// A date-time end beside a date start: the date as written is the
+				// checkout day, whatever the time (DTSTART names nights, not instants).
+				eDay = DateOf(end.wall)
 			}
 		case dur != nil:
 			if *dur < 0 {

@@ -54,6 +54,7 @@ const (
 	CodeMalformed   = "malformed"    // a content line or component structure skipped
 	CodeNoStart     = "no_start"     // an event without DTSTART
 	CodeBadValue    = "bad_value"    // a date, duration or id that could not be read
+	CodeBudget      = "budget"       // a budget cut the reading short: Result.Partial
 )
 
 // Warning is something the reader worked around; the file was still used.
@@ -90,6 +91,10 @@ type Result struct {
 	// Empty: the calendar has no VEVENT at all (R12: the caller must not free future
 	// blocks on the strength of this fetch alone).
 	Empty bool
+	// Partial: a budget cut the reading short (more than 1,000 recurring events, a rule
+	// or the file past its recurrence instances, more than 100 VTIMEZONEs), so some
+	// nights the feed blocks may be missing; the CodeBudget warnings say which.
+	Partial bool
 }
 
 // EmptyFeedWarning is the R12 warning of a calendar without events.
@@ -108,7 +113,7 @@ func Normalize(body []byte, opts Options) (*Result, error) {
 	if len(body) > opts.MaxBytes {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrTooLarge, len(body), opts.MaxBytes)
 	}
-	doc, err := parseDocument(unfold(body))
+	doc, err := parseDocument(unfold(fromUTF16(body)))
 	if err != nil {
 		return nil, err
 	}
@@ -121,7 +126,7 @@ func Normalize(body []byte, opts Options) (*Result, error) {
 	for _, w := range doc.warnings {
 		n.warn(w)
 	}
-	n.zones = newZoneResolver(doc.calendar, opts.Location, n.warn)
+	n.zones = newZoneResolver(doc.calendar, opts.Location, n.warn, n.cut)
 	n.run(doc.calendar)
 	return n.res, nil
 }
@@ -140,6 +145,12 @@ func (n *normalizer) warn(w Warning) {
 	if len(n.res.Warnings) < maxWarnings {
 		n.res.Warnings = append(n.res.Warnings, w)
 	}
+}
+
+// cut records a budget cut-off: the result is partial.
+func (n *normalizer) cut(w Warning) {
+	n.res.Partial = true
+	n.warn(w)
 }
 
 func (n *normalizer) run(cal *ical.Component) {

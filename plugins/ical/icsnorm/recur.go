@@ -24,7 +24,8 @@ const maxInterval = 1000
 // cleanRule upper-cases an RRULE value and keeps the parts rrule-go understands;
 // untilUTC reports an UNTIL written in UTC.
 func cleanRule(v string) (rule string, untilUTC bool) {
-	v = strings.TrimPrefix(strings.ToUpper(strings.TrimSpace(v)), "RRULE:")
+	// Exchange writes "BYDAY=MO, TU, WE": no part of a rule holds a meaningful space.
+	v = strings.TrimPrefix(strings.ToUpper(strings.Join(strings.Fields(v), "")), "RRULE:")
 	var parts []string
 	for _, p := range strings.Split(v, ";") {
 		k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
@@ -83,14 +84,29 @@ func guardedIterator(rule *rrule.RRule) func() (time.Time, bool) {
 // recurringBlocks is R10: the RRULE expanded up to the horizon (COUNT counted before
 // EXDATE removal), RDATEs added, EXDATEs removed, and each instance named by a
 // RECURRENCE-ID override replaced by that override.
+//
+// An override of an instance the master excludes with EXDATE blocks nothing when the
+// master is newer (R9's order: higher SEQUENCE, then later DTSTAMP/LAST-MODIFIED):
+// the instance was modified, then deleted, and the stale modification lingers in the
+// feed. When the override is as new as the master it stands: Apple iCal writes a
+// moved instance as an EXDATE of its date plus the override.
 func (n *normalizer) recurringBlocks(e *vevent, overrides []*vevent) []Block {
-	starts := n.expand(e)
+	excluded, excludedDays := n.exdates(e)
+	isExcluded := func(m moment) bool {
+		return excluded[m.key()] || excludedDays[m.localDate(n.opts.Location)]
+	}
+	starts := n.expand(e, isExcluded)
 	byKey := map[string]*vevent{}
 	byDate := map[Date]*vevent{}
 	for _, ov := range overrides {
 		byKey[ov.rid.key()] = ov
-		if ov.rid.date {
+		switch {
+		case ov.rid.date:
 			byDate[ov.rid.day] = ov
+		case e.start.date:
+			// Outlook names the instances of an all-day series by date-time
+			// (RECURRENCE-ID;TZID=GMT Standard Time:20200416T000000): its date as written.
+			byDate[DateOf(ov.rid.wall)] = ov
 		}
 	}
 	past := n.nowDate()
@@ -115,6 +131,10 @@ func (n *normalizer) recurringBlocks(e *vevent, overrides []*vevent) []Block {
 		if cancelled(ov) {
 			continue
 		}
+		if isExcluded(*ov.rid) && newer(e, ov) {
+			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: ov.uid, Message: fmt.Sprintf("override of %s ignored: the newer series excludes that instance (EXDATE)", ov.rid)})
+			continue
+		}
 		if sp, ok := n.occurrenceSpan(ov, ov.start, ov.end, ov.duration); ok {
 			out = append(out, n.makeBlock(ov, sp, ov.rid.String()))
 		}
@@ -134,7 +154,8 @@ func (n *normalizer) shiftedEnd(e *vevent, st moment) (*moment, *time.Duration) 
 		if end.date {
 			end.day = end.day.AddDays(days)
 		} else {
-			end.instant = end.instant.AddDate(0, 0, days)
+			end.wall = end.wall.AddDate(0, 0, days)
+			end.instant = end.zone.instant(end.wall)
 		}
 		return &end, nil
 	}
@@ -150,7 +171,7 @@ func (n *normalizer) shiftedEnd(e *vevent, st moment) (*moment, *time.Duration) 
 }
 
 // expand lists the instance starts of a recurring master, DTSTART included.
-func (n *normalizer) expand(e *vevent) []moment {
+func (n *normalizer) expand(e *vevent, isExcluded func(moment) bool) []moment {
 	base := e.start
 	baseWall := base.wall
 	if base.date {
@@ -177,20 +198,22 @@ func (n *normalizer) expand(e *vevent) []moment {
 
 	rules := e.comp.Props.Values(ical.PropRecurrenceRule)
 	if len(rules) > 0 && n.recurring >= maxRecurringEvents {
-		n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("more than %d recurring events in the feed: only the first occurrence blocks", maxRecurringEvents)})
+		n.cut(Warning{Rule: "R10", Code: CodeBudget, UID: e.uid, Message: fmt.Sprintf("more than %d recurring events in the feed (budget): only the first occurrence blocks", maxRecurringEvents)})
 		rules = nil
 	}
 	if len(rules) > 0 {
 		n.recurring++
 	}
-	// offset turns instants into this event's wall clock (for UNTIL in UTC and Now).
+	// offset turns Now into this event's wall clock, for fast-forwarding.
 	offset := baseWall.Sub(base.instant)
 	if base.date {
 		offset = 0
 	}
 	for i := range rules {
 		for _, w := range n.expandRule(e, &rules[i], baseWall, offset, horizon) {
-			add(toMoment(w))
+			if m := toMoment(w); inHorizon(m) {
+				add(m)
+			}
 		}
 	}
 	for i := range e.comp.Props.Values(ical.PropRecurrenceDates) {
@@ -200,6 +223,7 @@ func (n *normalizer) expand(e *vevent) []moment {
 			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("RDATE ignored: %v", err)})
 		}
 		for _, m := range ms {
+			m = m.inZoneOf(base)
 			if m.date != base.date && base.date {
 				m = moment{date: true, day: m.localDate(n.opts.Location)}
 			}
@@ -208,15 +232,14 @@ func (n *normalizer) expand(e *vevent) []moment {
 			}
 		}
 	}
-	excluded, excludedDays := n.exdates(e)
 	out := starts[:0]
 	for _, m := range starts {
-		if excluded[m.key()] || excludedDays[m.localDate(n.opts.Location)] {
+		if isExcluded(m) {
 			continue
 		}
 		out = append(out, m)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].key() < out[j].key() })
+	sort.Slice(out, func(i, j int) bool { return out[i].before(out[j]) })
 	return out
 }
 
@@ -229,6 +252,7 @@ func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
 			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("EXDATE ignored: %v", err)})
 		}
 		for _, m := range ms {
+			m = m.inZoneOf(e.start)
 			keys[m.key()] = true
 			if m.date {
 				days[m.day] = true
@@ -237,6 +261,15 @@ func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
 	}
 	return keys, days
 }
+
+// gregorianCycle is the period of the Gregorian calendar in years: 400 years are
+// 146,097 days, exactly 20,871 weeks, so moving a rule's DTSTART (and UNTIL) by a
+// multiple of 400 years moves every instance by the same years and nothing else.
+const gregorianCycle = 400
+
+// maxZoneOffset bounds how far a wall clock may be from UTC (real zones span -12:00 to
+// +14:00; a VTIMEZONE may write up to ±23:59).
+const maxZoneOffset = 24 * time.Hour
 
 // expandRule returns the wall-clock starts one RRULE yields before the horizon.
 func (n *normalizer) expandRule(e *vevent, p *ical.Prop, baseWall time.Time, offset time.Duration, horizon Date) []time.Time {
@@ -268,59 +301,97 @@ func (n *normalizer) expandRule(e *vevent, p *ical.Prop, baseWall time.Time, off
 		opt.Freq, opt.Interval = rrule.DAILY, 1
 		opt.Byhour, opt.Byminute, opt.Bysecond = nil, nil, nil
 	}
-	if !opt.Until.IsZero() && untilUTC {
-		opt.Until = opt.Until.Add(offset)
+	stop := horizon.AddDays(1).In(time.UTC) // wall clock; expand cuts exactly by local date
+	// A UTC UNTIL against a zoned start is compared as an instant, instance by instance:
+	// the offset at UNTIL need not be DTSTART's (a DST change in between).
+	var untilInstant time.Time
+	if !opt.Until.IsZero() && untilUTC && !e.start.date {
+		untilInstant = opt.Until
+		opt.Until = opt.Until.Add(maxZoneOffset)
+	}
+	// rrule-go ends a rule without UNTIL 292 years after DTSTART (the largest
+	// time.Duration): an Apple birthday from 1604 would yield nothing today.
+	if opt.Until.IsZero() || opt.Until.After(stop) {
+		opt.Until = stop
 	}
 	opt.Dtstart = baseWall
 	if !matchesWithinProbe(*opt) {
 		return bad("RRULE %q never matches", preview(p.Value))
 	}
 	n.fastForward(opt, offset, e)
+	// rrule-go reads a zero DTSTART (0001-01-01T00:00) as "now": expand early rules
+	// 400 years later and move the instances back.
+	shift := 0
+	if opt.Dtstart.Year() <= gregorianCycle {
+		shift = gregorianCycle * ((gregorianCycle-opt.Dtstart.Year())/gregorianCycle + 1)
+		opt.Dtstart = opt.Dtstart.AddDate(shift, 0, 0)
+		opt.Until = opt.Until.AddDate(shift, 0, 0)
+	}
 	rule, err := rrule.NewRRule(*opt)
 	if err != nil {
 		return bad("RRULE %q invalid (%v)", preview(p.Value), err)
 	}
-	stop := horizon.AddDays(1).In(time.UTC) // wall clock; the exact cut is by local date
 	next := guardedIterator(rule)
 	var out []time.Time
 	for steps := 0; ; steps++ {
 		if steps >= maxRecurrenceSteps || n.budget <= 0 {
-			n.warn(Warning{Rule: "R10", Code: CodeRecurrence, UID: e.uid, Message: fmt.Sprintf("RRULE expansion stopped after %d instances", steps)})
+			n.cut(Warning{Rule: "R10", Code: CodeBudget, UID: e.uid, Message: fmt.Sprintf("RRULE expansion stopped after %d instances (budget): later instances are not blocked", steps)})
 			break
 		}
 		w, ok := next()
+		if ok && shift != 0 {
+			w = w.AddDate(-shift, 0, 0)
+		}
 		if !ok || !w.Before(stop) {
 			break
 		}
 		n.budget--
+		if !untilInstant.IsZero() && e.start.zone.instant(w).After(untilInstant) {
+			continue
+		}
 		out = append(out, w)
 	}
 	return out
 }
 
-// fastForward moves DTSTART of a DAILY or WEEKLY rule without COUNT or BYSETPOS to
-// shortly before Now by whole periods, which keeps every later instance: a daily event
-// started in 1990 would otherwise cost ten thousand past instances.
+// fastForward moves DTSTART of a rule without COUNT to shortly before Now by whole
+// periods, which keeps every later instance: a daily event started in 1990 would
+// otherwise cost ten thousand past instances. DAILY and WEEKLY rules (without BYSETPOS)
+// move by whole INTERVALs of days or weeks; YEARLY and MONTHLY ones by whole Gregorian
+// cycles (400 years times INTERVAL), the only steps that keep month lengths, leap days
+// and weekdays.
 func (n *normalizer) fastForward(opt *rrule.ROption, offset time.Duration, e *vevent) {
-	if opt.Count > 0 || len(opt.Bysetpos) > 0 || (opt.Freq != rrule.DAILY && opt.Freq != rrule.WEEKLY) {
+	if opt.Count > 0 {
 		return
-	}
-	periodDays := max(opt.Interval, 1)
-	if opt.Freq == rrule.WEEKLY {
-		periodDays *= 7
 	}
 	length := 24 * time.Hour
 	if e.end != nil && !e.start.date && !e.end.date {
 		length = e.end.instant.Sub(e.start.instant)
 	} else if e.end != nil && e.start.date && e.end.date {
-		length = time.Duration(e.start.day.DaysUntil(e.end.day)) * 24 * time.Hour
+		length = time.Duration(min(e.start.day.DaysUntil(e.end.day), 3*366)) * 24 * time.Hour
 	} else if e.duration != nil {
 		length = *e.duration
 	}
 	length = min(max(length, 0), 3*365*24*time.Hour)
 	target := n.opts.Now.UTC().Add(offset).Add(-length - 8*24*time.Hour)
-	days := int(target.Sub(opt.Dtstart).Hours() / 24)
-	if k := days / periodDays; k > 0 {
-		opt.Dtstart = opt.Dtstart.AddDate(0, 0, k*periodDays)
+	switch opt.Freq {
+	case rrule.DAILY, rrule.WEEKLY:
+		if len(opt.Bysetpos) > 0 {
+			return
+		}
+		periodDays := max(opt.Interval, 1)
+		if opt.Freq == rrule.WEEKLY {
+			periodDays *= 7
+		}
+		days := int((target.Unix() - opt.Dtstart.Unix()) / 86400)
+		if k := days / periodDays; k > 0 {
+			opt.Dtstart = opt.Dtstart.AddDate(0, 0, k*periodDays)
+		}
+	case rrule.YEARLY, rrule.MONTHLY:
+		cycle := gregorianCycle * max(opt.Interval, 1)
+		// Compare whole years, one year early, so the shifted start stays before target.
+		if k := (target.Year() - 1 - opt.Dtstart.Year()) / cycle; k > 0 {
+			opt.Dtstart = opt.Dtstart.AddDate(k*cycle, 0, 0)
+		}
 	}
 }

@@ -14,6 +14,12 @@ type document struct {
 	warnings []Warning
 }
 
+// topLevel are the components that only a VCALENDAR may hold (RFC 5545 3.6, RFC 7953).
+var topLevel = map[string]bool{
+	ical.CompEvent: true, ical.CompToDo: true, ical.CompJournal: true, ical.CompFreeBusy: true,
+	ical.CompTimezone: true, "VAVAILABILITY": true,
+}
+
 // maxTreeWarnings keeps a garbage-filled body from producing megabytes of warnings.
 const maxTreeWarnings = 20
 
@@ -54,6 +60,25 @@ func parseDocument(lines []logicalLine) (*document, error) {
 				if doc.calendar == nil {
 					doc.calendar = ical.NewComponent(name)
 				}
+				stack = append(stack, doc.calendar)
+				continue
+			}
+			if name == ical.CompCalendar || topLevel[name] {
+				// A VEVENT cannot nest in a VEVENT, a VTODO or an X- component: what is
+				// still open there was never closed (a missing END, or a typo like
+				// END:VTOOD). Close it so this component and every later one are read.
+				cal := len(stack) - 1
+				for stack[cal].Name != ical.CompCalendar {
+					cal--
+				}
+				if open := len(stack) - 1 - cal; open > 0 {
+					warn(ln.line, "BEGIN:%s closes %d unclosed component(s)", name, open)
+					stack = stack[:cal+1]
+				}
+			}
+			if name == ical.CompCalendar {
+				// A calendar pasted inside another: its events join the one calendar,
+				// and it still needs its own END.
 				stack = append(stack, doc.calendar)
 				continue
 			}

@@ -61,14 +61,16 @@ type zoneResolver struct {
 	resolved   map[string]zone
 	built      int // VTIMEZONEs turned into zones, capped by maxFileVTimezones
 	warn       func(Warning)
+	cut        func(Warning) // a budget cut-off: the result is partial
 }
 
-func newZoneResolver(cal *ical.Component, property *time.Location, warn func(Warning)) *zoneResolver {
+func newZoneResolver(cal *ical.Component, property *time.Location, warn, cut func(Warning)) *zoneResolver {
 	r := &zoneResolver{
 		vtimezones: map[string]*ical.Component{},
 		property:   property,
 		resolved:   map[string]zone{},
 		warn:       warn,
+		cut:        cut,
 	}
 	for _, c := range cal.Children {
 		if c.Name != ical.CompTimezone {
@@ -81,8 +83,24 @@ func newZoneResolver(cal *ical.Component, property *time.Location, warn func(War
 	return r
 }
 
+// normalizeTZID is the key a TZID is matched by: spaces and quotes around it dropped and
+// text escapes undone, so that Outlook's VTIMEZONE "TZID:Pacific Time (US & Canada)\,
+// Tijuana" matches its events' TZID="Pacific Time (US & Canada), Tijuana".
 func normalizeTZID(s string) string {
-	return strings.Trim(strings.TrimSpace(s), `"`)
+	return strings.Trim(strings.TrimSpace(unescapeText(strings.Trim(strings.TrimSpace(s), `"`))), `"`)
+}
+
+// tzidParam is a property's TZID parameter. Unquoted, a TZID holding commas reads as
+// several parameter values; they are joined back.
+func tzidParam(p *ical.Prop) string {
+	vs := p.Params.Values(ical.ParamTimezoneID)
+	switch len(vs) {
+	case 0:
+		return ""
+	case 1:
+		return vs[0]
+	}
+	return strings.Join(vs, ",")
 }
 
 func (r *zoneResolver) resolve(tzid string) zone {
@@ -107,10 +125,14 @@ func (r *zoneResolver) lookup(name string) zone {
 			}
 		}
 	}
-	if c, ok := r.vtimezones[name]; ok && r.built < maxFileVTimezones {
-		r.built++
-		if z, ok := newVTimezone(c); ok {
-			return z
+	if c, ok := r.vtimezones[name]; ok {
+		if r.built >= maxFileVTimezones {
+			r.cut(Warning{Rule: "R8", Code: CodeBudget, Message: fmt.Sprintf("more than %d VTIMEZONEs in the feed (budget): %q not built from its definition", maxFileVTimezones, preview(name))})
+		} else {
+			r.built++
+			if z, ok := newVTimezone(c); ok {
+				return z
+			}
 		}
 	}
 	if iana, ok := windowsZones[strings.ToLower(name)]; ok {
@@ -135,7 +157,8 @@ type observance struct {
 	start  time.Time // wall clock, in UTC fields
 	offset int       // TZOFFSETTO in seconds
 	from   int       // TZOFFSETFROM in seconds
-	rule   *rrule.RRule
+	// rule repeats start (YEARLY or MONTHLY); Until is always set.
+	rule   *rrule.ROption
 	rdates []time.Time
 }
 
@@ -165,11 +188,16 @@ func newVTimezone(c *ical.Component) (*vtimezone, bool) {
 			}
 		}
 		if p := o.Props.Get(ical.PropRecurrenceRule); p != nil && !obs.start.IsZero() {
-			if opt, err := rrule.StrToROption(strings.ToUpper(strings.TrimSpace(p.Value))); err == nil &&
-				(opt.Freq == rrule.YEARLY || opt.Freq == rrule.MONTHLY) && opt.Interval <= 12 {
+			text, _ := cleanRule(p.Value)
+			if opt, err := rrule.StrToROption(text); err == nil &&
+				(opt.Freq == rrule.YEARLY || opt.Freq == rrule.MONTHLY) && opt.Interval <= 12 && opt.Count >= 0 {
 				opt.Dtstart = obs.start
-				if rule, err := rrule.NewRRule(*opt); err == nil && matchesWithinProbe(*opt) {
-					obs.rule = rule
+				opt.Byeaster = nil
+				if opt.Until.IsZero() {
+					opt.Until = foreverWall // rrule-go would stop 292 years after DTSTART
+				}
+				if _, err := rrule.NewRRule(*opt); err == nil && matchesWithinProbe(*opt) {
+					obs.rule = opt
 				}
 			}
 		}
@@ -225,6 +253,27 @@ func parseUTCOffset(p *ical.Prop) (int, bool) {
 	return sign * (h*3600 + m*60 + sec), true
 }
 
+// foreverWall is the UNTIL given to VTIMEZONE rules that have none.
+var foreverWall = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+
+// iterateFrom iterates the observance's rule from shortly before year: Microsoft
+// writes every zone with a 1601 onset, and a rule without COUNT moved by whole
+// Gregorian cycles (400 years times INTERVAL) keeps every instance.
+func (o observance) iterateFrom(year int) func() (time.Time, bool) {
+	opt := *o.rule
+	if opt.Count == 0 {
+		cycle := gregorianCycle * max(opt.Interval, 1)
+		if k := (year - 1 - opt.Dtstart.Year()) / cycle; k > 0 {
+			opt.Dtstart = opt.Dtstart.AddDate(k*cycle, 0, 0)
+		}
+	}
+	rule, err := rrule.NewRRule(opt)
+	if err != nil {
+		return func() (time.Time, bool) { return time.Time{}, false }
+	}
+	return guardedIterator(rule)
+}
+
 func (v *vtimezone) yearOnsets(year int) []onset {
 	if got, ok := v.onsets[year]; ok {
 		return got
@@ -237,7 +286,7 @@ func (v *vtimezone) yearOnsets(year int) []onset {
 			out = append(out, onset{wall: o.start, offset: o.offset})
 		}
 		if o.rule != nil && o.start.Before(to) {
-			next := guardedIterator(o.rule)
+			next := o.iterateFrom(year)
 			for steps := 0; steps < 1000; steps++ {
 				t, ok := next()
 				if !ok || !t.Before(to) {

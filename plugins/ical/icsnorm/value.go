@@ -16,6 +16,20 @@ type moment struct {
 	instant time.Time // when timed
 	zone    zone      // zone of wall when timed
 	utc     bool      // written with a Z suffix, or in a UTC zone
+	// floating: timed, with neither Z nor TZID (read in the property's zone unless it
+	// stands beside a zoned DTSTART, see inZoneOf).
+	floating bool
+}
+
+// inZoneOf reads a floating time that belongs to a zoned start (its DTEND, EXDATE,
+// RDATE or RECURRENCE-ID) in the start's zone, as ical.net and recurring-ical-events
+// do: "DTSTART;TZID=US-Eastern:...T090000" with "DTEND:...T100000" lasts an hour.
+func (m moment) inZoneOf(start moment) moment {
+	if m.date || !m.floating || start.date || start.floating {
+		return m
+	}
+	m.zone, m.instant, m.utc, m.floating = start.zone, start.zone.instant(m.wall), start.utc, false
+	return m
 }
 
 // key identifies an instance for RECURRENCE-ID and EXDATE matching.
@@ -24,6 +38,18 @@ func (m moment) key() string {
 		return "D" + m.day.String()
 	}
 	return "T" + m.instant.UTC().Format("20060102T150405Z")
+}
+
+// before orders moments as their keys do (dates first, by day; then times, by instant)
+// without formatting them.
+func (m moment) before(o moment) bool {
+	switch {
+	case m.date != o.date:
+		return m.date
+	case m.date:
+		return m.day.Before(o.day)
+	}
+	return m.instant.Before(o.instant)
 }
 
 // localDate is the date of m in the property's zone.
@@ -103,15 +129,16 @@ func (n *normalizer) parseMoment(prop *ical.Prop, v string) (moment, error) {
 		return moment{}, fmt.Errorf("%s: bad date-time %q", prop.Name, v)
 	}
 	var z zone
+	floating := false
 	switch {
 	case utc:
 		z = utcZone
-	case prop.Params.Get(ical.ParamTimezoneID) != "":
-		z = n.zones.resolve(prop.Params.Get(ical.ParamTimezoneID))
+	case tzidParam(prop) != "":
+		z = n.zones.resolve(tzidParam(prop))
 	default:
-		z = n.floating // floating times are already local (R7)
+		z, floating = n.floating, true // floating times are already local (R7)
 	}
-	return moment{wall: wall, instant: z.instant(wall), zone: z, utc: z.isUTC()}, nil
+	return moment{wall: wall, instant: z.instant(wall), zone: z, utc: z.isUTC(), floating: floating}, nil
 }
 
 // unescapeText undoes RFC 5545 text escaping leniently (R15): unescaped commas and
