@@ -211,6 +211,29 @@ func TestPluginBinaryHTTPBehaviour(t *testing.T) {
 		require.ErrorAs(t, err, &rej)
 		assert.Equal(t, calendar.RejectNotICalendar, rej.Reason)
 	})
+	t.Run("a budget cut-off comes back partial, through Fetch and Parse", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")
+		for i := range 1001 { // one more recurring event than the reader expands
+			fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:r%d\r\nDTSTART;VALUE=DATE:20270101\r\nRRULE:FREQ=YEARLY;COUNT=2\r\nEND:VEVENT\r\n", i)
+		}
+		b.WriteString("END:VCALENDAR\r\n")
+		body := b.String()
+		feed := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, body) }))
+		defer feed.Close()
+		fetched, err := c.Fetch(ctx, calendar.FetchRequest{Options: opts, URL: feed.URL + "/many.ics"})
+		require.NoError(t, err)
+		assert.True(t, fetched.Partial)
+		assert.Contains(t, budgetWarnings(fetched.Warnings), "more than 1000 recurring events")
+		parsed, err := c.Parse(ctx, calendar.ParseRequest{Options: opts, Body: []byte(body)})
+		require.NoError(t, err)
+		assert.True(t, parsed.Partial)
+		assert.Len(t, parsed.Blocks, len(fetched.Blocks))
+
+		whole, err := c.Fetch(ctx, calendar.FetchRequest{Options: opts, URL: srv.URL + "/feeds/booking_com.ics"})
+		require.NoError(t, err)
+		assert.False(t, whole.Partial)
+	})
 	t.Run("HTTP status", func(t *testing.T) {
 		_, err := c.Fetch(ctx, calendar.FetchRequest{Options: opts, URL: srv.URL + "/feeds/missing.ics"})
 		var rej *calendar.RejectedError
@@ -218,4 +241,15 @@ func TestPluginBinaryHTTPBehaviour(t *testing.T) {
 		assert.Equal(t, calendar.RejectHTTPStatus, rej.Reason)
 		assert.Equal(t, http.StatusNotFound, rej.HTTPStatus)
 	})
+}
+
+// budgetWarnings joins the messages of the budget warnings.
+func budgetWarnings(ws []calendar.Warning) string {
+	var msgs []string
+	for _, w := range ws {
+		if w.Code == calendar.WarningBudget {
+			msgs = append(msgs, w.Message)
+		}
+	}
+	return strings.Join(msgs, "\n")
 }

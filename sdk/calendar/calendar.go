@@ -81,6 +81,11 @@ type FetchResponse struct {
 	LastModified string
 	// Bytes is the size of the body read (0 when not modified).
 	Bytes int64
+	// Partial: a budget of the reader cut it short (too many recurring events, instances
+	// or time zones), so some nights the feed blocks may be missing; the warnings with
+	// code WarningBudget say which. The core shows it on the feed's status and does not
+	// free vanished blocks on the strength of a partial import alone.
+	Partial bool
 }
 
 // ParseRequest asks to normalize a body.
@@ -93,6 +98,8 @@ type ParseRequest struct {
 type ParseResponse struct {
 	Blocks   []Block
 	Warnings []Warning
+	// Partial is as in FetchResponse.
+	Partial bool
 }
 
 // BlockKind says why dates are blocked.
@@ -149,6 +156,9 @@ func (b Block) Validate() error {
 	}
 	return nil
 }
+
+// WarningBudget is the Warning.Code of a budget cut-off (the response is Partial).
+const WarningBudget = "budget"
 
 // Warning is something odd in a feed that did not stop the import (rules R5, R6, R8...).
 type Warning struct {

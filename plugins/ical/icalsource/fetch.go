@@ -97,13 +97,14 @@ func (s *Source) Fetch(ctx context.Context, req calendar.FetchRequest) (calendar
 	if int64(len(body)) > maxBytes {
 		return calendar.FetchResponse{}, tooLarge(-1, maxBytes)
 	}
-	blocks, warnings, err := normalize(body, req.Options, maxBytes)
+	parsed, err := normalize(body, req.Options, maxBytes)
 	if err != nil {
 		return calendar.FetchResponse{}, err
 	}
 	return calendar.FetchResponse{
-		Blocks:       blocks,
-		Warnings:     warnings,
+		Blocks:       parsed.Blocks,
+		Warnings:     parsed.Warnings,
+		Partial:      parsed.Partial,
 		ETag:         etag,
 		LastModified: lastModified,
 		Bytes:        int64(len(body)),

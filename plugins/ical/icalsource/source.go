@@ -137,18 +137,14 @@ func (s *Source) current() settings {
 
 // Parse normalizes a body already in hand.
 func (s *Source) Parse(_ context.Context, req calendar.ParseRequest) (calendar.ParseResponse, error) {
-	blocks, warnings, err := normalize(req.Body, req.Options, 0)
-	if err != nil {
-		return calendar.ParseResponse{}, err
-	}
-	return calendar.ParseResponse{Blocks: blocks, Warnings: warnings}, nil
+	return normalize(req.Body, req.Options, 0)
 }
 
 // normalize runs icsnorm and maps its results and rejections onto the SDK's types.
-func normalize(body []byte, o calendar.Options, maxBytes int64) ([]calendar.Block, []calendar.Warning, error) {
+func normalize(body []byte, o calendar.Options, maxBytes int64) (calendar.ParseResponse, error) {
 	opts, err := normOptions(o)
 	if err != nil {
-		return nil, nil, err
+		return calendar.ParseResponse{}, err
 	}
 	if maxBytes > 0 {
 		opts.MaxBytes = int(maxBytes)
@@ -157,7 +153,7 @@ func normalize(body []byte, o calendar.Options, maxBytes int64) ([]calendar.Bloc
 	}
 	res, err := icsnorm.Normalize(body, opts)
 	if err != nil {
-		return nil, nil, rejection(err)
+		return calendar.ParseResponse{}, rejection(err)
 	}
 	blocks := make([]calendar.Block, 0, len(res.Blocks))
 	for _, b := range res.Blocks {
@@ -167,7 +163,7 @@ func normalize(body []byte, o calendar.Options, maxBytes int64) ([]calendar.Bloc
 	for _, w := range res.Warnings {
 		warnings = append(warnings, calendar.Warning{Code: w.Code, UID: w.UID, Line: w.Line, Message: w.String()})
 	}
-	return blocks, warnings, nil
+	return calendar.ParseResponse{Blocks: blocks, Warnings: warnings, Partial: res.Partial}, nil
 }
 
 func normOptions(o calendar.Options) (icsnorm.Options, error) {

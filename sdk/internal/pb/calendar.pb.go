@@ -194,13 +194,16 @@ func (x *CalendarFetchRequest) GetTimeout() *durationpb.Duration {
 }
 
 type CalendarFetchResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	NotModified   bool                   `protobuf:"varint,1,opt,name=not_modified,json=notModified,proto3" json:"not_modified,omitempty"`
-	Blocks        []*CalendarBlock       `protobuf:"bytes,2,rep,name=blocks,proto3" json:"blocks,omitempty"`
-	Warnings      []*CalendarWarning     `protobuf:"bytes,3,rep,name=warnings,proto3" json:"warnings,omitempty"`
-	Etag          string                 `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
-	LastModified  string                 `protobuf:"bytes,5,opt,name=last_modified,json=lastModified,proto3" json:"last_modified,omitempty"`
-	Bytes         int64                  `protobuf:"varint,6,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	state        protoimpl.MessageState `protogen:"open.v1"`
+	NotModified  bool                   `protobuf:"varint,1,opt,name=not_modified,json=notModified,proto3" json:"not_modified,omitempty"`
+	Blocks       []*CalendarBlock       `protobuf:"bytes,2,rep,name=blocks,proto3" json:"blocks,omitempty"`
+	Warnings     []*CalendarWarning     `protobuf:"bytes,3,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	Etag         string                 `protobuf:"bytes,4,opt,name=etag,proto3" json:"etag,omitempty"`
+	LastModified string                 `protobuf:"bytes,5,opt,name=last_modified,json=lastModified,proto3" json:"last_modified,omitempty"`
+	Bytes        int64                  `protobuf:"varint,6,opt,name=bytes,proto3" json:"bytes,omitempty"`
+	// A budget of the reader cut it short (too many recurring events, instances or zones):
+	// some nights the feed blocks may be missing. The warnings with code "budget" say which.
+	Partial       bool `protobuf:"varint,7,opt,name=partial,proto3" json:"partial,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -277,6 +280,13 @@ func (x *CalendarFetchResponse) GetBytes() int64 {
 	return 0
 }
 
+func (x *CalendarFetchResponse) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
+}
+
 type CalendarParseRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Options       *CalendarOptions       `protobuf:"bytes,1,opt,name=options,proto3" json:"options,omitempty"`
@@ -330,9 +340,11 @@ func (x *CalendarParseRequest) GetBody() []byte {
 }
 
 type CalendarParseResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Blocks        []*CalendarBlock       `protobuf:"bytes,1,rep,name=blocks,proto3" json:"blocks,omitempty"`
-	Warnings      []*CalendarWarning     `protobuf:"bytes,2,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Blocks   []*CalendarBlock       `protobuf:"bytes,1,rep,name=blocks,proto3" json:"blocks,omitempty"`
+	Warnings []*CalendarWarning     `protobuf:"bytes,2,rep,name=warnings,proto3" json:"warnings,omitempty"`
+	// As CalendarFetchResponse.partial.
+	Partial       bool `protobuf:"varint,3,opt,name=partial,proto3" json:"partial,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -379,6 +391,13 @@ func (x *CalendarParseResponse) GetWarnings() []*CalendarWarning {
 		return x.Warnings
 	}
 	return nil
+}
+
+func (x *CalendarParseResponse) GetPartial() bool {
+	if x != nil {
+		return x.Partial
+	}
+	return false
 }
 
 // A blocked range [start, end) of dates in the property's zone.
@@ -570,20 +589,22 @@ const file_conserje_plugin_v1_calendar_proto_rawDesc = "" +
 	"\x04etag\x18\x03 \x01(\tR\x04etag\x12#\n" +
 	"\rlast_modified\x18\x04 \x01(\tR\flastModified\x12\x1b\n" +
 	"\tmax_bytes\x18\x05 \x01(\x03R\bmaxBytes\x123\n" +
-	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x85\x02\n" +
+	"\atimeout\x18\x06 \x01(\v2\x19.google.protobuf.DurationR\atimeout\"\x9f\x02\n" +
 	"\x15CalendarFetchResponse\x12!\n" +
 	"\fnot_modified\x18\x01 \x01(\bR\vnotModified\x129\n" +
 	"\x06blocks\x18\x02 \x03(\v2!.conserje.plugin.v1.CalendarBlockR\x06blocks\x12?\n" +
 	"\bwarnings\x18\x03 \x03(\v2#.conserje.plugin.v1.CalendarWarningR\bwarnings\x12\x12\n" +
 	"\x04etag\x18\x04 \x01(\tR\x04etag\x12#\n" +
 	"\rlast_modified\x18\x05 \x01(\tR\flastModified\x12\x14\n" +
-	"\x05bytes\x18\x06 \x01(\x03R\x05bytes\"i\n" +
+	"\x05bytes\x18\x06 \x01(\x03R\x05bytes\x12\x18\n" +
+	"\apartial\x18\a \x01(\bR\apartial\"i\n" +
 	"\x14CalendarParseRequest\x12=\n" +
 	"\aoptions\x18\x01 \x01(\v2#.conserje.plugin.v1.CalendarOptionsR\aoptions\x12\x12\n" +
-	"\x04body\x18\x02 \x01(\fR\x04body\"\x93\x01\n" +
+	"\x04body\x18\x02 \x01(\fR\x04body\"\xad\x01\n" +
 	"\x15CalendarParseResponse\x129\n" +
 	"\x06blocks\x18\x01 \x03(\v2!.conserje.plugin.v1.CalendarBlockR\x06blocks\x12?\n" +
-	"\bwarnings\x18\x02 \x03(\v2#.conserje.plugin.v1.CalendarWarningR\bwarnings\"\xe1\x01\n" +
+	"\bwarnings\x18\x02 \x03(\v2#.conserje.plugin.v1.CalendarWarningR\bwarnings\x12\x18\n" +
+	"\apartial\x18\x03 \x01(\bR\apartial\"\xe1\x01\n" +
 	"\rCalendarBlock\x12\x10\n" +
 	"\x03uid\x18\x01 \x01(\tR\x03uid\x12\x14\n" +
 	"\x05start\x18\x02 \x01(\tR\x05start\x12\x10\n" +

@@ -32,6 +32,7 @@ func (s *calendarServer) Fetch(ctx context.Context, req *pb.CalendarFetchRequest
 		Etag:         r.ETag,
 		LastModified: r.LastModified,
 		Bytes:        r.Bytes,
+		Partial:      r.Partial,
 	}, nil
 }
 
@@ -43,7 +44,7 @@ func (s *calendarServer) Parse(ctx context.Context, req *pb.CalendarParseRequest
 	if err != nil {
 		return nil, err
 	}
-	return &pb.CalendarParseResponse{Blocks: blocksToPB(r.Blocks), Warnings: warningsToPB(r.Warnings)}, nil
+	return &pb.CalendarParseResponse{Blocks: blocksToPB(r.Blocks), Warnings: warningsToPB(r.Warnings), Partial: r.Partial}, nil
 }
 
 // CalendarClient is the host side of a calendar plugin.
@@ -74,6 +75,7 @@ func (c *CalendarClient) Fetch(ctx context.Context, req calendar.FetchRequest) (
 		ETag:         r.GetEtag(),
 		LastModified: r.GetLastModified(),
 		Bytes:        r.GetBytes(),
+		Partial:      r.GetPartial(),
 	}, nil
 }
 
@@ -83,7 +85,7 @@ func (c *CalendarClient) Parse(ctx context.Context, req calendar.ParseRequest) (
 	if err != nil {
 		return calendar.ParseResponse{}, err
 	}
-	return calendar.ParseResponse{Blocks: blocksFromPB(r.GetBlocks()), Warnings: warningsFromPB(r.GetWarnings())}, nil
+	return calendar.ParseResponse{Blocks: blocksFromPB(r.GetBlocks()), Warnings: warningsFromPB(r.GetWarnings()), Partial: r.GetPartial()}, nil
 }
 
 func calendarOptionsToPB(o calendar.Options) *pb.CalendarOptions {
