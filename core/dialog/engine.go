@@ -520,7 +520,7 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 		}
 	case spec.EntityOption:
 		opts := t.options(s)
-		if m, ok := matchOption(t.in.Text, u.UnitType, opts, "id", "title"); ok {
+		if m, ok := pickOption(s.Name, t.in.Text, u, opts); ok {
 			vals[awaited] = opts[m.index]["id"]
 			strong = m.strong
 			for _, target := range s.FillOrder {
@@ -1059,7 +1059,7 @@ func (t *turn) say(key string, cs *step, s *slot) {
 		buttons = t.buttons(cs)
 	} else if s != nil && s.Entity == spec.EntityOption {
 		for _, o := range t.options(s) {
-			buttons = append(buttons, Button{ID: fmt.Sprint(o["id"]), Title: fmt.Sprint(o["title"])})
+			buttons = append(buttons, Button{ID: ButtonID(s.Name, o["id"]), Title: fmt.Sprint(o["title"])})
 		}
 	}
 	t.sayWith(key, buttons)

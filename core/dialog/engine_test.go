@@ -235,7 +235,7 @@ func TestClientFlowOfferThenHold(t *testing.T) {
 	assert.NotContains(t, text(out), "Depto Centro")
 	assert.Contains(t, text(out), "martes 5/1")
 	assert.Contains(t, text(out), "3 noches, 4 personas")
-	assert.Equal(t, []dialog.Button{{ID: "1", Title: "Cabaña Robles"}, {ID: "2", Title: "Cabaña Coihue"}}, out.Replies[0].Buttons)
+	assert.Equal(t, []dialog.Button{{ID: "unidad:1", Title: "Cabaña Robles"}, {ID: "unidad:2", Title: "Cabaña Coihue"}}, out.Replies[0].Buttons)
 
 	out = c.say(now.Add(time.Minute), "Cabaña")
 	assert.Contains(t, text(out), "Te guardo Cabaña Robles del 5/1 al 8/1 durante 30 minutos, hasta las 10:31")

@@ -1,7 +1,6 @@
 package dialog
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -140,65 +139,6 @@ func nameIn(text string) (string, bool) {
 		return "", false
 	}
 	return t, true
-}
-
-var ordinals = map[string]int{
-	"1": 0, "primera": 0, "primero": 0, "first": 0, "primeira": 0, "primeiro": 0, "uno": 0, "one": 0, "opcion 1": 0,
-	"2": 1, "segunda": 1, "segundo": 1, "second": 1, "dos": 1, "two": 1,
-	"3": 2, "tercera": 2, "tercero": 2, "third": 2, "terceira": 2, "terceiro": 2, "tres": 2, "three": 2,
-	"4": 3, "cuarta": 3, "cuarto": 3, "fourth": 3, "quarta": 3, "quarto": 3,
-	"5": 4, "quinta": 4, "quinto": 4, "fifth": 4,
-}
-
-var cheapestWords = []string{"la mas barata", "el mas barato", "la mas economica", "the cheapest", "cheapest", "a mais barata", "o mais barato"}
-
-// optionMatch is how a guest's answer picked an option.
-type optionMatch struct {
-	index  int
-	strong bool // an exact title, an id, an ordinal: not a guess from shared words
-}
-
-// matchOption finds which option the guest chose. Exact titles, ids and ordinals ("la
-// primera", "2") are strong; otherwise the option sharing most words with the answer wins
-// (ties go to the earliest, which is the cheapest offer), a weak match that a question
-// intent may override. unitType is the NLU's unit type, counted as a shared word.
-func matchOption(text, unitType string, options []map[string]any, idField, titleField string) (optionMatch, bool) {
-	folded := fold(text)
-	if folded == "" || len(options) == 0 {
-		return optionMatch{}, false
-	}
-	for i, o := range options {
-		if fold(fmt.Sprint(o[titleField])) == folded || fmt.Sprint(o[idField]) == strings.TrimSpace(text) {
-			return optionMatch{index: i, strong: true}, true
-		}
-	}
-	trimmed := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(folded, "la "), "el "), "opcion ")
-	if i, ok := ordinals[trimmed]; ok && i < len(options) {
-		return optionMatch{index: i, strong: true}, true
-	}
-	if anyPhrase(folded, cheapestWords...) {
-		return optionMatch{index: 0, strong: true}, true
-	}
-	best, bestScore := -1, 0
-	ut := fold(unitType)
-	for i, o := range options {
-		score := 0
-		for _, w := range strings.Fields(fold(fmt.Sprint(o[titleField]))) {
-			if len(w) >= 3 && containsPhrase(folded, w) {
-				score++
-			}
-		}
-		if t, ok := o["type"].(string); ok && ut != "" && fold(t) == ut && score == 0 {
-			score = 1
-		}
-		if score > bestScore {
-			best, bestScore = i, score
-		}
-	}
-	if best < 0 {
-		return optionMatch{}, false
-	}
-	return optionMatch{index: best}, true
 }
 
 var (

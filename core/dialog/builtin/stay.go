@@ -91,7 +91,7 @@ func offerData(o booking.Offer) map[string]any {
 	ppn, uniform := perNight(o.Quote)
 	return map[string]any{
 		"id": o.Unit.ID, "title": o.Unit.Name, "name": o.Unit.Name, "type": o.Unit.Type,
-		"capacity": o.Unit.Capacity, "nights": len(o.Quote.Nights),
+		"capacity": o.Unit.Capacity, "amenities": o.Unit.Amenities, "nights": len(o.Quote.Nights),
 		"price_per_night_cents": ppn, "uniform_price": uniform,
 		"total_cents": o.Quote.TotalCents, "deposit_cents": o.Quote.DepositCents,
 	}
@@ -116,6 +116,7 @@ func alternativesData(lang string, alts []booking.Alternative) []any {
 		out = append(out, map[string]any{
 			"id": fmt.Sprintf("alt%d", i+1), "title": stayTitle(lang, a.Unit.Name, a.Quote.Stay),
 			"kind": a.Kind, "accommodation_id": a.Unit.ID, "name": a.Unit.Name, "type": a.Unit.Type,
+			"capacity": a.Unit.Capacity, "amenities": a.Unit.Amenities,
 			"check_in": a.Quote.Stay.CheckIn.String(), "check_out": a.Quote.Stay.CheckOut.String(),
 			"nights": a.Quote.Stay.Nights(), "shift_days": a.ShiftDays,
 			"total_cents": a.Quote.TotalCents, "deposit_cents": a.Quote.DepositCents,
