@@ -338,6 +338,8 @@ type turn struct {
 	joinNext bool
 	// askedAmbiguous is set once the ambiguity of this message's dates was asked about.
 	askedAmbiguous bool
+	// quietResume: the flow that just ended asked not to repeat the question it interrupted.
+	quietResume bool
 }
 
 func (t *turn) settings() spec.Settings { return t.e.dialog.Settings }
@@ -855,10 +857,12 @@ func (t *turn) endFlow(cs *step) {
 			delete(t.st.Slots, name)
 		}
 	}
+	ended := t.e.flows[t.st.Stack[len(t.st.Stack)-1].Flow]
 	t.st.Stack = t.st.Stack[:len(t.st.Stack)-1]
 	t.changed()
 	if len(t.st.Stack) > 0 {
 		t.joinNext = true
+		t.quietResume = ended != nil && ended.NoReask
 	}
 }
 
@@ -869,6 +873,11 @@ func (t *turn) ask(fr *Frame, cs *step) bool {
 			continue
 		}
 		s := t.e.slots[name]
+		if t.quietResume && fr.Asked == name {
+			// The interruption was a closing: the question stands, unrepeated.
+			t.quietResume = false
+			return true
+		}
 		if t.u.AmbiguousDates() && !t.askedAmbiguous && s.Ambiguous != "" && anyPhrase(t.folded, weekendWords...) {
 			t.askedAmbiguous = true
 			t.st.Pending = &Pending{Kind: "weekend", Options: weekendOptions(t.today())}
@@ -960,6 +969,9 @@ func (t *turn) store(name string, res Result) {
 // guest is told (with when someone answers, during quiet hours), and the bot pauses.
 func (t *turn) handoff(cs *step) {
 	reason := t.reason
+	if reason == "" {
+		reason = cs.Reason
+	}
 	if reason == "" {
 		reason = ReasonExplicit
 	}

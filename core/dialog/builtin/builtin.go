@@ -70,7 +70,7 @@ type Deps struct {
 // Names are the built-in actions, as dialogs name them.
 var Names = []string{
 	"buscar_disponibilidad", "cotizar", "pre_reservar", "extender_hold", "datos_pago",
-	"info_servicios", "info_ubicacion", "info_politicas", "derivar_humano",
+	"info_servicios", "info_ubicacion", "info_politicas", "info_pago", "derivar_humano",
 }
 
 // Actions holds the built-ins and their shared property cache.
@@ -110,6 +110,7 @@ func (a *Actions) Register(reg *dialog.Registry) error {
 		"info_servicios":        a.infoServicios,
 		"info_ubicacion":        a.infoUbicacion,
 		"info_politicas":        a.infoPoliticas,
+		"info_pago":             a.infoPago,
 		"derivar_humano":        a.derivarHumano,
 	}
 	for _, name := range Names {

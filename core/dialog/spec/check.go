@@ -174,6 +174,7 @@ func (c *checker) steps(f *Flow) {
 		only("then", StepIf)
 		only("else", StepIf)
 		only("night", StepHandoff)
+		only("reason", StepHandoff)
 		only("clear", StepEnd)
 		switch s.Kind {
 		case StepSay:

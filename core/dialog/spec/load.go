@@ -247,6 +247,8 @@ func (r *reader) flows(n *yaml.Node) {
 				f.Keywords = strs(fv)
 			case "interrupt":
 				f.Interrupt = scalar(fv) == "true"
+			case "reask":
+				f.NoReask = scalar(fv) == "false"
 			case "steps":
 				if fv.Kind == yaml.SequenceNode {
 					for _, sn := range fv.Content {
@@ -304,6 +306,8 @@ func (r *reader) step(n *yaml.Node) *Step {
 			kinds = append(kinds, StepHandoff)
 		case "night":
 			s.Night = scalar(fv)
+		case "reason":
+			s.Reason = scalar(fv)
 		case "end":
 			kinds = append(kinds, StepEnd)
 		case "clear":

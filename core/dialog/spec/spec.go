@@ -112,9 +112,12 @@ type Flow struct {
 	Intents     []string
 	Keywords    []string
 	Interrupt   bool
-	Steps       []*Step
-	Pos         Pos
-	Fields      Fields
+	// NoReask, with Interrupt: the interrupted flow resumes without repeating its
+	// question (a "thanks, I'll think about it" needs no "which one shall I book?").
+	NoReask bool
+	Steps   []*Step
+	Pos     Pos
+	Fields  Fields
 }
 
 // StepKind is what a step does.
@@ -147,6 +150,7 @@ type Step struct {
 	Goto    string
 	Handoff string
 	Night   string
+	Reason  string
 	Clear   []string
 	Buttons *Buttons
 	Pos     Pos
