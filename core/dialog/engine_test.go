@@ -131,6 +131,9 @@ func (f *fakeBooking) register(t *testing.T, reg *dialog.Registry) {
 	add("info_politicas", func(context.Context, dialog.Call) (dialog.Result, error) {
 		return dialog.Result{Data: map[string]any{"topic": "horarios", "check_in_time": "14:00", "check_out_time": "10:00"}}, nil
 	})
+	add("info_pago", func(context.Context, dialog.Call) (dialog.Result, error) {
+		return dialog.Result{Data: map[string]any{"topic": "como_pagar", "deposit_percent": int64(30), "alias": "los.robles.demo"}}, nil
+	})
 	add("derivar_humano", func(_ context.Context, c dialog.Call) (dialog.Result, error) {
 		f.calls = append(f.calls, "derivar "+c.Arg("reason").(string))
 		return dialog.Result{Data: map[string]any{"reason": c.Arg("reason")}, Handoff: c.Arg("reason").(string)}, nil
