@@ -25,6 +25,7 @@ import (
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/pluginhost"
+	"github.com/conserje/conserje/core/stats"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
 )
@@ -130,6 +131,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *App, err
 
 	if err := a.Registry.Register(newBacklogCollector(a.DB)); err != nil {
 		return nil, fmt.Errorf("register backlog metrics: %w", err)
+	}
+	if err := a.Registry.Register(stats.NewCollector(a.DB)); err != nil {
+		return nil, fmt.Errorf("register funnel metrics: %w", err)
 	}
 	features, err := a.buildFeatures(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"time"
 
@@ -352,16 +353,16 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
 	}
 	took := time.Since(started)
-	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), h); err != nil {
-		s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
-		return err
-	}
 	outcome := OutcomeAnswered
 	switch {
 	case out.Handoff != nil:
 		outcome = OutcomeHandoff
 	case st.Fallbacks > fallbacksBefore:
 		outcome = OutcomeFallback
+	}
+	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), outcome, h); err != nil {
+		s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
+		return err
 	}
 	s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, outcome, took.Seconds())
 	if out.Handoff != nil {
@@ -370,7 +371,7 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	return nil
 }
 
-func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, h *handover) error {
+func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, outcome string, h *handover) error {
 	session, err := st.Encode()
 	if err != nil {
 		return err
@@ -420,6 +421,18 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 		}
 		if out.Handoff != nil {
 			if err := event(ctx, tx, conv.ID, EventEscalated, now, map[string]any{"reason": out.Handoff.Reason, "by": "bot"}); err != nil {
+				return err
+			}
+		}
+		if outcome == OutcomeFallback {
+			// Kept in the database too, so `conserje stats` can tell the fallback rate.
+			if err := event(ctx, tx, conv.ID, EventFallback, now, map[string]any{"message": msg.ID}); err != nil {
+				return err
+			}
+		}
+		if slices.Contains(out.Events, dialog.EventOffer) {
+			// The funnel's second stage, committed with the turn that showed the offer.
+			if err := event(ctx, tx, conv.ID, EventOfferMade, now, map[string]any{"message": msg.ID}); err != nil {
 				return err
 			}
 		}
@@ -493,6 +506,8 @@ func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o 
 const (
 	AggregateConversation = "conversation"
 	EventEscalated        = "conversation_escalated"
+	EventOfferMade        = "conversation_offer_made"
+	EventFallback         = "conversation_fallback"
 	EventReleased         = "conversation_released"
 )
 

@@ -242,6 +242,8 @@ type Output struct {
 	Handoff        *Handoff
 	SessionExpired bool
 	Language       string
+	// Events are the business events the turn's actions caused (EventOffer, ...).
+	Events []string
 }
 
 // Turn answers one guest message, changing st. A returned error means the turn could not
@@ -939,6 +941,7 @@ func (t *turn) action(cs *step) bool {
 		return false
 	}
 	t.store(cs.ResultName(), res)
+	t.out.Events = append(t.out.Events, res.Events...)
 	return true
 }
 

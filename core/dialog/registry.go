@@ -67,7 +67,15 @@ type Result struct {
 	Data    map[string]any
 	Slots   map[string]any
 	Handoff string
+	// Events name business events the action caused (EventOffer), for the booking funnel.
+	Events []string
 }
+
+// Business events an action reports in Result.Events; the turn's Output carries them.
+const (
+	// EventOffer: the guest was shown at least one unit free for their stay, with its price.
+	EventOffer = "offer"
+)
 
 // Registry maps namespaced names to actions. It is filled at start and read afterwards.
 type Registry struct {

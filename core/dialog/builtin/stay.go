@@ -168,7 +168,11 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 		data["min_nights"] = res.MinStay.Required
 		data["problem"] = "min_stay"
 	}
-	return dialog.Result{Data: data}, nil
+	var events []string
+	if len(offers) > 0 {
+		events = []string{dialog.EventOffer}
+	}
+	return dialog.Result{Data: data, Events: events}, nil
 }
 
 // cotizar prices a stay night by night. The unit is the argument accommodation, else the
