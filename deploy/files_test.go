@@ -202,3 +202,85 @@ func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
 }
+
+// TestRedisNeedsThePasswordConserjeUses: Redis starts with requirepass from .env, its
+// health check authenticates, and conserje's Redis URL carries the same variable.
+func TestRedisNeedsThePasswordConserjeUses(t *testing.T) {
+	raw, err := os.ReadFile("../compose.yaml")
+	require.NoError(t, err)
+	var compose struct {
+		Services map[string]struct {
+			Command     []string          `yaml:"command"`
+			Environment map[string]string `yaml:"environment"`
+			Healthcheck struct {
+				Test []string `yaml:"test"`
+			} `yaml:"healthcheck"`
+		} `yaml:"services"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &compose))
+	cache := compose.Services["cache"]
+	assert.Contains(t, strings.Join(cache.Command, " "), `--requirepass "$$REDIS_PASSWORD"`)
+	assert.Contains(t, strings.Join(cache.Command, " "), "--appendonly no", "the AOF decision is explicit (see the comment)")
+	assert.Contains(t, cache.Environment["REDIS_PASSWORD"], "${REDIS_PASSWORD:?")
+	assert.Contains(t, cache.Environment["REDISCLI_AUTH"], "${REDIS_PASSWORD:?", "the health check authenticates")
+	assert.Contains(t, strings.Join(cache.Healthcheck.Test, " "), "PONG")
+	url := compose.Services["conserje"].Environment["CONSERJE_REDIS_URL"]
+	assert.Regexp(t, `^redis://:\$\{REDIS_PASSWORD:\?[^}]*\}@cache:6379/0$`, url)
+}
+
+// TestOnlyTheFirewallsPortsArePublished: Docker's published ports bypass UFW, so the ports
+// compose.yaml publishes must be exactly the ones deploy/ufw.sh opens (besides SSH).
+func TestOnlyTheFirewallsPortsArePublished(t *testing.T) {
+	raw, err := os.ReadFile("../compose.yaml")
+	require.NoError(t, err)
+	var compose struct {
+		Services map[string]struct {
+			Ports []string `yaml:"ports"`
+		} `yaml:"services"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &compose))
+	var published []string
+	for name, svc := range compose.Services {
+		for _, p := range svc.Ports {
+			assert.Equal(t, "caddy", name, "only Caddy publishes ports (%s publishes %s)", name, p)
+			host, container, ok := strings.Cut(p, ":")
+			require.True(t, ok, "port %q", p)
+			_, proto, _ := strings.Cut(container, "/")
+			if proto == "" {
+				proto = "tcp"
+			}
+			published = append(published, host+"/"+proto)
+		}
+	}
+
+	out, err := exec.Command("sh", "ufw.sh", "--dry-run").Output()
+	require.NoError(t, err)
+	var opened []string
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 3 && f[0] == "ufw" && (f[1] == "allow" || f[1] == "limit") && f[2] != "22/tcp" {
+			opened = append(opened, f[2])
+		}
+	}
+	assert.ElementsMatch(t, opened, published)
+	assert.Contains(t, string(out), "ufw default deny incoming")
+	assert.Contains(t, string(out), "ufw limit 22/tcp")
+}
+
+// TestUnattendedUpgradesConfigParses reads the apt snippets with apt's own parser.
+func TestUnattendedUpgradesConfigParses(t *testing.T) {
+	aptConfig, err := exec.LookPath("apt-config")
+	if err != nil {
+		t.Skip("apt-config not installed (not a Debian system)")
+	}
+	for file, want := range map[string][]string{
+		"apt/20auto-upgrades":                {`APT::Periodic::Unattended-Upgrade "1";`},
+		"apt/52conserje-unattended-upgrades": {`Unattended-Upgrade::Automatic-Reboot-Time "05:30";`, `Unattended-Upgrade::Package-Blacklist:: "docker-ce";`},
+	} {
+		out, err := exec.Command(aptConfig, "-c", file, "dump").CombinedOutput()
+		require.NoError(t, err, "apt-config %s:\n%s", file, out)
+		for _, w := range want {
+			assert.Contains(t, string(out), w, file)
+		}
+	}
+}

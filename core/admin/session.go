@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,7 +79,9 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	if !equalConstantTime(c.Cookies(loginCSRFCookie), c.FormValue("csrf")) {
 		return fiber.NewError(fiber.StatusForbidden, "the form expired: reload the login page and try again")
 	}
-	ip := c.IP()
+	// A copy: Fiber's strings point into the request buffer, which the next request
+	// reuses, and this one is kept as the limiter's map key.
+	ip := strings.Clone(c.IP())
 	if !h.limits.allow(ip) {
 		return h.loginFailed(c, fiber.StatusTooManyRequests, "Demasiados intentos. Esperá un minuto y probá de nuevo.")
 	}
