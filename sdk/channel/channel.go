@@ -158,6 +158,39 @@ type InboundMessage struct {
 	// FromUserID is the sender's provider-scoped id (WhatsApp's business-scoped user id),
 	// when sent; From falls back to it when the provider gives no address.
 	FromUserID string
+	// Notice is set by channels that decide for themselves what an inbound item is (the
+	// e-mail channel): skip it, hand it to staff, or a bounce of one of our messages.
+	// Nil: an ordinary guest message for the dialog.
+	Notice *Notice
+}
+
+// NoticeKind is what a channel decided about an inbound item.
+type NoticeKind string
+
+// Notice kinds.
+const (
+	// NoticeSkip: nothing to answer (automatic mail, portal marketing, our own mail);
+	// the core records it with its reason for staff and answers nothing.
+	NoticeSkip NoticeKind = "skip"
+	// NoticeHandoff: a person must answer (no address reaches the guest, a suppressed
+	// auto-reply, a spoofed sender); the core stores the message when it has a sender,
+	// keeps the bot quiet on it and alerts staff at once.
+	NoticeHandoff NoticeKind = "handoff"
+	// NoticeBounce: one of our messages failed; FailedMessageID is the ExternalID its
+	// Send returned. The core marks it failed and alerts staff.
+	NoticeBounce NoticeKind = "bounce"
+)
+
+// Notice is a channel's decision about one inbound item.
+type Notice struct {
+	Kind NoticeKind
+	// Reason is a machine-readable code with its detail ("automatic_mail: Auto-Submitted:
+	// auto-replied"); Category the channel's kind of item ("portal_inquiry_no_reply_path").
+	Reason   string
+	Category string
+	// FailedMessageID and FailedRecipient describe a bounce.
+	FailedMessageID string
+	FailedRecipient string
 }
 
 // Reaction is an emoji on one of our messages.

@@ -237,7 +237,10 @@ type ChannelInboundMessage struct {
 	ErrorCodes []string `protobuf:"bytes,18,rep,name=error_codes,json=errorCodes,proto3" json:"error_codes,omitempty"`
 	// The sender's id when it is not an address we can write to (WhatsApp business-scoped
 	// user ids); From then holds it too.
-	FromUserId    string `protobuf:"bytes,19,opt,name=from_user_id,json=fromUserId,proto3" json:"from_user_id,omitempty"`
+	FromUserId string `protobuf:"bytes,19,opt,name=from_user_id,json=fromUserId,proto3" json:"from_user_id,omitempty"`
+	// Set by channels that decide for themselves what an inbound item is (e-mail): what
+	// the core must do instead of, or besides, answering it.
+	Notice        *ChannelNotice `protobuf:"bytes,20,opt,name=notice,proto3" json:"notice,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -405,6 +408,97 @@ func (x *ChannelInboundMessage) GetFromUserId() string {
 	return ""
 }
 
+func (x *ChannelInboundMessage) GetNotice() *ChannelNotice {
+	if x != nil {
+		return x.Notice
+	}
+	return nil
+}
+
+// What a channel decided about one inbound item.
+type ChannelNotice struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "skip": nothing to answer (automatic mail, portal marketing, our own mail): record it
+	// with its reason for staff. "handoff": a person must answer it (no address reaches the
+	// guest, a suppressed auto-reply, a spoofed sender): store the message if it has a
+	// sender and alert staff at once. "bounce": one of our messages failed
+	// (failed_message_id, the ExternalID Send returned): mark it failed and alert staff.
+	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Machine-readable reason with its detail, e.g. "automatic_mail: Auto-Submitted: auto-replied".
+	Reason string `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// The channel's category of the item, e.g. "portal_inquiry_no_reply_path".
+	Category        string `protobuf:"bytes,3,opt,name=category,proto3" json:"category,omitempty"`
+	FailedMessageId string `protobuf:"bytes,4,opt,name=failed_message_id,json=failedMessageId,proto3" json:"failed_message_id,omitempty"`
+	FailedRecipient string `protobuf:"bytes,5,opt,name=failed_recipient,json=failedRecipient,proto3" json:"failed_recipient,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ChannelNotice) Reset() {
+	*x = ChannelNotice{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelNotice) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelNotice) ProtoMessage() {}
+
+func (x *ChannelNotice) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelNotice.ProtoReflect.Descriptor instead.
+func (*ChannelNotice) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChannelNotice) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ChannelNotice) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
+func (x *ChannelNotice) GetCategory() string {
+	if x != nil {
+		return x.Category
+	}
+	return ""
+}
+
+func (x *ChannelNotice) GetFailedMessageId() string {
+	if x != nil {
+		return x.FailedMessageId
+	}
+	return ""
+}
+
+func (x *ChannelNotice) GetFailedRecipient() string {
+	if x != nil {
+		return x.FailedRecipient
+	}
+	return ""
+}
+
 type ChannelReaction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The ExternalID of the message reacted to.
@@ -417,7 +511,7 @@ type ChannelReaction struct {
 
 func (x *ChannelReaction) Reset() {
 	*x = ChannelReaction{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -429,7 +523,7 @@ func (x *ChannelReaction) String() string {
 func (*ChannelReaction) ProtoMessage() {}
 
 func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -442,7 +536,7 @@ func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReaction.ProtoReflect.Descriptor instead.
 func (*ChannelReaction) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ChannelReaction) GetMessageId() string {
@@ -476,7 +570,7 @@ type ChannelMedia struct {
 
 func (x *ChannelMedia) Reset() {
 	*x = ChannelMedia{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -488,7 +582,7 @@ func (x *ChannelMedia) String() string {
 func (*ChannelMedia) ProtoMessage() {}
 
 func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -501,7 +595,7 @@ func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelMedia.ProtoReflect.Descriptor instead.
 func (*ChannelMedia) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChannelMedia) GetId() string {
@@ -565,7 +659,7 @@ type ChannelLocation struct {
 
 func (x *ChannelLocation) Reset() {
 	*x = ChannelLocation{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -577,7 +671,7 @@ func (x *ChannelLocation) String() string {
 func (*ChannelLocation) ProtoMessage() {}
 
 func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -590,7 +684,7 @@ func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelLocation.ProtoReflect.Descriptor instead.
 func (*ChannelLocation) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChannelLocation) GetLatitude() float64 {
@@ -641,7 +735,7 @@ type ChannelDeliveryStatus struct {
 
 func (x *ChannelDeliveryStatus) Reset() {
 	*x = ChannelDeliveryStatus{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -653,7 +747,7 @@ func (x *ChannelDeliveryStatus) String() string {
 func (*ChannelDeliveryStatus) ProtoMessage() {}
 
 func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -666,7 +760,7 @@ func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelDeliveryStatus.ProtoReflect.Descriptor instead.
 func (*ChannelDeliveryStatus) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelDeliveryStatus) GetExternalId() string {
@@ -747,7 +841,7 @@ type ChannelSendRequest struct {
 
 func (x *ChannelSendRequest) Reset() {
 	*x = ChannelSendRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -759,7 +853,7 @@ func (x *ChannelSendRequest) String() string {
 func (*ChannelSendRequest) ProtoMessage() {}
 
 func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -772,7 +866,7 @@ func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendRequest.ProtoReflect.Descriptor instead.
 func (*ChannelSendRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChannelSendRequest) GetTo() string {
@@ -918,7 +1012,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -930,7 +1024,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -943,7 +1037,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelList) GetBody() string {
@@ -991,7 +1085,7 @@ type ChannelListSection struct {
 
 func (x *ChannelListSection) Reset() {
 	*x = ChannelListSection{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1003,7 +1097,7 @@ func (x *ChannelListSection) String() string {
 func (*ChannelListSection) ProtoMessage() {}
 
 func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1016,7 +1110,7 @@ func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListSection.ProtoReflect.Descriptor instead.
 func (*ChannelListSection) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelListSection) GetTitle() string {
@@ -1044,7 +1138,7 @@ type ChannelListRow struct {
 
 func (x *ChannelListRow) Reset() {
 	*x = ChannelListRow{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1056,7 +1150,7 @@ func (x *ChannelListRow) String() string {
 func (*ChannelListRow) ProtoMessage() {}
 
 func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1069,7 +1163,7 @@ func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRow.ProtoReflect.Descriptor instead.
 func (*ChannelListRow) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChannelListRow) GetId() string {
@@ -1102,7 +1196,7 @@ type ChannelText struct {
 
 func (x *ChannelText) Reset() {
 	*x = ChannelText{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1114,7 +1208,7 @@ func (x *ChannelText) String() string {
 func (*ChannelText) ProtoMessage() {}
 
 func (x *ChannelText) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1127,7 +1221,7 @@ func (x *ChannelText) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelText.ProtoReflect.Descriptor instead.
 func (*ChannelText) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChannelText) GetBody() string {
@@ -1149,7 +1243,7 @@ type ChannelButtons struct {
 
 func (x *ChannelButtons) Reset() {
 	*x = ChannelButtons{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1255,7 @@ func (x *ChannelButtons) String() string {
 func (*ChannelButtons) ProtoMessage() {}
 
 func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1268,7 @@ func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButtons.ProtoReflect.Descriptor instead.
 func (*ChannelButtons) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChannelButtons) GetBody() string {
@@ -1215,7 +1309,7 @@ type ChannelButton struct {
 
 func (x *ChannelButton) Reset() {
 	*x = ChannelButton{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1227,7 +1321,7 @@ func (x *ChannelButton) String() string {
 func (*ChannelButton) ProtoMessage() {}
 
 func (x *ChannelButton) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1240,7 +1334,7 @@ func (x *ChannelButton) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButton.ProtoReflect.Descriptor instead.
 func (*ChannelButton) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelButton) GetId() string {
@@ -1270,7 +1364,7 @@ type ChannelAudio struct {
 
 func (x *ChannelAudio) Reset() {
 	*x = ChannelAudio{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1282,7 +1376,7 @@ func (x *ChannelAudio) String() string {
 func (*ChannelAudio) ProtoMessage() {}
 
 func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1295,7 +1389,7 @@ func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelAudio.ProtoReflect.Descriptor instead.
 func (*ChannelAudio) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelAudio) GetData() []byte {
@@ -1342,7 +1436,7 @@ type ChannelTemplate struct {
 
 func (x *ChannelTemplate) Reset() {
 	*x = ChannelTemplate{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1354,7 +1448,7 @@ func (x *ChannelTemplate) String() string {
 func (*ChannelTemplate) ProtoMessage() {}
 
 func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1367,7 +1461,7 @@ func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelTemplate.ProtoReflect.Descriptor instead.
 func (*ChannelTemplate) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChannelTemplate) GetName() string {
@@ -1417,7 +1511,7 @@ type ChannelSendResponse struct {
 
 func (x *ChannelSendResponse) Reset() {
 	*x = ChannelSendResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1429,7 +1523,7 @@ func (x *ChannelSendResponse) String() string {
 func (*ChannelSendResponse) ProtoMessage() {}
 
 func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1442,7 +1536,7 @@ func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendResponse.ProtoReflect.Descriptor instead.
 func (*ChannelSendResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChannelSendResponse) GetExternalId() string {
@@ -1476,7 +1570,7 @@ type ChannelFetchMediaRequest struct {
 
 func (x *ChannelFetchMediaRequest) Reset() {
 	*x = ChannelFetchMediaRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1488,7 +1582,7 @@ func (x *ChannelFetchMediaRequest) String() string {
 func (*ChannelFetchMediaRequest) ProtoMessage() {}
 
 func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1501,7 +1595,7 @@ func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaRequest.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChannelFetchMediaRequest) GetMediaId() string {
@@ -1531,7 +1625,7 @@ type ChannelFetchMediaResponse struct {
 
 func (x *ChannelFetchMediaResponse) Reset() {
 	*x = ChannelFetchMediaResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1543,7 +1637,7 @@ func (x *ChannelFetchMediaResponse) String() string {
 func (*ChannelFetchMediaResponse) ProtoMessage() {}
 
 func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1556,7 +1650,7 @@ func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaResponse.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ChannelFetchMediaResponse) GetData() []byte {
@@ -1596,7 +1690,7 @@ type ChannelReceiveRequest struct {
 
 func (x *ChannelReceiveRequest) Reset() {
 	*x = ChannelReceiveRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1608,7 +1702,7 @@ func (x *ChannelReceiveRequest) String() string {
 func (*ChannelReceiveRequest) ProtoMessage() {}
 
 func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1621,7 +1715,7 @@ func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReceiveRequest.ProtoReflect.Descriptor instead.
 func (*ChannelReceiveRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ChannelReceiveRequest) GetCursor() string {
@@ -1644,7 +1738,7 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x1cChannelHandleWebhookResponse\x124\n" +
 	"\x04http\x18\x01 \x01(\v2 .conserje.plugin.v1.WebhookReplyR\x04http\x12E\n" +
 	"\bmessages\x18\x02 \x03(\v2).conserje.plugin.v1.ChannelInboundMessageR\bmessages\x12E\n" +
-	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\x8a\x06\n" +
+	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xc5\x06\n" +
 	"\x15ChannelInboundMessage\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x12\n" +
@@ -1669,10 +1763,17 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\verror_codes\x18\x12 \x03(\tR\n" +
 	"errorCodes\x12 \n" +
 	"\ffrom_user_id\x18\x13 \x01(\tR\n" +
-	"fromUserId\x1a;\n" +
+	"fromUserId\x129\n" +
+	"\x06notice\x18\x14 \x01(\v2!.conserje.plugin.v1.ChannelNoticeR\x06notice\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"F\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xae\x01\n" +
+	"\rChannelNotice\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
+	"\bcategory\x18\x03 \x01(\tR\bcategory\x12*\n" +
+	"\x11failed_message_id\x18\x04 \x01(\tR\x0ffailedMessageId\x12)\n" +
+	"\x10failed_recipient\x18\x05 \x01(\tR\x0ffailedRecipient\"F\n" +
 	"\x0fChannelReaction\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x14\n" +
@@ -1785,70 +1886,72 @@ func file_conserje_plugin_v1_channel_proto_rawDescGZIP() []byte {
 	return file_conserje_plugin_v1_channel_proto_rawDescData
 }
 
-var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
+var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_conserje_plugin_v1_channel_proto_goTypes = []any{
 	(*ChannelAckRequest)(nil),            // 0: conserje.plugin.v1.ChannelAckRequest
 	(*ChannelAckResponse)(nil),           // 1: conserje.plugin.v1.ChannelAckResponse
 	(*ChannelHandleWebhookRequest)(nil),  // 2: conserje.plugin.v1.ChannelHandleWebhookRequest
 	(*ChannelHandleWebhookResponse)(nil), // 3: conserje.plugin.v1.ChannelHandleWebhookResponse
 	(*ChannelInboundMessage)(nil),        // 4: conserje.plugin.v1.ChannelInboundMessage
-	(*ChannelReaction)(nil),              // 5: conserje.plugin.v1.ChannelReaction
-	(*ChannelMedia)(nil),                 // 6: conserje.plugin.v1.ChannelMedia
-	(*ChannelLocation)(nil),              // 7: conserje.plugin.v1.ChannelLocation
-	(*ChannelDeliveryStatus)(nil),        // 8: conserje.plugin.v1.ChannelDeliveryStatus
-	(*ChannelSendRequest)(nil),           // 9: conserje.plugin.v1.ChannelSendRequest
-	(*ChannelList)(nil),                  // 10: conserje.plugin.v1.ChannelList
-	(*ChannelListSection)(nil),           // 11: conserje.plugin.v1.ChannelListSection
-	(*ChannelListRow)(nil),               // 12: conserje.plugin.v1.ChannelListRow
-	(*ChannelText)(nil),                  // 13: conserje.plugin.v1.ChannelText
-	(*ChannelButtons)(nil),               // 14: conserje.plugin.v1.ChannelButtons
-	(*ChannelButton)(nil),                // 15: conserje.plugin.v1.ChannelButton
-	(*ChannelAudio)(nil),                 // 16: conserje.plugin.v1.ChannelAudio
-	(*ChannelTemplate)(nil),              // 17: conserje.plugin.v1.ChannelTemplate
-	(*ChannelSendResponse)(nil),          // 18: conserje.plugin.v1.ChannelSendResponse
-	(*ChannelFetchMediaRequest)(nil),     // 19: conserje.plugin.v1.ChannelFetchMediaRequest
-	(*ChannelFetchMediaResponse)(nil),    // 20: conserje.plugin.v1.ChannelFetchMediaResponse
-	(*ChannelReceiveRequest)(nil),        // 21: conserje.plugin.v1.ChannelReceiveRequest
-	nil,                                  // 22: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	(*WebhookRequest)(nil),               // 23: conserje.plugin.v1.WebhookRequest
-	(*WebhookReply)(nil),                 // 24: conserje.plugin.v1.WebhookReply
-	(*timestamppb.Timestamp)(nil),        // 25: google.protobuf.Timestamp
+	(*ChannelNotice)(nil),                // 5: conserje.plugin.v1.ChannelNotice
+	(*ChannelReaction)(nil),              // 6: conserje.plugin.v1.ChannelReaction
+	(*ChannelMedia)(nil),                 // 7: conserje.plugin.v1.ChannelMedia
+	(*ChannelLocation)(nil),              // 8: conserje.plugin.v1.ChannelLocation
+	(*ChannelDeliveryStatus)(nil),        // 9: conserje.plugin.v1.ChannelDeliveryStatus
+	(*ChannelSendRequest)(nil),           // 10: conserje.plugin.v1.ChannelSendRequest
+	(*ChannelList)(nil),                  // 11: conserje.plugin.v1.ChannelList
+	(*ChannelListSection)(nil),           // 12: conserje.plugin.v1.ChannelListSection
+	(*ChannelListRow)(nil),               // 13: conserje.plugin.v1.ChannelListRow
+	(*ChannelText)(nil),                  // 14: conserje.plugin.v1.ChannelText
+	(*ChannelButtons)(nil),               // 15: conserje.plugin.v1.ChannelButtons
+	(*ChannelButton)(nil),                // 16: conserje.plugin.v1.ChannelButton
+	(*ChannelAudio)(nil),                 // 17: conserje.plugin.v1.ChannelAudio
+	(*ChannelTemplate)(nil),              // 18: conserje.plugin.v1.ChannelTemplate
+	(*ChannelSendResponse)(nil),          // 19: conserje.plugin.v1.ChannelSendResponse
+	(*ChannelFetchMediaRequest)(nil),     // 20: conserje.plugin.v1.ChannelFetchMediaRequest
+	(*ChannelFetchMediaResponse)(nil),    // 21: conserje.plugin.v1.ChannelFetchMediaResponse
+	(*ChannelReceiveRequest)(nil),        // 22: conserje.plugin.v1.ChannelReceiveRequest
+	nil,                                  // 23: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	(*WebhookRequest)(nil),               // 24: conserje.plugin.v1.WebhookRequest
+	(*WebhookReply)(nil),                 // 25: conserje.plugin.v1.WebhookReply
+	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
 }
 var file_conserje_plugin_v1_channel_proto_depIdxs = []int32{
-	23, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
-	24, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
+	24, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
+	25, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
 	4,  // 2: conserje.plugin.v1.ChannelHandleWebhookResponse.messages:type_name -> conserje.plugin.v1.ChannelInboundMessage
-	8,  // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
-	25, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
-	6,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
-	7,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
-	22, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	5,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
-	25, // 9: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
-	13, // 10: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
-	14, // 11: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
-	16, // 12: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
-	17, // 13: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
-	10, // 14: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
-	11, // 15: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
-	12, // 16: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
-	15, // 17: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
-	25, // 18: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
-	2,  // 19: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
-	9,  // 20: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
-	19, // 21: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
-	21, // 22: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
-	0,  // 23: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
-	3,  // 24: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
-	18, // 25: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
-	20, // 26: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
-	4,  // 27: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
-	1,  // 28: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
-	24, // [24:29] is the sub-list for method output_type
-	19, // [19:24] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	9,  // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
+	26, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
+	7,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
+	8,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
+	23, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	6,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
+	5,  // 9: conserje.plugin.v1.ChannelInboundMessage.notice:type_name -> conserje.plugin.v1.ChannelNotice
+	26, // 10: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
+	14, // 11: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
+	15, // 12: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
+	17, // 13: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
+	18, // 14: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
+	11, // 15: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
+	12, // 16: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
+	13, // 17: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
+	16, // 18: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
+	26, // 19: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
+	2,  // 20: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
+	10, // 21: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
+	20, // 22: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
+	22, // 23: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
+	0,  // 24: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
+	3,  // 25: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
+	19, // 26: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
+	21, // 27: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
+	4,  // 28: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
+	1,  // 29: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
+	25, // [25:30] is the sub-list for method output_type
+	20, // [20:25] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_conserje_plugin_v1_channel_proto_init() }
@@ -1857,7 +1960,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 		return
 	}
 	file_conserje_plugin_v1_common_proto_init()
-	file_conserje_plugin_v1_channel_proto_msgTypes[9].OneofWrappers = []any{
+	file_conserje_plugin_v1_channel_proto_msgTypes[10].OneofWrappers = []any{
 		(*ChannelSendRequest_Text)(nil),
 		(*ChannelSendRequest_Buttons)(nil),
 		(*ChannelSendRequest_Audio)(nil),
@@ -1870,7 +1973,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conserje_plugin_v1_channel_proto_rawDesc), len(file_conserje_plugin_v1_channel_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   23,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -195,6 +195,10 @@ func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
 		ErrorCodes: m.ErrorCodes,
 		FromUserId: m.FromUserID,
 	}
+	if n := m.Notice; n != nil {
+		out.Notice = &pb.ChannelNotice{Kind: string(n.Kind), Reason: n.Reason, Category: n.Category,
+			FailedMessageId: n.FailedMessageID, FailedRecipient: n.FailedRecipient}
+	}
 	if m.Media != nil {
 		out.Media = &pb.ChannelMedia{Id: m.Media.ID, Mime: m.Media.MIME, Size: m.Media.Size, Filename: m.Media.Filename,
 			Voice: m.Media.Voice, Sha256: m.Media.SHA256, Caption: m.Media.Caption}
@@ -226,6 +230,10 @@ func inboundFromPB(m *pb.ChannelInboundMessage) channel.InboundMessage {
 		RawType:    m.GetRawType(),
 		ErrorCodes: m.GetErrorCodes(),
 		FromUserID: m.GetFromUserId(),
+	}
+	if n := m.GetNotice(); n != nil {
+		out.Notice = &channel.Notice{Kind: channel.NoticeKind(n.GetKind()), Reason: n.GetReason(), Category: n.GetCategory(),
+			FailedMessageID: n.GetFailedMessageId(), FailedRecipient: n.GetFailedRecipient()}
 	}
 	if md := m.GetMedia(); md != nil {
 		out.Media = &channel.Media{ID: md.GetId(), MIME: md.GetMime(), Size: md.GetSize(), Filename: md.GetFilename(),

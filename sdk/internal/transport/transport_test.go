@@ -300,7 +300,9 @@ func TestChannelRoundTrip(t *testing.T) {
 				ErrorCodes: []string{"131047", "1"}, Sender: "phone-1"}, {ExternalID: "wamid.out2", State: "someday"}},
 		},
 		media: channel.FetchMediaResponse{Data: []byte("OggS"), MIME: "audio/ogg", Filename: "v.ogg", SHA256: "cd34"},
-		pull:  []channel.InboundMessage{inbound, {ExternalID: "2", From: "a@b.c", Type: channel.TypeText, Text: "hola"}},
+		pull: []channel.InboundMessage{inbound, {ExternalID: "2", From: "a@b.c", Type: channel.TypeText, Text: "hola"},
+			{ExternalID: "<dsn@mx>", Type: channel.TypeText, Cursor: "7:3", Notice: &channel.Notice{Kind: channel.NoticeBounce,
+				Reason: "bounce: empty Return-Path <>", Category: "bounce", FailedMessageID: "<conserje.1@x>", FailedRecipient: "a@b.c"}}},
 	}
 	c := plugintest.ChannelPair(t, pullFake{fake})
 
