@@ -27,6 +27,11 @@ func (p hostPlugins) Kind(name string) (plugin.Kind, bool) {
 
 func (p hostPlugins) Channel(name string) (channel.PluginChannel, error) { return p.h.Channel(name) }
 
+func (p hostPlugins) Capabilities(name string) *plugin.ChannelCapabilities {
+	d, _ := p.h.Description(name)
+	return d.Channel
+}
+
 func (p hostPlugins) Payment(name string) (channel.PluginPayments, error) { return p.h.Payment(name) }
 
 // lazyChannelSender resolves the channel plugin at each send, so a plugin that starts
@@ -41,7 +46,8 @@ func (s lazyChannelSender) Send(ctx context.Context, msg conversation.Outbound) 
 	if err != nil {
 		return "", err
 	}
-	return channel.NewPluginSender(ch).Send(ctx, msg)
+	d, _ := s.h.Description(s.name)
+	return channel.NewPluginSender(ch, d.Channel).Send(ctx, msg)
 }
 
 // startWebhooks mounts /webhooks/{plugin} and registers every channel plugin as a sender

@@ -122,7 +122,7 @@ func TestWebchatValidatesAndMaps(t *testing.T) {
 	res, err := w.Chat(ctx, "", "  hola  ")
 	require.NoError(t, err)
 	assert.True(t, channel.ValidConversationID(res.ConversationID))
-	assert.Equal(t, conversation.Inbound{Channel: "webchat", Contact: res.ConversationID, Text: "hola"}, conv.got)
+	assert.Equal(t, conversation.Inbound{Channel: "webchat", Contact: res.ConversationID, AddressKind: "web", Text: "hola"}, conv.got)
 	assert.Equal(t, []channel.ChatReply{{Text: "hola", Buttons: []channel.ChatButton{{ID: "1", Title: "Uno"}}}}, res.Replies)
 
 	cases := []struct {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/conversation"
@@ -22,43 +23,208 @@ type PluginChannel interface {
 	Send(ctx context.Context, req channel.SendRequest) (channel.SendResponse, error)
 }
 
-// maxButtons is what WhatsApp allows in one interactive message; more options go as a
-// numbered list the guest can answer with the number or the words.
-const maxButtons = 3
+// legacyMaxButtons is what a channel plugin without typed capabilities (protocol minor
+// 0) is tried with: WhatsApp's reply buttons, falling back to text on ErrUnsupported.
+const legacyMaxButtons = 3
 
-// PluginSender delivers outbox messages through a channel plugin's Send.
-type PluginSender struct{ ch PluginChannel }
+// PluginSender delivers outbox messages through a channel plugin's Send, shaped by the
+// channel's capabilities: what the channel does not declare is degraded (options to a list
+// or a numbered text, audio to its text, a template to its rendered text), never sent to
+// fail.
+type PluginSender struct {
+	ch   PluginChannel
+	caps *plugin.ChannelCapabilities
+}
 
 var _ conversation.ChannelSender = PluginSender{}
 
-// NewPluginSender returns a sender over a channel plugin.
-func NewPluginSender(ch PluginChannel) PluginSender { return PluginSender{ch: ch} }
+// NewPluginSender returns a sender over a channel plugin with capabilities caps (nil: a
+// plugin that declared none; buttons are tried and text is the fallback).
+func NewPluginSender(ch PluginChannel, caps *plugin.ChannelCapabilities) PluginSender {
+	return PluginSender{ch: ch, caps: caps}
+}
 
-// Send implements conversation.ChannelSender. Buttons degrade to a numbered list when
-// there are more than the channel shows or the channel has none (email, SMS-like).
+// Send implements conversation.ChannelSender.
 func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) (string, error) {
-	req := channel.SendRequest{To: msg.Recipient, IdempotencyKey: msg.IdempotencyKey}
-	if len(msg.Buttons) > 0 && len(msg.Buttons) <= maxButtons {
+	base := channel.SendRequest{To: msg.Recipient, From: msg.From, IdempotencyKey: msg.IdempotencyKey, ReplyTo: msg.ReplyTo}
+	if msg.Template != nil {
+		if s.caps != nil && s.caps.Templates {
+			req := base
+			t := msg.Template
+			req.Template = &channel.Template{Name: t.Name, Language: t.Language, Params: t.Params, HeaderParams: t.HeaderParams, ButtonPayloads: t.ButtonPayloads}
+			return s.send(ctx, req)
+		}
+		if msg.Text == "" {
+			return "", fmt.Errorf("send to %s: %w: template %s on a channel without templates and no text", msg.Recipient, plugin.ErrUnsupported, msg.Template.Name)
+		}
+	}
+	if a := msg.Audio; a != nil && s.audioOK(a.MIME) {
+		req := base
+		req.Audio = &channel.Audio{Data: a.Data, MIME: a.MIME, Voice: a.Voice, MediaID: a.MediaID}
+		id, err := s.send(ctx, req)
+		if err == nil || !errors.Is(err, plugin.ErrUnsupported) || msg.Text == "" {
+			return id, err
+		}
+	}
+	if s.caps == nil {
+		return s.sendLegacy(ctx, base, msg)
+	}
+	req := base
+	switch {
+	case len(msg.Buttons) > 0 && s.fitsButtons(msg.Buttons) && s.fitsText(msg.Text):
 		b := &channel.Buttons{Body: msg.Text}
 		for _, btn := range msg.Buttons {
 			b.Buttons = append(b.Buttons, channel.Button{ID: btn.ID, Title: btn.Title})
 		}
 		req.Buttons = b
-		resp, err := s.ch.Send(ctx, req)
-		if err == nil {
-			return resp.ExternalID, nil
-		}
-		if !errors.Is(err, plugin.ErrUnsupported) {
-			return "", fmt.Errorf("send to %s: %w", msg.Recipient, err)
-		}
-		req.Buttons = nil
+		return s.send(ctx, req)
+	case len(msg.Buttons) > 0 && len(msg.Buttons) <= s.caps.MaxListRows && s.fitsText(msg.Text):
+		req.List = s.list(msg)
+		return s.send(ctx, req)
 	}
-	req.Text = &channel.Text{Body: withOptions(msg.Text, msg.Buttons)}
+	return s.sendText(ctx, base, withOptions(msg.Text, msg.Buttons))
+}
+
+func (s PluginSender) audioOK(mime string) bool {
+	if s.caps == nil {
+		return true // an old plugin says by ErrUnsupported
+	}
+	for _, m := range s.caps.AudioMIME {
+		if strings.EqualFold(strings.ReplaceAll(m, " ", ""), strings.ReplaceAll(mime, " ", "")) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s PluginSender) fitsButtons(buttons []dialog.Button) bool {
+	if len(buttons) > s.caps.MaxButtons {
+		return false
+	}
+	for _, b := range buttons {
+		if s.caps.MaxButtonTitle > 0 && utf8.RuneCountInString(b.Title) > s.caps.MaxButtonTitle {
+			return false
+		}
+	}
+	return true
+}
+
+func (s PluginSender) fitsText(text string) bool {
+	return s.caps.MaxText <= 0 || utf8.RuneCountInString(text) <= s.caps.MaxText
+}
+
+// list turns options into a list message: a row title longer than the channel takes is
+// cut, and the whole title goes into the row's description.
+func (s PluginSender) list(msg conversation.Outbound) *channel.List {
+	rows := make([]channel.ListRow, 0, len(msg.Buttons))
+	for _, b := range msg.Buttons {
+		row := channel.ListRow{ID: b.ID, Title: b.Title}
+		if n := s.caps.MaxListRowTitle; n > 0 && utf8.RuneCountInString(b.Title) > n {
+			row.Title = truncate(b.Title, n)
+			row.Description = b.Title
+		}
+		rows = append(rows, row)
+	}
+	button := msg.ListButton
+	if button == "" {
+		button = "Opciones"
+	}
+	return &channel.List{Body: msg.Text, Button: truncate(button, max(s.caps.MaxButtonTitle, 0)), Sections: []channel.ListSection{{Rows: rows}}}
+}
+
+// sendText sends text, in several messages when it is longer than the channel takes
+// (cut at line breaks where possible); the last message's id is returned.
+func (s PluginSender) sendText(ctx context.Context, base channel.SendRequest, text string) (string, error) {
+	limit := 0
+	if s.caps != nil {
+		limit = s.caps.MaxText
+	}
+	parts := splitText(text, limit)
+	var id string
+	for i, part := range parts {
+		req := base
+		if i > 0 {
+			req.IdempotencyKey = base.IdempotencyKey + "#" + strconv.Itoa(i)
+		}
+		req.Text = &channel.Text{Body: part}
+		var err error
+		if id, err = s.send(ctx, req); err != nil {
+			return "", err
+		}
+	}
+	return id, nil
+}
+
+// sendLegacy serves plugins without typed capabilities: buttons are tried (up to three)
+// and numbered text is the fallback.
+func (s PluginSender) sendLegacy(ctx context.Context, base channel.SendRequest, msg conversation.Outbound) (string, error) {
+	if len(msg.Buttons) > 0 && len(msg.Buttons) <= legacyMaxButtons {
+		req := base
+		b := &channel.Buttons{Body: msg.Text}
+		for _, btn := range msg.Buttons {
+			b.Buttons = append(b.Buttons, channel.Button{ID: btn.ID, Title: btn.Title})
+		}
+		req.Buttons = b
+		id, err := s.send(ctx, req)
+		if err == nil || !errors.Is(err, plugin.ErrUnsupported) {
+			return id, err
+		}
+	}
+	return s.sendText(ctx, base, withOptions(msg.Text, msg.Buttons))
+}
+
+func (s PluginSender) send(ctx context.Context, req channel.SendRequest) (string, error) {
 	resp, err := s.ch.Send(ctx, req)
 	if err != nil {
-		return "", fmt.Errorf("send to %s: %w", msg.Recipient, err)
+		return "", fmt.Errorf("send to %s: %w", req.To, err)
 	}
 	return resp.ExternalID, nil
+}
+
+// truncate cuts s to n runes, the last one an ellipsis (n <= 0: unchanged).
+func truncate(s string, n int) string {
+	if n <= 0 || utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// splitText cuts text into parts of at most limit runes, at the last line break (else
+// space) before the limit; limit <= 0 keeps it whole.
+func splitText(text string, limit int) []string {
+	if limit <= 0 || utf8.RuneCountInString(text) <= limit {
+		return []string{text}
+	}
+	var parts []string
+	r := []rune(text)
+	for len(r) > limit {
+		cut := limit
+		for _, sep := range []rune{'\n', ' '} {
+			if i := lastIndex(r[:limit+1], sep); i > 0 {
+				cut = i
+				break
+			}
+		}
+		parts = append(parts, strings.TrimRight(string(r[:cut]), " \n"))
+		r = r[cut:]
+		for len(r) > 0 && (r[0] == ' ' || r[0] == '\n') {
+			r = r[1:]
+		}
+	}
+	if len(r) > 0 {
+		parts = append(parts, string(r))
+	}
+	return parts
+}
+
+func lastIndex(r []rune, c rune) int {
+	for i := len(r) - 1; i >= 0; i-- {
+		if r[i] == c {
+			return i
+		}
+	}
+	return -1
 }
 
 // withOptions appends the buttons' titles as a numbered list the guest can answer.
@@ -92,12 +258,14 @@ type RejectionNotifier interface {
 
 // DeliveryRecorder stores channels' delivery statuses (*conversation.Service).
 type DeliveryRecorder interface {
-	RecordDelivery(ctx context.Context, channel, externalID, state string) (bool, error)
+	RecordDelivery(ctx context.Context, d conversation.Delivery) (bool, error)
 }
 
 // Plugins finds configured plugins by name and kind (*pluginhost.Host through an adapter).
 type Plugins interface {
 	Kind(name string) (plugin.Kind, bool)
+	// Capabilities are a channel plugin's typed capabilities (nil when it declared none).
+	Capabilities(name string) *plugin.ChannelCapabilities
 	Channel(name string) (PluginChannel, error)
 	Payment(name string) (PluginPayments, error)
 }
@@ -149,7 +317,7 @@ func (w *Webhooks) HandleWebhook(ctx context.Context, name string, req plugin.We
 		if err != nil {
 			return plugin.WebhookReply{}, fmt.Errorf("webhook %s: %w", name, err)
 		}
-		if err := w.deliver(ctx, name, resp); err != nil {
+		if err := w.deliver(ctx, name, w.plugins.Capabilities(name), resp); err != nil {
 			return plugin.WebhookReply{}, err
 		}
 		return resp.WebhookReply, nil
@@ -171,16 +339,66 @@ func (w *Webhooks) HandleWebhook(ctx context.Context, name string, req plugin.We
 	}
 }
 
-func (w *Webhooks) deliver(ctx context.Context, name string, resp channel.WebhookResponse) error {
+// Inbound maps a channel plugin's message to the conversation's inbound message; the
+// channel's address kind says what From is.
+func Inbound(name, addressKind string, m channel.InboundMessage) conversation.Inbound {
+	in := conversation.Inbound{
+		Channel: name, Contact: m.From, AddressKind: addressKind, To: m.To, ExternalID: m.ExternalID,
+		Text: m.Text, GuestName: m.FromName,
+		Content: conversation.Content{ReplyTo: m.ReplyTo, ErrorCodes: m.ErrorCodes},
+	}
+	if in.Contact == "" {
+		// A sender without an address (WhatsApp's business-scoped ids): keyed on the id;
+		// it is not a phone number.
+		in.Contact, in.AddressKind = m.FromUserID, plugin.AddressOpaque
+	}
+	if md := m.Media; md != nil {
+		in.Media = &conversation.Media{ID: md.ID, MIME: md.MIME, SHA256: md.SHA256, Size: md.Size, Filename: md.Filename, Voice: md.Voice}
+	}
+	switch m.Type {
+	case channel.TypeText, "":
+		in.Kind = conversation.KindText
+	case channel.TypeAudio:
+		in.Kind = conversation.KindAudio
+	case channel.TypeImage:
+		in.Kind = conversation.KindImage
+	case channel.TypeVideo:
+		in.Kind = conversation.KindVideo
+	case channel.TypeDocument:
+		in.Kind = conversation.KindDocument
+	case channel.TypeLocation:
+		in.Kind = conversation.KindLocation
+		if l := m.Location; l != nil {
+			in.Location = &conversation.Location{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+		}
+	case channel.TypeButtonReply:
+		in.Kind, in.OptionID = conversation.KindOption, m.ButtonID
+	case channel.TypeReaction:
+		in.Kind = conversation.KindReaction
+		if r := m.Reaction; r != nil {
+			in.Reaction = &conversation.Reaction{MessageID: r.MessageID, Emoji: r.Emoji}
+		}
+	default:
+		in.Kind, in.RawType = conversation.KindUnsupported, m.RawType
+		if in.RawType == "" && m.Type != channel.TypeUnsupported {
+			in.RawType = string(m.Type)
+		}
+	}
+	return in
+}
+
+func (w *Webhooks) deliver(ctx context.Context, name string, caps *plugin.ChannelCapabilities, resp channel.WebhookResponse) error {
+	addressKind := ""
+	if caps != nil {
+		addressKind = caps.AddressKind
+	}
 	in := make([]conversation.Inbound, 0, len(resp.Messages))
 	for _, m := range resp.Messages {
-		kind := "text"
-		if m.Type == channel.TypeAudio {
-			kind = "audio"
+		if m.From == "" && m.FromUserID == "" {
+			w.log.WarnContext(ctx, "inbound message without a sender ignored", "channel", name, "message", m.ExternalID)
+			continue
 		}
-		in = append(in, conversation.Inbound{
-			Channel: name, Contact: m.From, ExternalID: m.ExternalID, Text: m.Text, Kind: kind, GuestName: m.FromName,
-		})
+		in = append(in, Inbound(name, addressKind, m))
 	}
 	var errs []error
 	for _, st := range resp.Statuses {
@@ -190,7 +408,10 @@ func (w *Webhooks) deliver(ctx context.Context, name string, resp channel.Webhoo
 		if w.delivery == nil || st.ExternalID == "" {
 			continue
 		}
-		if _, err := w.delivery.RecordDelivery(ctx, name, st.ExternalID, string(st.State)); err != nil {
+		if _, err := w.delivery.RecordDelivery(ctx, conversation.Delivery{
+			Channel: name, ExternalID: st.ExternalID, State: string(st.State), Recipient: st.Recipient,
+			ErrorCode: st.ErrorCode, Error: st.Error, At: st.At,
+		}); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -89,7 +89,7 @@ func (w *WebchatChannel) Chat(ctx context.Context, convID, text string) (ChatRes
 	case utf8.RuneCountInString(text) > MaxChatText:
 		return ChatResult{}, &InputError{Field: "text", Message: "is longer than 2000 characters"}
 	}
-	_, out, err := w.conv.Converse(ctx, conversation.Inbound{Channel: Webchat, Contact: convID, Text: text})
+	_, out, err := w.conv.Converse(ctx, conversation.Inbound{Channel: Webchat, Contact: convID, AddressKind: conversation.AddressWeb, Text: text})
 	if err != nil {
 		return ChatResult{}, err
 	}

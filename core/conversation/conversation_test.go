@@ -305,22 +305,52 @@ func TestDeliveryStatusesMoveForward(t *testing.T) {
 			changed bool
 			want    string
 		}{
-			{"delivered", true, "delivered"},
-			{"read", true, "read"},
+			{"read", true, "read"},       // read before delivered (arrival order is not guaranteed)
 			{"delivered", false, "read"}, // a late, out-of-order status never goes back
-			{"failed", true, "failed"},
+			{"sent", false, "read"},
+			{"read", false, "read"},       // a re-delivered status is a no-op
+			{"teleported", false, "read"}, // unknown states are kept, nothing changes
+			{"failed", false, "read"},     // failed never undoes a recorded read
+			{"played", true, "played"},    // a voice note played
+			{"read", false, "played"},
 		}
 		for _, st := range steps {
-			changed, err := h.svc.RecordDelivery(ctx, "whatsapp", "wamid.1", st.state)
-			require.NoError(t, err)
+			changed, err := h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.1", State: st.state})
+			require.NoError(t, err, st.state)
 			assert.Equal(t, st.changed, changed, st.state)
-			assert.Equal(t, st.want, status())
+			assert.Equal(t, st.want, status(), st.state)
 		}
-		changed, err := h.svc.RecordDelivery(ctx, "whatsapp", "wamid.unknown", "read")
+		var kept []string
+		require.NoError(t, h.db.NewSelect().Model((*store.DeliveryStatus)(nil)).Column("status").
+			Where("external_id = 'wamid.1'").Order("id").Scan(ctx, &kept))
+		assert.Equal(t, []string{"read", "delivered", "sent", "teleported", "failed", "played"}, kept, "each (id, status) kept once, unknown ones too")
+
+		changed, err := h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.unknown", State: "read"})
 		require.NoError(t, err)
 		assert.False(t, changed, "statuses of messages we never sent are ignored")
-		_, err = h.svc.RecordDelivery(ctx, "whatsapp", "wamid.1", "teleported")
-		require.Error(t, err)
+		_, err = h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.1"})
+		require.Error(t, err, "a status without a state is refused")
+	})
+}
+
+func TestFailedStatusBeforeDelivery(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351555", ExternalID: "in-1", Text: "hola"})
+		require.NoError(t, err)
+		require.NoError(t, h.svc.Recover(ctx))
+		s := conversation.NewSender(h.db, senders{"whatsapp": &fakeChannel{}}, conversation.SenderOptions{Now: h.clock.Now})
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		changed, err := h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.1", State: "failed", ErrorCode: "131026"})
+		require.NoError(t, err)
+		assert.True(t, changed)
+		var st string
+		require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").Where("external_id = 'wamid.1'").Scan(ctx, &st))
+		assert.Equal(t, "failed", st)
+		changed, err = h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.1", State: "delivered"})
+		require.NoError(t, err)
+		assert.False(t, changed, "failed is terminal")
 	})
 }
 
@@ -554,4 +584,66 @@ func sumSeries(t *testing.T, g prometheus.Gatherer, name string, want map[string
 		}
 	}
 	return total
+}
+
+func TestMessageKinds(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		say := func(in conversation.Inbound) []conversation.Outgoing {
+			t.Helper()
+			in.Channel, in.Contact, in.AddressKind = "wa-robles", "5491147305519", conversation.AddressPhone
+			_, out, err := h.svc.Converse(ctx, in)
+			require.NoError(t, err)
+			return out
+		}
+		t.Run("a voice note is kept with its media id and asked to be written", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "v1", Kind: conversation.KindAudio,
+				Content: conversation.Content{Media: &conversation.Media{ID: "2278450193366810", MIME: "audio/ogg; codecs=opus", Voice: true}}})
+			assert.Contains(t, joined(out), "¿me lo escribís?")
+			var m store.Message
+			require.NoError(t, h.db.NewSelect().Model(&m).Where("external_id = 'v1'").Scan(ctx))
+			assert.Equal(t, "audio", m.Kind)
+			c, err := conversation.DecodeContent(m.Payload)
+			require.NoError(t, err)
+			assert.Equal(t, "2278450193366810", c.Media.ID)
+			assert.True(t, c.Media.Voice)
+		})
+		t.Run("an image is thanked", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "i1", Kind: conversation.KindImage, Text: "Ahí va la captura",
+				Content: conversation.Content{Media: &conversation.Media{ID: "m2", MIME: "image/jpeg"}}})
+			assert.Contains(t, joined(out), "Gracias por la imagen")
+		})
+		t.Run("a location gets ours", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "l1", Kind: conversation.KindLocation,
+				Content: conversation.Content{Location: &conversation.Location{Latitude: -31.97, Longitude: -64.55}}})
+			assert.Contains(t, joined(out), "Gracias por la ubicación")
+			assert.Contains(t, joined(out), "Cómo llegar")
+		})
+		t.Run("a reaction is kept and not answered", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "r1", Kind: conversation.KindReaction,
+				Content: conversation.Content{Reaction: &conversation.Reaction{MessageID: "wamid.x", Emoji: "😍"}}})
+			assert.Empty(t, out)
+		})
+		t.Run("content from the future is answered with a fallback", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "u1", Kind: conversation.KindUnsupported, Content: conversation.Content{RawType: "mixed_reality"}})
+			assert.Contains(t, joined(out), "¿Me lo escribís?")
+		})
+		t.Run("a tap picks exactly its option, and the phone goes on the hold", func(t *testing.T) {
+			out := say(conversation.Inbound{ExternalID: "t1", Text: "Hola, para 4 del 5 al 8/1"})
+			require.NotEmpty(t, out)
+			require.Len(t, out[0].Buttons, 2)
+			require.Equal(t, "Cabaña Coihue", out[0].Buttons[1].Title)
+			// The title says Robles; the id (what the guest tapped) says Coihue: the id wins.
+			out = say(conversation.Inbound{ExternalID: "t2", Kind: conversation.KindOption, Text: "Cabaña Robles",
+				Content: conversation.Content{OptionID: out[0].Buttons[1].ID, ReplyTo: "wamid.offer"}})
+			assert.Contains(t, joined(out), "Coihue")
+			var res store.Reservation
+			require.NoError(t, h.db.NewSelect().Model(&res).Order("id DESC").Limit(1).Scan(ctx))
+			assert.Equal(t, "5491147305519", res.GuestPhone, "the address kind, not the channel's name, says it is a phone")
+		})
+		t.Run("empty content is refused", func(t *testing.T) {
+			_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "wa-robles", Contact: "549", Kind: conversation.KindAudio})
+			require.ErrorIs(t, err, conversation.ErrEmptyMessage)
+		})
+	})
 }

@@ -104,7 +104,7 @@ func (s *Service) PaymentRejected(ctx context.Context, conversationID int64) err
 		if err != nil {
 			st = &dialog.State{}
 		}
-		out, err := s.engines.Engine().PaymentRejected(ctx, st, s.now(), dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName})
+		out, err := s.engines.Engine().PaymentRejected(ctx, st, s.now(), dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName, AddressKind: conv.AddressKind})
 		if err != nil {
 			return err
 		}

@@ -21,8 +21,22 @@ type Outbound struct {
 	ConversationID int64
 	Channel        string
 	Recipient      string
-	Text           string
-	Buttons        []dialog.Button
+	// From is the address of ours to send from (the one the guest wrote to); empty means
+	// the channel's default.
+	From    string
+	Text    string
+	Buttons []dialog.Button
+	// ListButton labels the button that opens a list of options, when the options go as
+	// a list.
+	ListButton string
+	// ReplyTo is the provider's id of the message answered, for channels that quote.
+	ReplyTo string
+	// Template, when set, is an approved template to send instead of free text (outside
+	// the channel's messaging window); Text is its rendering, for channels without.
+	Template *ApprovedTemplate
+	// Audio, when set, is a voice note to send; Text is what it says, for channels
+	// without audio.
+	Audio *Audio
 	// IdempotencyKey is the same on every retry of one message, so a provider that
 	// supports it can drop a repeat after a crash between sending and recording it.
 	IdempotencyKey string

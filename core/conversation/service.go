@@ -85,19 +85,111 @@ func New(db *store.DB, engines Engines, opts Options) *Service {
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
 
+// Message kinds (the messages.kind column of inbound messages).
+const (
+	KindText     = "text"
+	KindAudio    = "audio" // a voice note or audio file: Media names it
+	KindImage    = "image"
+	KindVideo    = "video"
+	KindDocument = "document"
+	KindLocation = "location"
+	// KindOption: the guest picked one of our options (a button, a list row); OptionID is
+	// the option's id as the dialog sent it, Text its title.
+	KindOption = "option"
+	// KindReaction: an emoji on one of our messages; stored, never answered.
+	KindReaction = "reaction"
+	// KindUnsupported: content the channel could not normalize (a sticker, a new type).
+	KindUnsupported = "unsupported"
+)
+
+// Address kinds of a conversation's contact (from the channel's capabilities).
+const (
+	AddressPhone = "phone"
+	AddressEmail = "email"
+	AddressWeb   = "web"
+)
+
 // Inbound is one message from a guest, as a channel normalized it.
 type Inbound struct {
 	Channel string
 	// Contact identifies the guest on the channel: a phone, an email address, a web chat id.
 	Contact string
+	// AddressKind says what Contact is: AddressPhone, AddressEmail, AddressWeb or
+	// "opaque"; the dialog keys on it, never on the channel's name.
+	AddressKind string
+	// To is the address of ours that received the message (a WhatsApp phone number id);
+	// replies go out from it.
+	To string
 	// ExternalID is the provider's message id; a repeated id is a duplicate delivery.
 	// Empty means the channel has none (one is generated).
 	ExternalID string
 	Text       string
-	Kind       string // "text" (default) or "audio"
+	Kind       string // one of the Kind constants; "text" by default
 	GuestName  string
 	// SpeechConfidence is set for transcribed voice notes.
 	SpeechConfidence *float64
+	Content
+}
+
+// Content is what an inbound message carries besides its text, stored in
+// messages.payload (DecodeContent reads it back).
+type Content struct {
+	// Media names an image, voice note or file to fetch from the channel (FetchMedia).
+	Media *Media `json:"media,omitempty"`
+	// OptionID is the id of the option the guest picked (KindOption).
+	OptionID string `json:"option_id,omitempty"`
+	// Location is a shared place (KindLocation).
+	Location *Location `json:"location,omitempty"`
+	// ReplyTo is the provider's id of our message the guest answered or tapped.
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Reaction is set for KindReaction.
+	Reaction *Reaction `json:"reaction,omitempty"`
+	// RawType is the provider's own type name of unsupported content.
+	RawType string `json:"raw_type,omitempty"`
+	// ErrorCodes are provider error codes attached to the message.
+	ErrorCodes []string `json:"error_codes,omitempty"`
+	// SpeechConfidence is the transcription's confidence of a voice note.
+	SpeechConfidence *float64 `json:"speech_confidence,omitempty"`
+	// TraceID is the id of the request that brought the message, so the turn, the outbox
+	// delivery and the plugin calls it causes log under the same trace_id (set by Receive).
+	TraceID string `json:"trace_id,omitempty"`
+}
+
+// Media is a media item kept by the channel, fetched by id.
+type Media struct {
+	ID       string `json:"id"`
+	MIME     string `json:"mime,omitempty"`
+	SHA256   string `json:"sha256,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	// Voice marks a recorded voice note.
+	Voice bool `json:"voice,omitempty"`
+}
+
+// Location is a shared place.
+type Location struct {
+	Latitude  float64 `json:"latitude"`
+	Longitude float64 `json:"longitude"`
+	Name      string  `json:"name,omitempty"`
+	Address   string  `json:"address,omitempty"`
+}
+
+// Reaction is an emoji on one of our messages; Emoji is empty when taken back.
+type Reaction struct {
+	MessageID string `json:"message_id"`
+	Emoji     string `json:"emoji,omitempty"`
+}
+
+// DecodeContent reads what an inbound message carried from its stored payload.
+func DecodeContent(payload []byte) (Content, error) {
+	var c Content
+	if len(payload) == 0 {
+		return c, nil
+	}
+	if err := json.Unmarshal(payload, &c); err != nil {
+		return Content{}, fmt.Errorf("decode message content: %w", err)
+	}
+	return c, nil
 }
 
 // Received says where an inbound message was stored.
@@ -108,14 +200,25 @@ type Received struct {
 	Duplicate bool
 }
 
-// ErrEmptyMessage means an inbound message had no text.
+// ErrEmptyMessage means an inbound message had nothing in it: a text without text, a
+// media message without media, an option without its id.
 var ErrEmptyMessage = errors.New("conversation: empty message")
 
-type inboundPayload struct {
-	SpeechConfidence *float64 `json:"speech_confidence,omitempty"`
-	// TraceID is the id of the request that brought the message, so the turn, the outbox
-	// delivery and the plugin calls it causes log under the same trace_id.
-	TraceID string `json:"trace_id,omitempty"`
+// empty reports whether in carries nothing to store.
+func (in Inbound) empty() bool {
+	switch in.Kind {
+	case KindText:
+		return in.Text == ""
+	case KindAudio, KindImage, KindVideo, KindDocument:
+		return in.Media == nil && in.Text == ""
+	case KindOption:
+		return in.OptionID == "" && in.Text == ""
+	case KindLocation:
+		return in.Location == nil
+	case KindReaction:
+		return in.Reaction == nil
+	}
+	return false
 }
 
 // Receive stores an inbound message durably (before the provider is answered), creating
@@ -124,18 +227,28 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 	if in.Channel == "" || in.Contact == "" {
 		return Received{}, errors.New("conversation: inbound message needs a channel and a contact")
 	}
-	if in.Text == "" {
+	if in.Kind == "" {
+		in.Kind = KindText
+	}
+	if in.empty() {
 		return Received{}, ErrEmptyMessage
 	}
 	if in.ExternalID == "" {
 		in.ExternalID = "gen-" + randomID()
 	}
-	if in.Kind == "" {
-		in.Kind = "text"
+	content := in.Content
+	if in.SpeechConfidence != nil {
+		content.SpeechConfidence = in.SpeechConfidence
 	}
-	payload, err := json.Marshal(inboundPayload{SpeechConfidence: in.SpeechConfidence, TraceID: obs.RequestID(ctx)})
+	content.TraceID = obs.RequestID(ctx)
+	payload, err := json.Marshal(content)
 	if err != nil {
 		return Received{}, fmt.Errorf("encode inbound payload: %w", err)
+	}
+	status := StatusReceived
+	if in.Kind == KindReaction {
+		// A reaction is kept for staff; the bot does not answer an emoji.
+		status = StatusProcessed
 	}
 	now := s.now()
 	var rec Received
@@ -149,7 +262,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		ext := in.ExternalID
 		msg := &store.Message{
 			ConversationID: conv.ID, Direction: "in", Channel: in.Channel, ExternalID: &ext, Kind: in.Kind,
-			Text: in.Text, Payload: payload, Status: StatusReceived, CreatedAt: now,
+			Text: in.Text, Payload: payload, Status: status, CreatedAt: now,
 		}
 		res, err := tx.NewInsert().Model(msg).On("CONFLICT (channel, external_id) DO NOTHING").Returning("id").Exec(ctx)
 		if err != nil {
@@ -188,6 +301,7 @@ func (s *Service) upsertConversation(ctx context.Context, tx bun.Tx, in Inbound,
 	// and returns the row either way.
 	conv := &store.Conversation{
 		Channel: in.Channel, Contact: in.Contact, GuestName: in.GuestName, State: StateBot,
+		AddressKind: in.AddressKind, ChannelAddress: in.To,
 		Session: json.RawMessage("{}"), LastInboundAt: &now, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
 	_, err := tx.NewInsert().Model(conv).
@@ -196,6 +310,8 @@ func (s *Service) upsertConversation(ctx context.Context, tx bun.Tx, in Inbound,
 		Set("last_message_at = EXCLUDED.last_message_at").
 		Set("updated_at = EXCLUDED.updated_at").
 		Set("guest_name = CASE WHEN conversation.guest_name = '' THEN EXCLUDED.guest_name ELSE conversation.guest_name END").
+		Set("address_kind = CASE WHEN EXCLUDED.address_kind = '' THEN conversation.address_kind ELSE EXCLUDED.address_kind END").
+		Set("channel_address = CASE WHEN EXCLUDED.channel_address = '' THEN conversation.channel_address ELSE EXCLUDED.channel_address END").
 		Returning("*").Exec(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("create conversation %s/%s: %w", in.Channel, in.Contact, err)
@@ -297,15 +413,21 @@ func (s *Service) Recover(ctx context.Context) error {
 
 // Outgoing is what a turn sends: one row in messages and one in the outbox.
 type Outgoing struct {
-	Text     string          `json:"text"`
-	Buttons  []dialog.Button `json:"buttons,omitempty"`
-	Template string          `json:"template,omitempty"`
-	ReplyTo  int64           `json:"reply_to,omitempty"`
+	Text    string          `json:"text"`
+	Buttons []dialog.Button `json:"buttons,omitempty"`
+	// Template is the catalog key the text was rendered from.
+	Template string `json:"template,omitempty"`
+	ReplyTo  int64  `json:"reply_to,omitempty"`
 	// What the reply answers, for the response-time metric and the logs: when the guest's
 	// message arrived, what it was (text or audio), and the trace id of its request.
 	ArrivedAt time.Time `json:"arrived_at,omitzero"`
 	Modality  string    `json:"modality,omitempty"`
 	TraceID   string    `json:"trace_id,omitempty"`
+	// Approved is the provider-approved template to send instead when the channel's
+	// messaging window is closed (proactive messages); nil for replies.
+	Approved *ApprovedTemplate `json:"approved,omitempty"`
+	// Audio is a voice note to send instead of Text (which stays its transcript).
+	Audio *Audio `json:"audio,omitempty"`
 }
 
 // modalityOf is the modality label of an inbound message kind.
@@ -317,14 +439,33 @@ func modalityOf(kind string) string {
 	return ModalityText
 }
 
+// ApprovedTemplate is a provider-approved message template and its parameters.
+type ApprovedTemplate struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"`
+	Params   []string `json:"params,omitempty"`
+	// HeaderParams fill the header's text placeholders.
+	HeaderParams []string `json:"header_params,omitempty"`
+	// ButtonPayloads are the quick-reply payloads by button index.
+	ButtonPayloads []string `json:"button_payloads,omitempty"`
+}
+
+// Audio is a voice note to send: Data with its MIME type, or media the channel already
+// holds (MediaID).
+type Audio struct {
+	MIME    string `json:"mime,omitempty"`
+	Data    []byte `json:"data,omitempty"`
+	MediaID string `json:"media_id,omitempty"`
+	Voice   bool   `json:"voice,omitempty"`
+}
+
 // turn answers one message and commits everything it changed together; conv is updated
 // in memory to match what was committed.
 func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store.Message, h *handover) error {
-	var payload inboundPayload
-	_ = json.Unmarshal(msg.Payload, &payload)
+	content, contentErr := DecodeContent(msg.Payload)
 	ctx = obs.WithConversation(ctx, conv.ID)
-	if payload.TraceID != "" && obs.RequestID(ctx) == "" {
-		ctx = obs.WithRequestID(ctx, payload.TraceID)
+	if content.TraceID != "" && obs.RequestID(ctx) == "" {
+		ctx = obs.WithRequestID(ctx, content.TraceID)
 	}
 	modality := modalityOf(msg.Kind)
 	if conv.State != StateBot {
@@ -342,11 +483,20 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		st = &dialog.State{}
 	}
 	fallbacksBefore := st.Fallbacks
+	if contentErr != nil {
+		s.log.WarnContext(ctx, "inbound message content unreadable; answering its text", "message", msg.ID, "err", contentErr)
+	}
+	kind := msg.Kind
+	if kind == KindOption && content.OptionID == "" {
+		kind = KindText
+	}
 	engine := s.engines.Engine()
 	started := time.Now()
 	out, err := engine.Turn(ctx, st, dialog.Input{
-		Text: msg.Text, Now: msg.CreatedAt.UTC(), SpeechConfidence: payload.SpeechConfidence,
-		Guest: dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName},
+		Text: msg.Text, Now: msg.CreatedAt.UTC(), SpeechConfidence: content.SpeechConfidence,
+		Kind: kind, OptionID: content.OptionID,
+		Guest: dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName,
+			AddressKind: conv.AddressKind},
 	})
 	if err != nil {
 		s.opts.Metrics.turn(conv.Channel, modality, "", OutcomeFailed, -1)

@@ -205,6 +205,23 @@ type Input struct {
 	// SpeechConfidence is the transcription's confidence for voice notes (nil for text).
 	SpeechConfidence *float64
 	Guest            Guest
+	// Kind is what the guest sent: "" or "text", "option" (a tap on one of our options,
+	// OptionID), or media the dialog cannot read: "audio" (a voice note not transcribed),
+	// "image", "video", "document", "location", "unsupported".
+	Kind string
+	// OptionID is the id of the option the guest tapped (Text is its title).
+	OptionID string
+}
+
+// Inputs the dialog answers with a fixed message instead of reading them (the message
+// key, rendered in the guest's language; the fallback message when a catalog lacks it).
+var mediaReplies = map[string]string{
+	"audio":       "media_voz",
+	"image":       "media_imagen",
+	"video":       "media_no_soportado",
+	"document":    "media_no_soportado",
+	"location":    "media_ubicacion",
+	"unsupported": "media_no_soportado",
 }
 
 // Button is a quick reply.
@@ -260,7 +277,13 @@ func (e *Engine) Turn(ctx context.Context, st *State, in Input) (*Output, error)
 	t.detectLanguage()
 	st.GuestTurns++
 	st.LastSeen = in.Now
+	mediaKey, isMedia := mediaReplies[in.Kind]
+	if in.Kind == "audio" && in.Text != "" {
+		isMedia = false // a transcribed voice note reads as text
+	}
 	switch {
+	case isMedia:
+		t.sayMedia(mediaKey)
 	case in.SpeechConfidence != nil && *in.SpeechConfidence < e.dialog.Settings.Escalation.MinSpeechConfidence:
 		t.escalate(ReasonSpeechConfidence)
 	case t.complaint():
@@ -484,7 +507,11 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 	}
 	if p := t.st.Pending; p != nil {
 		t.st.Pending = nil
-		if opt, ok := resolveWeekend(t.folded, p); ok && u.CheckIn == "" {
+		opt, ok := resolveWeekendID(t.in.OptionID, p)
+		if !ok {
+			opt, ok = resolveWeekend(t.folded, p)
+		}
+		if ok && u.CheckIn == "" {
 			for _, s := range t.e.dialog.Slots {
 				switch s.Entity {
 				case spec.EntityCheckIn:
@@ -524,7 +551,11 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 		}
 	case spec.EntityOption:
 		opts := t.options(s)
-		if m, ok := pickOption(s.Name, t.in.Text, u, opts); ok {
+		m, ok := matchOptionID(s.Name, t.in.OptionID, opts)
+		if !ok {
+			m, ok = pickOption(s.Name, t.in.Text, u, opts)
+		}
+		if ok {
 			vals[awaited] = opts[m.index]["id"]
 			strong = m.strong
 			for _, target := range s.FillOrder {
@@ -1064,6 +1095,16 @@ func (t *turn) truth(x *spec.Expr) (bool, error) {
 		return false, fmt.Errorf("expression %q gave %T, not true or false", x.Source, v)
 	}
 	return b, nil
+}
+
+// sayMedia answers content the dialog cannot read (a voice note before transcription, an
+// image, a location) with its fixed message, or the fallback message when the catalog has
+// none; the session and the fallback streak are left as they were.
+func (t *turn) sayMedia(key string) {
+	if _, err := t.e.catalog.Render(t.st.Language, key, t.env()); err != nil {
+		key = t.settings().Fallback
+	}
+	t.sayWith(key, nil)
 }
 
 // say renders a template with the buttons of its step or, for an option slot, one button

@@ -141,6 +141,19 @@ func nameIn(text string) (string, bool) {
 	return t, true
 }
 
+// matchOptionID picks the option whose button id is exactly the tapped option's id.
+func matchOptionID(slot, id string, options []map[string]any) (optionMatch, bool) {
+	if id == "" {
+		return optionMatch{}, false
+	}
+	for i, o := range options {
+		if ButtonID(slot, o["id"]) == id {
+			return optionMatch{index: i, strong: true}, true
+		}
+	}
+	return optionMatch{}, false
+}
+
 var (
 	weekendWords = []string{"finde", "fin de semana", "fines de semana", "weekend", "fim de semana", "fds"}
 	nextWords    = []string{"siguiente", "el siguiente", "proximo", "que viene", "el otro", "next", "the next", "following", "seguinte", "o proximo", "otro"}
@@ -174,6 +187,16 @@ func weekendOptions(today time.Time) []DateOption {
 		{Key: "this", CheckIn: in.Format(time.DateOnly), CheckOut: out.Format(time.DateOnly)},
 		{Key: "next", CheckIn: fri.AddDate(0, 0, 7).Format(time.DateOnly), CheckOut: sun.AddDate(0, 0, 7).Format(time.DateOnly)},
 	}
+}
+
+// resolveWeekendID reads a tap on one of the "this weekend or the next?" buttons.
+func resolveWeekendID(id string, p *Pending) (DateOption, bool) {
+	for _, o := range p.Options {
+		if id != "" && o.Key == id {
+			return o, true
+		}
+	}
+	return DateOption{}, false
 }
 
 // resolveWeekend reads the answer to "this weekend or the next?".

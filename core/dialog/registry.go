@@ -32,10 +32,22 @@ func (f ActionFunc) Run(ctx context.Context, call Call) (Result, error) { return
 // Guest is who the conversation is with.
 type Guest struct {
 	ConversationID int64
-	Channel        string
-	Contact        string
-	Name           string
+	// Channel is the channel instance's configured name (e.g. "whatsapp", "wa-robles"):
+	// for logs only, never to decide what Contact is.
+	Channel string
+	Contact string
+	// AddressKind says what Contact is: AddressPhone, AddressEmail, AddressWeb, or
+	// "opaque"/"" when unknown.
+	AddressKind string
+	Name        string
 }
+
+// Address kinds of Guest.Contact.
+const (
+	AddressPhone = "phone"
+	AddressEmail = "email"
+	AddressWeb   = "web"
+)
 
 // Call is what an action gets: its arguments (the step's with:, evaluated) and the
 // conversation around it.

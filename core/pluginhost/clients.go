@@ -52,10 +52,11 @@ func (c calendarClient) Parse(ctx context.Context, req calendar.ParseRequest) (r
 }
 
 // Channel is what the host offers of a channel plugin: the channel contract plus
-// Receive (plugin.ErrUnsupported on push-only channels).
+// Receive and Ack (plugin.ErrUnsupported on channels without them).
 type Channel interface {
 	channel.Channel
 	channel.Puller
+	channel.Acker
 }
 
 // Channel is the supervised client of the channel plugin name.
@@ -74,6 +75,18 @@ var _ Channel = channelClient{}
 type fullChannel interface {
 	channel.Channel
 	channel.Puller
+	channel.Acker
+}
+
+// Ack acknowledges stored messages to a pull channel (plugin.ErrUnsupported without it).
+func (c channelClient) Ack(ctx context.Context, req channel.AckRequest) error {
+	return c.s.call(ctx, "Ack", func(ctx context.Context, client any) error {
+		p, err := as[fullChannel](c.s, client, plugin.KindChannel)
+		if err != nil {
+			return err
+		}
+		return p.Ack(ctx, req)
+	})
 }
 
 func (c channelClient) HandleWebhook(ctx context.Context, req channel.WebhookRequest) (resp channel.WebhookResponse, err error) {

@@ -170,6 +170,18 @@ func (h *Host) Status() []PluginStatus {
 	return out
 }
 
+// Description is what the plugin said about itself when it last started (false before
+// it ever started, or for an unknown name).
+func (h *Host) Description(name string) (plugin.Description, bool) {
+	s, ok := h.plugins[name]
+	if !ok {
+		return plugin.Description{}, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.desc, s.desc.Kind != ""
+}
+
 // Ping health-checks one plugin through supervision (deadline, fail fast, metrics).
 func (h *Host) Ping(ctx context.Context, name string) error {
 	s, ok := h.plugins[name]

@@ -133,11 +133,17 @@ type PaymentRecord struct {
 type Conversation struct {
 	bun.BaseModel `bun:"table:conversations"`
 
-	ID               int64           `bun:"id,pk,autoincrement"`
-	Channel          string          `bun:"channel,notnull"`
-	Contact          string          `bun:"contact,notnull"`
-	GuestName        string          `bun:"guest_name,notnull"`
-	Language         string          `bun:"language,notnull"`
+	ID        int64  `bun:"id,pk,autoincrement"`
+	Channel   string `bun:"channel,notnull"`
+	Contact   string `bun:"contact,notnull"`
+	GuestName string `bun:"guest_name,notnull"`
+	Language  string `bun:"language,notnull"`
+	// AddressKind is how the channel addresses the guest: phone, email, web, opaque
+	// ("" for conversations older than the field).
+	AddressKind string `bun:"address_kind,notnull"`
+	// ChannelAddress is the address of ours the guest wrote to (a WhatsApp phone number
+	// id); replies go out from it.
+	ChannelAddress   string          `bun:"channel_address,notnull"`
 	State            string          `bun:"state,notnull"` // bot | escalated | closed
 	Session          json.RawMessage `bun:"session,type:jsonb,notnull"`
 	FallbackStreak   int             `bun:"fallback_streak,notnull"`
@@ -304,8 +310,26 @@ type OutboxItem struct {
 	Attempts       int             `bun:"attempts,notnull"`
 	NotBefore      time.Time       `bun:"not_before,notnull"`
 	LastError      string          `bun:"last_error,notnull"`
-	CreatedAt      time.Time       `bun:"created_at,notnull,default:current_timestamp"`
-	SentAt         *time.Time      `bun:"sent_at"`
+	// ErrorClass is the class of the last send error (permanent, window_closed, ...).
+	ErrorClass string     `bun:"error_class,notnull"`
+	CreatedAt  time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	SentAt     *time.Time `bun:"sent_at"`
+}
+
+// DeliveryStatus is one delivery status a channel reported for a message we sent, kept
+// once per (channel, external id, status), whatever the status.
+type DeliveryStatus struct {
+	bun.BaseModel `bun:"table:delivery_statuses"`
+
+	ID         int64      `bun:"id,pk,autoincrement"`
+	Channel    string     `bun:"channel,notnull"`
+	ExternalID string     `bun:"external_id,notnull"`
+	Status     string     `bun:"status,notnull"`
+	Recipient  string     `bun:"recipient,notnull"`
+	ErrorCode  string     `bun:"error_code,notnull"`
+	Error      string     `bun:"error,notnull"`
+	OccurredAt *time.Time `bun:"occurred_at"`
+	ReceivedAt time.Time  `bun:"received_at,notnull,default:current_timestamp"`
 }
 
 // StaffUser is a person who can log into the admin.

@@ -62,7 +62,10 @@ type Options struct {
 	Clock *Clock
 	// Channel and Contact name the conversation ("terminal", "local").
 	Channel, Contact string
-	Logger           *slog.Logger
+	// AddressKind says what Contact is ("phone", "email", "web"; "" by default), as a
+	// channel plugin would.
+	AddressKind string
+	Logger      *slog.Logger
 }
 
 // Bot is a conversation with the whole bot in process.
@@ -74,6 +77,7 @@ type Bot struct {
 	conv     *conversation.Service
 	channel  string
 	contact  string
+	address  string
 }
 
 // New builds a bot over opts.DB.
@@ -108,7 +112,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 		return nil, err
 	}
 	conv := conversation.New(opts.DB, rl, conversation.Options{Now: opts.Clock.Now, Logger: log})
-	return &Bot{db: opts.DB, clock: opts.Clock, booking: b, reloader: rl, conv: conv, channel: opts.Channel, contact: opts.Contact}, nil
+	return &Bot{db: opts.DB, clock: opts.Clock, booking: b, reloader: rl, conv: conv, channel: opts.Channel, contact: opts.Contact, address: opts.AddressKind}, nil
 }
 
 var _ story.Bot = (*Bot)(nil)
@@ -126,7 +130,7 @@ func (b *Bot) Reloader() *dialog.Reloader { return b.reloader }
 // Say sends one guest line at the given time (now when zero).
 func (b *Bot) Say(ctx context.Context, text string, at time.Time) (story.Turn, error) {
 	b.setClock(at)
-	rec, out, err := b.conv.Converse(ctx, conversation.Inbound{Channel: b.channel, Contact: b.contact, Text: text})
+	rec, out, err := b.conv.Converse(ctx, conversation.Inbound{Channel: b.channel, Contact: b.contact, AddressKind: b.address, Text: text})
 	if err != nil {
 		return story.Turn{}, err
 	}

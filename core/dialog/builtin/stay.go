@@ -262,10 +262,10 @@ func (a *Actions) preReservar(ctx context.Context, c dialog.Call) (dialog.Result
 	if guest.Name == "" {
 		guest.Name = c.Guest.Name
 	}
-	if guest.Phone == "" && c.Guest.Channel == "whatsapp" {
+	if guest.Phone == "" && c.Guest.AddressKind == dialog.AddressPhone {
 		guest.Phone = c.Guest.Contact
 	}
-	if guest.Email == "" && c.Guest.Channel == "email" {
+	if guest.Email == "" && c.Guest.AddressKind == dialog.AddressEmail {
 		guest.Email = c.Guest.Contact
 	}
 	req := booking.HoldRequest{UnitID: unitID, Stay: stay, Guests: guests, Guest: guest, Source: "bot"}
