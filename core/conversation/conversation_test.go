@@ -113,7 +113,7 @@ func TestConverseStoresEveryMessage(t *testing.T) {
 		out := h.converse(t, "guest-1", "Hola, para 4 del 5 al 8/1")
 		require.Len(t, out, 1)
 		assert.Contains(t, out[0].Text, "Cabaña Robles: $45.000/noche, total $135.000")
-		assert.Equal(t, []dialog.Button{{ID: "1", Title: "Cabaña Robles"}, {ID: "2", Title: "Cabaña Coihue"}}, out[0].Buttons)
+		assert.Equal(t, []dialog.Button{{ID: "unidad:1", Title: "Cabaña Robles"}, {ID: "unidad:2", Title: "Cabaña Coihue"}}, out[0].Buttons)
 
 		out = h.converse(t, "guest-1", "Cabaña")
 		assert.Contains(t, joined(out), "la seña es de $40.500")
