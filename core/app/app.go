@@ -24,6 +24,7 @@ import (
 	"github.com/conserje/conserje/core/jobs"
 	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
+	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/core/stats"
 	"github.com/conserje/conserje/core/store"
@@ -47,6 +48,8 @@ type App struct {
 	Router        *channel.Router
 	// CalendarSync imports portal feeds (nil when no calendar plugin is configured).
 	CalendarSync *calendar.Syncer
+	// Payments reads notified payments and applies them to bookings.
+	Payments *payments.Service
 
 	// APIToken is the effective bearer token (configured or generated for this run).
 	APIToken string

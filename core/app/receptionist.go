@@ -86,6 +86,9 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics})
 	a.bg.goRun(a.Router.Run)
 	a.bg.goRun(func(ctx context.Context) { sender.Run(ctx, time.Second) })
+	if err := a.startPayments(); err != nil {
+		return err
+	}
 	watcher := conversation.NewConfirmationWatcher(a.Conversations, 0)
 	if err := a.Jobs.Every("confirmation_messages", 5*time.Second, func(ctx context.Context) error {
 		_, err := watcher.Step(ctx)

@@ -60,7 +60,7 @@ func (a *App) startWebhooks(f *features) error {
 			}
 		}
 	}
-	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Booking, a.Conversations, a.Conversations, a.Log)
+	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Payments, a.Conversations, a.Log)
 	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
 	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/sdk/channel"
@@ -245,15 +244,12 @@ type PluginPayments interface {
 	HandleWebhook(ctx context.Context, req payment.WebhookRequest) (payment.WebhookResponse, error)
 }
 
-// PaymentApplier records payments against reservations (*booking.Service).
-type PaymentApplier interface {
-	ApplyPayment(ctx context.Context, n booking.PaymentNotice) (booking.PaymentOutcome, error)
-}
-
-// RejectionNotifier tells a conversation its guest's payment was rejected
-// (*conversation.Service), which escalates after the second one.
-type RejectionNotifier interface {
-	PaymentRejected(ctx context.Context, conversationID int64) error
+// PaymentInbox takes what payment plugins' webhooks carry (*payments.Service): the ids
+// of payments to read later (recorded durably before the provider hears 200), or
+// payments a plugin already read.
+type PaymentInbox interface {
+	Notified(ctx context.Context, provider string, paymentIDs ...string) error
+	Observed(ctx context.Context, provider string, payments ...payment.Payment) error
 }
 
 // DeliveryRecorder stores channels' delivery statuses (*conversation.Service).
@@ -278,23 +274,22 @@ var ErrNoWebhook = errors.New("channel: no such webhook")
 var ErrPluginNotReady = errors.New("channel: plugin not started yet")
 
 // Webhooks dispatches provider webhooks to plugins and acts on what they carry: guest
-// messages go to the dialog (durably, before the provider hears 200), payments to the
-// booking engine.
+// messages go to the dialog, payments to the payment lifecycle (both durably, before the
+// provider hears 200).
 type Webhooks struct {
 	plugins  Plugins
 	router   *Router
-	payments PaymentApplier
-	rejects  RejectionNotifier
+	payments PaymentInbox
 	delivery DeliveryRecorder
 	log      *slog.Logger
 }
 
 // NewWebhooks returns the dispatcher.
-func NewWebhooks(plugins Plugins, router *Router, payments PaymentApplier, rejects RejectionNotifier, delivery DeliveryRecorder, log *slog.Logger) *Webhooks {
+func NewWebhooks(plugins Plugins, router *Router, payments PaymentInbox, delivery DeliveryRecorder, log *slog.Logger) *Webhooks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Webhooks{plugins: plugins, router: router, payments: payments, rejects: rejects, delivery: delivery, log: log}
+	return &Webhooks{plugins: plugins, router: router, payments: payments, delivery: delivery, log: log}
 }
 
 // HandleWebhook forwards one request to the named plugin and returns the plugin's answer.
@@ -330,8 +325,11 @@ func (w *Webhooks) HandleWebhook(ctx context.Context, name string, req plugin.We
 		if err != nil {
 			return plugin.WebhookReply{}, fmt.Errorf("webhook %s: %w", name, err)
 		}
-		if err := w.applyPayments(ctx, name, resp.Payments); err != nil {
-			return plugin.WebhookReply{}, err
+		if err := w.payments.Notified(ctx, name, resp.PaymentIDs...); err != nil {
+			return plugin.WebhookReply{}, fmt.Errorf("webhook %s: %w", name, err)
+		}
+		if err := w.payments.Observed(ctx, name, resp.Payments...); err != nil {
+			return plugin.WebhookReply{}, fmt.Errorf("webhook %s: %w", name, err)
 		}
 		return resp.WebhookReply, nil
 	default:
@@ -417,39 +415,6 @@ func (w *Webhooks) deliver(ctx context.Context, name string, caps *plugin.Channe
 	}
 	if len(in) > 0 {
 		errs = append(errs, w.router.Deliver(ctx, in...))
-	}
-	return errors.Join(errs...)
-}
-
-func (w *Webhooks) applyPayments(ctx context.Context, name string, payments []payment.Payment) error {
-	var errs []error
-	for _, p := range payments {
-		status := string(p.Status)
-		if p.Status == payment.StatusChargedBack {
-			status = booking.PaymentRefunded // the money went back to the payer
-		}
-		out, err := w.payments.ApplyPayment(ctx, booking.PaymentNotice{
-			Provider: name, PaymentID: p.ID, Reference: p.Reference, Status: status,
-			AmountCents: p.Amount, Currency: p.Currency,
-		})
-		switch {
-		case errors.Is(err, booking.ErrNotFound):
-			// Not ours (another system's link on the same account): retrying cannot help.
-			w.log.WarnContext(ctx, "payment for an unknown reservation ignored", "plugin", name, "payment", p.ID, "reference", p.Reference)
-			continue
-		case err != nil:
-			errs = append(errs, fmt.Errorf("payment %s: %w", p.ID, err))
-			continue
-		case out.NeedsStaff != "" && out.Changed:
-			// Recorded and flagged for staff: retrying the webhook would change nothing.
-			w.log.WarnContext(ctx, "payment needs staff", "plugin", name, "payment", p.ID,
-				"reservation", p.Reference, "reason", out.NeedsStaff)
-		}
-		if out.Rejected && out.Changed && out.Reservation.ConversationID != nil && w.rejects != nil {
-			if err := w.rejects.PaymentRejected(ctx, *out.Reservation.ConversationID); err != nil {
-				errs = append(errs, fmt.Errorf("tell the guest about rejected payment %s: %w", p.ID, err))
-			}
-		}
 	}
 	return errors.Join(errs...)
 }

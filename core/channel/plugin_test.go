@@ -13,7 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/channel"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
@@ -99,71 +98,74 @@ func (s staticPlugins) Channel(string) (channel.PluginChannel, error) {
 }
 func (s staticPlugins) Payment(string) (channel.PluginPayments, error) { return s.pay, nil }
 
-type recordingApplier struct {
-	notices []booking.PaymentNotice
-	out     booking.PaymentOutcome
-	err     error
+type recordingInbox struct {
+	ids      []string
+	observed []payment.Payment
+	provider string
+	err      error
 }
 
-func (r *recordingApplier) ApplyPayment(_ context.Context, n booking.PaymentNotice) (booking.PaymentOutcome, error) {
-	r.notices = append(r.notices, n)
-	return r.out, r.err
+func (r *recordingInbox) Notified(_ context.Context, provider string, ids ...string) error {
+	if len(ids) > 0 {
+		r.provider = provider
+	}
+	r.ids = append(r.ids, ids...)
+	return r.err
 }
 
-type recordingRejects struct{ ids []int64 }
-
-func (r *recordingRejects) PaymentRejected(_ context.Context, id int64) error {
-	r.ids = append(r.ids, id)
-	return nil
+func (r *recordingInbox) Observed(_ context.Context, provider string, ps ...payment.Payment) error {
+	if len(ps) > 0 {
+		r.provider = provider
+	}
+	r.observed = append(r.observed, ps...)
+	return r.err
 }
 
+// TestPaymentWebhooks: a payment plugin's webhook hands the payments it names (or read)
+// to the payment lifecycle before the provider hears the plugin's answer; a storage
+// failure makes the provider retry.
 func TestPaymentWebhooks(t *testing.T) {
-	conv := int64(42)
 	reply := plugin.WebhookReply{Status: 200, Body: []byte("ok")}
+	read := payment.Payment{ID: "2", Reference: "RES270105001", Status: payment.StatusRejected}
 	cases := []struct {
-		name        string
-		kind        plugin.Kind
-		payment     payment.Payment
-		out         booking.PaymentOutcome
-		applyErr    error
-		wantErr     error
-		wantStatus  string
-		wantRejects []int64
+		name         string
+		resp         payment.WebhookResponse
+		inboxErr     error
+		wantIDs      []string
+		wantObserved []payment.Payment
+		wantErr      bool
 	}{
-		{"approved is applied", plugin.KindPayment, payment.Payment{ID: "1", Reference: "RES270105001", Status: payment.StatusApproved, Amount: 4_050_000}, booking.PaymentOutcome{Changed: true, Confirmed: true}, nil, nil, "approved", nil},
-		{"rejected tells the conversation", plugin.KindPayment, payment.Payment{ID: "2", Reference: "RES270105001", Status: payment.StatusRejected}, booking.PaymentOutcome{Changed: true, Rejected: true, Reservation: booking.Reservation{ConversationID: &conv}}, nil, nil, "rejected", []int64{42}},
-		{"a repeated rejection does not count twice", plugin.KindPayment, payment.Payment{ID: "2", Reference: "RES270105001", Status: payment.StatusRejected}, booking.PaymentOutcome{Changed: false, Rejected: true, Reservation: booking.Reservation{ConversationID: &conv}}, nil, nil, "rejected", nil},
-		{"charge-back is recorded as refunded", plugin.KindPayment, payment.Payment{ID: "3", Reference: "RES270105001", Status: payment.StatusChargedBack}, booking.PaymentOutcome{Changed: true}, nil, nil, "refunded", nil},
-		{"a store failure makes the provider retry", plugin.KindPayment, payment.Payment{ID: "4", Reference: "RES270105001", Status: payment.StatusApproved}, booking.PaymentOutcome{}, errors.New("database is gone"), errors.New("database is gone"), "approved", nil},
-		{"unknown reservation is acknowledged", plugin.KindPayment, payment.Payment{ID: "5", Reference: "RES000000000", Status: payment.StatusApproved}, booking.PaymentOutcome{}, booking.ErrNotFound, nil, "approved", nil},
+		{"named payments are recorded to read", payment.WebhookResponse{WebhookReply: reply, PaymentIDs: []string{"148205937461"}}, nil, []string{"148205937461"}, nil, false},
+		{"payments the plugin read are applied", payment.WebhookResponse{WebhookReply: reply, Payments: []payment.Payment{read}}, nil, nil, []payment.Payment{read}, false},
+		{"a bad signature names nothing", payment.WebhookResponse{WebhookReply: plugin.WebhookReply{Status: 401}}, nil, nil, nil, false},
+		{"a store failure makes the provider retry", payment.WebhookResponse{WebhookReply: reply, PaymentIDs: []string{"1"}}, errors.New("database is gone"), []string{"1"}, nil, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			applier := &recordingApplier{out: tc.out, err: tc.applyErr}
-			rejects := &recordingRejects{}
-			plugins := staticPlugins{kinds: map[string]plugin.Kind{"mercadopago": tc.kind},
-				pay: fakePayments{resp: payment.WebhookResponse{WebhookReply: reply, Payments: []payment.Payment{tc.payment}}}}
-			w := channel.NewWebhooks(plugins, nil, applier, rejects, nil, nil)
+			inbox := &recordingInbox{err: tc.inboxErr}
+			plugins := staticPlugins{kinds: map[string]plugin.Kind{"mercadopago": plugin.KindPayment}, pay: fakePayments{resp: tc.resp}}
+			w := channel.NewWebhooks(plugins, nil, inbox, nil, nil)
 			got, err := w.HandleWebhook(context.Background(), "mercadopago", plugin.WebhookRequest{Method: "POST"})
-			if tc.wantErr != nil {
-				require.ErrorContains(t, err, tc.wantErr.Error())
+			if tc.wantErr {
+				require.ErrorContains(t, err, "database is gone")
 			} else {
 				require.NoError(t, err)
-				assert.Equal(t, reply, got)
+				assert.Equal(t, tc.resp.WebhookReply, got)
 			}
-			require.Len(t, applier.notices, 1)
-			assert.Equal(t, tc.wantStatus, applier.notices[0].Status)
-			assert.Equal(t, "mercadopago", applier.notices[0].Provider)
-			assert.Equal(t, tc.wantRejects, rejects.ids)
+			assert.Equal(t, tc.wantIDs, inbox.ids)
+			assert.Equal(t, tc.wantObserved, inbox.observed)
+			if len(tc.wantIDs)+len(tc.wantObserved) > 0 {
+				assert.Equal(t, "mercadopago", inbox.provider)
+			}
 		})
 	}
 	t.Run("unknown plugin", func(t *testing.T) {
-		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{}}, nil, &recordingApplier{}, nil, nil, nil)
+		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{}}, nil, &recordingInbox{}, nil, nil)
 		_, err := w.HandleWebhook(context.Background(), "nope", plugin.WebhookRequest{})
 		require.ErrorIs(t, err, channel.ErrNoWebhook)
 	})
 	t.Run("plugin not started yet", func(t *testing.T) {
-		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{"wa": ""}}, nil, &recordingApplier{}, nil, nil, nil)
+		w := channel.NewWebhooks(staticPlugins{kinds: map[string]plugin.Kind{"wa": ""}}, nil, &recordingInbox{}, nil, nil)
 		_, err := w.HandleWebhook(context.Background(), "wa", plugin.WebhookRequest{})
 		require.ErrorIs(t, err, channel.ErrPluginNotReady)
 	})

@@ -53,8 +53,14 @@ func load(src Sources, reg *Registry) (*spec.Dialog, *Catalog, spec.Problems) {
 }
 
 // SystemTemplates are messages conserje sends outside any flow, so every locale must have
-// them: the booking confirmation sent when staff confirm the payment.
-var SystemTemplates = []string{ConfirmationTemplate}
+// them: the booking confirmation sent when the payment is confirmed, and the notice that a
+// payment arriving after its nights were taken was refunded.
+var SystemTemplates = []string{ConfirmationTemplate, LateRefundTemplate}
+
+// LateRefundTemplate tells a guest their payment came after the hold lapsed and its
+// nights were taken, so it was refunded in full; its data has `reserva` (code, check_in,
+// check_out) and `pago` (amount_cents).
+const LateRefundTemplate = "pago_tardio_reembolsado"
 
 // ConfirmationTemplate is sent when a reservation is confirmed; its data has `reserva`
 // (code, name, check_in, check_out, total_cents, deposit_cents) beside `property`.
