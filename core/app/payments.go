@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/conserje/conserje/core/dialog/builtin"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/sdk/payment"
@@ -43,7 +44,7 @@ func (p paymentLinks) CreateLink(ctx context.Context, req builtin.LinkRequest) (
 	if p.app.Payments != nil {
 		if err := p.app.Payments.LinkCreated(ctx, p.name, req.Code, key, resp); err != nil {
 			// The guest can pay; only reconciliation of a lost notification is at stake.
-			p.app.Log.ErrorContext(ctx, "payment link not stored; reconciliation will not search it", "code", req.Code, "error", err)
+			p.app.Log.ErrorContext(ctx, "payment link not stored; reconciliation will not search it", "code", req.Code, obs.KeyErr, err)
 		}
 	}
 	return resp.URL, nil

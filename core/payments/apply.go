@@ -9,6 +9,7 @@ import (
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/sdk/payment"
 	"github.com/conserje/conserje/sdk/plugin"
@@ -105,7 +106,7 @@ func (s *Service) apply(ctx context.Context, rec *Record, p payment.Payment) (fu
 		if out.Rejected && out.Changed && res.ConversationID != nil && s.guests != nil {
 			if err := s.guests.PaymentRejected(ctx, *res.ConversationID); err != nil {
 				// The record is written: a retry would not tell the guest again. Log it.
-				s.log.ErrorContext(ctx, "could not tell the guest their payment was rejected", "reservation", res.Code, "payment", p.ID, "error", err)
+				s.log.ErrorContext(ctx, "could not tell the guest their payment was rejected", "reservation", res.Code, "payment", p.ID, obs.KeyErr, err)
 			}
 		}
 	}
@@ -178,7 +179,7 @@ func (s *Service) refundLate(ctx context.Context, rec *Record, p payment.Payment
 	switch {
 	case errors.Is(err, payment.ErrRefundRejected), errors.Is(err, plugin.ErrUnsupported):
 		s.log.ErrorContext(ctx, "late payment for taken nights could not be refunded: staff must refund it", "provider", rec.Provider,
-			"payment", p.ID, "reservation", res.Code, "error", err)
+			"payment", p.ID, "reservation", res.Code, obs.KeyErr, err)
 		next.StaffReason, next.LateRefund, next.Flagged = ReasonLateRefund, "failed", flagState(p)
 		return s.event(ctx, res.Code, EventLateRefund, map[string]any{"provider": rec.Provider, "payment_id": p.ID, "refunded": false, "error": err.Error()})
 	case err != nil:
@@ -200,7 +201,7 @@ func (s *Service) refundLate(ctx context.Context, rec *Record, p payment.Payment
 			"pago":    map[string]any{"amount_cents": p.Amount},
 		}
 		if err := s.guests.Notify(ctx, *res.ConversationID, LateRefundTemplate, extra, conversation.Transactional, "late-refund:"+rec.Provider+":"+p.ID); err != nil {
-			s.log.ErrorContext(ctx, "could not tell the guest their late payment was refunded", "reservation", res.Code, "error", err)
+			s.log.ErrorContext(ctx, "could not tell the guest their late payment was refunded", "reservation", res.Code, obs.KeyErr, err)
 		}
 	}
 	return nil

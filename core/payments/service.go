@@ -13,6 +13,7 @@ import (
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/sdk/payment"
 )
@@ -207,7 +208,7 @@ func (s *Service) Run(ctx context.Context, poll time.Duration) {
 		for {
 			n, err := s.Step(ctx)
 			if err != nil && ctx.Err() == nil {
-				s.log.WarnContext(ctx, "payments: read queue", "error", err)
+				s.log.WarnContext(ctx, "payments: read queue", obs.KeyErr, err)
 			}
 			if n == 0 || ctx.Err() != nil {
 				break
@@ -360,7 +361,7 @@ func (s *Service) retry(ctx context.Context, rec *Record, cause error) error {
 		return errors.Join(cause, fmt.Errorf("release %s payment %s: %w", rec.Provider, rec.PaymentID, err))
 	}
 	s.log.WarnContext(ctx, "payment not applied; retrying", "provider", rec.Provider, "payment", rec.PaymentID,
-		"attempts", attempts, "retry_in", wait.String(), "error", cause)
+		"attempts", attempts, "retry_in", wait.String(), obs.KeyErr, cause)
 	return cause
 }
 

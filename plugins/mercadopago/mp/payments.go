@@ -160,7 +160,7 @@ func (p *Provider) FindPayments(ctx context.Context, req payment.FindPaymentsReq
 		for _, ap := range page.Results {
 			pay, _, err := ap.normalize()
 			if err != nil {
-				p.log.WarnContext(ctx, "unreadable payment in a search; skipped", "reference", req.Reference, "error", err.Error())
+				p.log.WarnContext(ctx, "unreadable payment in a search; skipped", "reference", req.Reference, "err", err.Error())
 				continue
 			}
 			if pay.Reference == req.Reference {
@@ -225,7 +225,7 @@ func (p *Provider) Refund(ctx context.Context, req payment.RefundRequest) (payme
 	out := payment.RefundResponse{RefundID: string(r.ID), Amount: amount}
 	got, err := p.GetPayment(ctx, payment.GetPaymentRequest{PaymentID: req.PaymentID})
 	if err != nil {
-		p.log.WarnContext(ctx, "refund made; reading the payment back failed", "payment", req.PaymentID, "error", err.Error())
+		p.log.WarnContext(ctx, "refund made; reading the payment back failed", "payment", req.PaymentID, "err", err.Error())
 		return out, nil
 	}
 	out.Payment = got.Payment

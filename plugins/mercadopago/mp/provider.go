@@ -203,7 +203,7 @@ func (p *Provider) HandleWebhook(ctx context.Context, req payment.WebhookRequest
 			RequestID: header(req.Headers, "x-request-id"),
 		}, p.now(), st.tolerance)
 		if err != nil {
-			log.WarnContext(ctx, "notification refused", "error", err.Error())
+			log.WarnContext(ctx, "notification refused", "err", err.Error())
 			return payment.WebhookResponse{WebhookReply: plugin.WebhookReply{Status: http.StatusUnauthorized}}, nil
 		}
 	}
