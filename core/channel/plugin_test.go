@@ -309,7 +309,7 @@ func (c channelPlugins) Channel(string) (channel.PluginChannel, error) { return 
 func TestFetchMediaChecksTheDigest(t *testing.T) {
 	data := []byte("OggS voice")
 	sum := sha256.Sum256(data)
-	w := channel.NewWebhooks(channelPlugins{ch: &mediaChannel{data: data}}, nil, nil, nil, nil, nil)
+	w := channel.NewWebhooks(channelPlugins{ch: &mediaChannel{data: data}}, nil, nil, nil, nil)
 	ctx := context.Background()
 	got, err := w.FetchMedia(ctx, "wa", conversation.Media{ID: "m1", MIME: "audio/ogg", SHA256: hex.EncodeToString(sum[:])}, 1<<20)
 	require.NoError(t, err)
@@ -320,6 +320,6 @@ func TestFetchMediaChecksTheDigest(t *testing.T) {
 	require.ErrorIs(t, err, channel.ErrMediaChecksum)
 	_, err = w.FetchMedia(ctx, "wa", conversation.Media{ID: "m2"}, 0)
 	require.ErrorIs(t, err, plugin.ErrNotFound)
-	_, err = channel.NewWebhooks(channelPlugins{ch: &recordingChannel{}}, nil, nil, nil, nil, nil).FetchMedia(ctx, "wa", conversation.Media{ID: "m1"}, 0)
+	_, err = channel.NewWebhooks(channelPlugins{ch: &recordingChannel{}}, nil, nil, nil, nil).FetchMedia(ctx, "wa", conversation.Media{ID: "m1"}, 0)
 	require.Error(t, err, "a channel without media says so")
 }
