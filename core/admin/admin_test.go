@@ -292,6 +292,32 @@ func TestCalendarConflictsAndHeldRemovals(t *testing.T) {
 	assert.Equal(t, []int64{feedID}, cal.confirmed)
 }
 
+func TestPartialFeedImportIsShown(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	var unitID int64
+	require.NoError(t, e.db.NewRaw(`SELECT id FROM accommodations ORDER BY id LIMIT 1`).Scan(ctx, &unitID))
+	reason := "R10 b1001@x: more than 1000 recurring events in the feed (budget): only the first occurrence blocks"
+	_, err := e.db.ExecContext(ctx, `INSERT INTO calendar_feeds (accommodation_id, platform, url, last_status, last_success_at, partial_reason)
+		VALUES (?, 'google', 'https://example.com/g.ics', 'partial', ?, ?)`, unitID, time.Now().UTC(), reason)
+	require.NoError(t, err)
+
+	h, err := admin.New(admin.Options{Log: slog.New(slog.DiscardHandler), DB: e.db, Bookings: booking.NewService(e.db, booking.Options{}), Conversations: e.convs, Calendar: &recordingCalendar{}})
+	require.NoError(t, err)
+	app := fiber.New()
+	h.Mount(app)
+	b := &browser{t: t, app: app, cookies: map[string]string{}}
+	b.login("correct horse")
+
+	_, page := b.do(http.MethodGet, "/admin/calendar", nil)
+	assert.Contains(t, page, "estado partial")
+	assert.Contains(t, page, "Importación parcial")
+	assert.Contains(t, page, "more than 1000 recurring events")
+	_, page = b.do(http.MethodGet, "/admin", nil)
+	assert.Contains(t, page, "Calendarios con problemas")
+	assert.Contains(t, page, "importación parcial")
+}
+
 func TestFlaggedPaymentShowsUntilReviewed(t *testing.T) {
 	e := setup(t)
 	svc := booking.NewService(e.db, booking.Options{Now: func() time.Time { return time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) }})

@@ -130,7 +130,7 @@ func (h *Handler) feeds(ctx context.Context, onlyProblems bool) ([]feedRow, erro
 	if onlyProblems {
 		stale := h.opts.Now().UTC().Add(-time.Hour)
 		q = q.Where("f.enabled").WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
-			return q.Where("f.last_error <> ''").WhereOr("f.last_success_at IS NULL").WhereOr("f.last_success_at < ?", stale).
+			return q.Where("f.last_error <> ''").WhereOr("f.partial_reason <> ''").WhereOr("f.last_success_at IS NULL").WhereOr("f.last_success_at < ?", stale).
 				WhereOr("EXISTS (SELECT 1 FROM imported_blocks AS b WHERE b.feed_id = f.id AND b.status = 'pending_removal')")
 		})
 	}

@@ -165,7 +165,7 @@ type Metrics struct {
 func newMetrics() *Metrics {
 	return &Metrics{
 		syncs: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "conserje_calendar_syncs_total", Help: "Feed syncs by platform and outcome (ok, not_modified, held, rejected, error).",
+			Name: "conserje_calendar_syncs_total", Help: "Feed syncs by platform and outcome (ok, partial, not_modified, held, rejected, error).",
 		}, []string{"platform", "status"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "conserje_calendar_fetch_duration_seconds", Help: "Time to fetch and normalize one feed through the plugin.",

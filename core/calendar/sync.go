@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -28,6 +30,7 @@ const (
 	StatusOK          = "ok"           // fetched and applied
 	StatusNotModified = "not_modified" // the portal answered 304
 	StatusHeld        = "held"         // applied, but a mass removal is held for confirmation (R12)
+	StatusPartial     = "partial"      // applied, but a budget of the reader cut it short: nights may be missing
 	StatusRejected    = "rejected"     // the body or answer was refused; previous import kept (R11)
 	StatusError       = "error"        // the plugin could not be reached or failed
 )
@@ -114,7 +117,10 @@ type FeedReport struct {
 	Held      int // future blocks kept as pending_removal (R12)
 	Conflicts int // new conflicts raised
 	Warnings  int
-	Duration  time.Duration
+	// Partial says why the import was cut short by a budget of the reader ("" when it
+	// was complete); on a 304 it is the previous import's.
+	Partial  string
+	Duration time.Duration
 	// Err is the fetch problem for StatusRejected and StatusError.
 	Err error
 }
@@ -304,6 +310,7 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 	streak := feed.EmptyStreak
 	var pendingIDs []int64 // vanished future blocks: candidates for the hold
 	var removeIDs []int64
+	rep.Partial = feed.PartialReason
 	if resp.NotModified {
 		// The portal repeats its previous answer: whatever was held stays missing.
 		rep.Status = StatusNotModified
@@ -318,6 +325,10 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 		}
 	} else {
 		rep.Status = StatusOK
+		rep.Partial = partialReason(resp)
+		if rep.Partial != "" {
+			rep.Status = StatusPartial
+		}
 		incoming := make(map[string]store.ImportedBlock, len(resp.Blocks))
 		var order []string
 		for _, b := range resp.Blocks {
@@ -393,8 +404,10 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 				removeIDs = append(removeIDs, b.ID)
 			}
 		}
-		massRemoval := len(pendingIDs) > 0 && futureBefore > 0 &&
-			(futureNow == 0 || (len(pendingIDs) >= massRemovalMinimum && 2*len(pendingIDs) > futureBefore))
+		// A partial import proves no cancellation: what a budget left out this time
+		// is held like a mass removal.
+		massRemoval := len(pendingIDs) > 0 && (resp.Partial || futureBefore > 0 &&
+			(futureNow == 0 || (len(pendingIDs) >= massRemovalMinimum && 2*len(pendingIDs) > futureBefore)))
 		if massRemoval {
 			streak++
 		} else {
@@ -445,6 +458,7 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 		Set("last_attempt_at = ?", at.UTC()).Set("last_success_at = ?", at.UTC()).
 		Set("last_duration_ms = ?", durationMS(rep.Duration)).
 		Set("last_status = ?", rep.Status).Set("last_error = ?", "").
+		Set("partial_reason = ?", rep.Partial).
 		Set("event_count = ?", rep.Events).Set("empty_streak = ?", streak).
 		Set("updated_at = ?", at.UTC()).
 		Where("id = ?", feed.ID).Exec(ctx); err != nil {
@@ -453,6 +467,9 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 
 	payload := map[string]any{"unit_id": feed.AccommodationID, "platform": feed.Platform, "status": rep.Status,
 		"events": rep.Events, "added": rep.Added, "moved": rep.Moved, "updated": rep.Updated, "removed": rep.Removed, "held": rep.Held}
+	if rep.Partial != "" {
+		payload["partial"] = rep.Partial
+	}
 	if rep.Held > 0 && streak == 1 {
 		if err := writeFeedEvent(ctx, tx, feed.ID, EventRemovalsHeld, at, payload); err != nil {
 			return err
@@ -475,6 +492,42 @@ func (s *Syncer) apply(ctx context.Context, tx bun.Tx, feed store.CalendarFeed, 
 	}
 	rep.Conflicts = n
 	return nil
+}
+
+// partialReason is why the plugin's import was cut short: its budget warnings, joined
+// and bounded; "" for a complete import.
+func partialReason(resp sdkcal.FetchResponse) string {
+	if !resp.Partial {
+		return ""
+	}
+	var reason strings.Builder
+	for _, w := range resp.Warnings {
+		if w.Code != sdkcal.WarningBudget {
+			continue
+		}
+		if reason.Len() > 0 {
+			reason.WriteString("; ")
+		}
+		reason.WriteString(w.Message)
+		if reason.Len() >= maxErrorLength {
+			break
+		}
+	}
+	if reason.Len() == 0 {
+		return "the calendar plugin cut the import short (budget)"
+	}
+	return truncateRunes(reason.String(), maxErrorLength)
+}
+
+// truncateRunes cuts s to at most n bytes without splitting a character.
+func truncateRunes(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 func firstNonEmpty(a, b string) string {
@@ -540,7 +593,8 @@ func (s *Syncer) ConfirmRemovals(ctx context.Context, feedID int64, staff string
 		removed = int(n)
 		now := s.opts.Now().UTC()
 		if _, err := tx.NewUpdate().Model((*store.CalendarFeed)(nil)).Set("empty_streak = 0").
-			Set("last_status = CASE WHEN last_status = ? THEN ? ELSE last_status END", StatusHeld, StatusOK).
+			Set("last_status = CASE WHEN last_status <> ? THEN last_status WHEN partial_reason <> '' THEN ? ELSE ? END",
+				StatusHeld, StatusPartial, StatusOK).
 			Set("updated_at = ?", now).Where("id = ?", feedID).Exec(ctx); err != nil {
 			return fmt.Errorf("reset hold of feed %d: %w", feedID, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/stretchr/testify/assert"
@@ -300,6 +301,87 @@ func TestSyncHoldsMassRemovals(t *testing.T) {
 	})
 }
 
+func TestSyncPartialImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		fx := newSyncFixture(t, db)
+		a, b, c := blk("a", "2027-01-03", "2027-01-10"), blk("b", "2027-02-10", "2027-02-14"), blk("c", "2027-03-06", "2027-03-10")
+		partial := func(blocks ...sdkcal.Block) sdkcal.FetchResponse {
+			r := feedOf(blocks...)
+			r.Partial = true
+			r.Warnings = []sdkcal.Warning{
+				{Code: "zero_length", Message: "R5 all-day event ends on its start date"},
+				{Code: sdkcal.WarningBudget, UID: "r1001", Message: "R10 r1001: more than 1000 recurring events in the feed (budget): only the first occurrence blocks"},
+			}
+			return r
+		}
+		fx.fetcher.push(feedOf(a, b, c), nil)
+		require.Equal(t, StatusOK, fx.sync(t).Status)
+		assert.Empty(t, fx.feedRow(t).PartialReason)
+
+		t.Run("a partial import is applied and shown as partial, with the budget's reason", func(t *testing.T) {
+			fx.fetcher.push(partial(a, b, c, blk("d", "2027-04-01", "2027-04-03")), nil)
+			rep := fx.sync(t)
+			assert.Equal(t, StatusPartial, rep.Status)
+			assert.Equal(t, 1, rep.Added)
+			want := "R10 r1001: more than 1000 recurring events in the feed (budget): only the first occurrence blocks"
+			assert.Equal(t, want, rep.Partial)
+			row := fx.feedRow(t)
+			assert.Equal(t, StatusPartial, row.LastStatus)
+			assert.Equal(t, want, row.PartialReason)
+			assert.Empty(t, row.LastError)
+			assert.Equal(t, 1.0, testutilCount(t, fx.metrics, "airbnb", StatusPartial))
+		})
+		t.Run("a 304 keeps the previous import's partial reason", func(t *testing.T) {
+			fx.fetcher.push(sdkcal.FetchResponse{NotModified: true}, nil)
+			rep := fx.sync(t)
+			assert.Equal(t, StatusNotModified, rep.Status)
+			assert.NotEmpty(t, rep.Partial)
+			assert.NotEmpty(t, fx.feedRow(t).PartialReason)
+		})
+		t.Run("a block missing from a partial import is held, not freed", func(t *testing.T) {
+			// One of four future blocks gone is a plain cancellation in a complete import;
+			// in a partial one the budget may have left it out.
+			fx.fetcher.push(partial(a, b, c), nil)
+			rep := fx.sync(t)
+			assert.Equal(t, StatusHeld, rep.Status)
+			assert.Equal(t, 1, rep.Held)
+			assert.Equal(t, 0, rep.Removed)
+			assert.Contains(t, fx.stored(t), "d 2027-04-01/2027-04-03 "+BlockPendingRemoval)
+			assert.NotEmpty(t, fx.feedRow(t).PartialReason)
+
+			n, err := fx.syncer.ConfirmRemovals(context.Background(), fx.feed.ID, "staff:ana")
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+			assert.Equal(t, StatusPartial, fx.feedRow(t).LastStatus, "confirming the hold leaves the feed partial")
+		})
+		t.Run("a complete import clears it", func(t *testing.T) {
+			fx.fetcher.push(feedOf(a, b, c), nil)
+			rep := fx.sync(t)
+			assert.Equal(t, StatusOK, rep.Status)
+			assert.Empty(t, rep.Partial)
+			assert.Empty(t, fx.feedRow(t).PartialReason)
+		})
+		t.Run("a partial flag without budget warnings still says partial", func(t *testing.T) {
+			r := feedOf(a, b, c)
+			r.Partial = true
+			fx.fetcher.push(r, nil)
+			assert.Equal(t, StatusPartial, fx.sync(t).Status)
+			assert.Equal(t, "the calendar plugin cut the import short (budget)", fx.feedRow(t).PartialReason)
+		})
+	})
+}
+
+func TestPartialReasonIsBounded(t *testing.T) {
+	ws := make([]sdkcal.Warning, 0, 40)
+	for i := range 40 {
+		ws = append(ws, sdkcal.Warning{Code: sdkcal.WarningBudget, Message: fmt.Sprintf("R10 ñandú-%d: RRULE expansion stopped after 20000 instances (budget)", i)})
+	}
+	got := partialReason(sdkcal.FetchResponse{Partial: true, Warnings: ws})
+	assert.LessOrEqual(t, len(got), maxErrorLength+len("…"))
+	assert.True(t, utf8.ValidString(got))
+	assert.Empty(t, partialReason(sdkcal.FetchResponse{Warnings: ws}), "warnings alone do not make an import partial")
+}
+
 func TestSyncRaisesConflictsOnce(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		fx := newSyncFixture(t, db)
@@ -385,4 +467,12 @@ func TestFeeds(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, rep.Feeds)
 	})
+}
+
+// testutilCount is the syncs counter for one platform and status.
+func testutilCount(t *testing.T, m *Metrics, platform, status string) float64 {
+	t.Helper()
+	c, err := m.syncs.GetMetricWithLabelValues(platform, status)
+	require.NoError(t, err)
+	return counterValue(c)
 }

@@ -191,6 +191,7 @@ type CalendarFeed struct {
 	LastDurationMS  *int       `bun:"last_duration_ms"`
 	LastStatus      string     `bun:"last_status,notnull"`
 	LastError       string     `bun:"last_error,notnull"`
+	PartialReason   string     `bun:"partial_reason,notnull"` // why the last import was cut short by a budget; "" if complete
 	EventCount      int        `bun:"event_count,notnull"`
 	EmptyStreak     int        `bun:"empty_streak,notnull"`
 	CreatedAt       time.Time  `bun:"created_at,notnull,default:current_timestamp"`

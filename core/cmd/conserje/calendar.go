@@ -92,6 +92,9 @@ func newCalendarParseCmd() *cobra.Command {
 			for _, w := range res.Warnings {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w.String())
 			}
+			if res.Partial {
+				fmt.Fprintln(cmd.ErrOrStderr(), "partial: a budget cut the reading short, some blocked nights may be missing (see the budget warnings); an import would show the feed as partial")
+			}
 			enc := json.NewEncoder(cmd.OutOrStdout())
 			for _, b := range res.Blocks {
 				if err := enc.Encode(parsedBlock{UID: b.UID, Start: b.Start.String(), End: b.End.String(), Kind: b.Kind, Tentative: b.Tentative}); err != nil {

@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -38,6 +39,21 @@ func TestCalendarParse(t *testing.T) {
 		require.Equal(t, 0, code)
 		assert.Empty(t, stdout)
 		assert.Contains(t, stderr, "warning: R12 feed is empty")
+	})
+	t.Run("a partial reading says so on stderr and still exits 0", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString("BEGIN:VCALENDAR\r\n")
+		for i := range 1001 {
+			fmt.Fprintf(&b, "BEGIN:VEVENT\r\nUID:r%d\r\nDTSTART;VALUE=DATE:20270101\r\nRRULE:FREQ=YEARLY;COUNT=2\r\nEND:VEVENT\r\n", i)
+		}
+		b.WriteString("END:VCALENDAR\r\n")
+		file := filepath.Join(dir, "many.ics")
+		require.NoError(t, os.WriteFile(file, []byte(b.String()), 0o644))
+		stdout, stderr, code := run(t, dir, nil, "calendar", "parse", now, file)
+		require.Equal(t, 0, code, stderr)
+		assert.NotEmpty(t, stdout)
+		assert.Contains(t, stderr, "more than 1000 recurring events in the feed (budget)")
+		assert.Contains(t, stderr, "partial: a budget cut the reading short")
 	})
 	t.Run("end-inclusive and time zone flags", func(t *testing.T) {
 		file := filepath.Join(dir, "incl.ics")
