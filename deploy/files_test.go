@@ -132,7 +132,7 @@ func TestComposeWiring(t *testing.T) {
 		} `yaml:"services"`
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &compose))
-	require.ElementsMatch(t, []string{"conserje", "db", "cache", "caddy"}, keys(compose.Services))
+	require.ElementsMatch(t, []string{"conserje", "db", "cache", "caddy", "prometheus", "grafana"}, keys(compose.Services))
 	assert.Equal(t, "postgres:16", compose.Services["db"].Image)
 	assert.Equal(t, "redis:7", compose.Services["cache"].Image)
 	for name, svc := range compose.Services {
@@ -141,9 +141,12 @@ func TestComposeWiring(t *testing.T) {
 	for _, dep := range []string{"db", "cache"} {
 		assert.Equal(t, "service_healthy", compose.Services["conserje"].DependsOn[dep].Condition, "conserje waits for %s", dep)
 	}
-	for _, v := range compose.Services["caddy"].Volumes {
-		if src, _, ok := strings.Cut(v, ":"); ok && strings.HasPrefix(src, "./") {
-			assert.FileExists(t, filepath.Join("..", src), "caddy mounts %s", src)
+	for name, svc := range compose.Services {
+		for _, v := range svc.Volumes {
+			if src, _, ok := strings.Cut(v, ":"); ok && strings.HasPrefix(src, "./") {
+				_, err := os.Stat(filepath.Join("..", src))
+				assert.NoError(t, err, "%s mounts %s", name, src)
+			}
 		}
 	}
 
