@@ -28,7 +28,10 @@ RUN --mount=type=cache,target=/go/pkg/mod \
 FROM debian:${DEBIAN_RELEASE}-slim
 # ca-certificates: HTTPS to Meta, Mercado Pago and the portals' iCal feeds.
 # tzdata: America/Argentina/Buenos_Aires for stay dates.
-# ffmpeg, espeak-ng: voice notes in (16 kHz mono for speech-to-text) and out.
+# ffmpeg, espeak-ng: voice notes in (plugins/stt-whisper converts them to 16 kHz mono WAV)
+#   and out (plugins/tts-espeak speaks with espeak-ng, ffmpeg encodes OGG/Opus). The
+#   recognizer is the host's choice (an OpenAI-compatible API, a whisper.cpp server or a
+#   command); pocketsphinx and pocketsphinx-en-us are only the tests' recognizer (.ci/run).
 # sqlite3, postgresql-client: deploy/backup.sh and restore.sh inside the container.
 # curl: the HEALTHCHECK below.
 RUN apt-get update \

@@ -13,14 +13,22 @@ import (
 	"github.com/conserje/conserje/sdk/plugin"
 )
 
-// PluginSpecs converts the plugins: section into supervision specs. The calendar plugin's
-// call timeout is raised above calendar.fetch_timeout, since one call fetches a whole feed.
+// PluginSpecs converts the plugins: section into supervision specs. The plugins named by
+// payments.plugin, speech.stt_plugin, speech.tts_plugin and calendar.plugin get their kind
+// (checked at start, and known before it). The calendar plugin's call timeout is raised
+// above calendar.fetch_timeout, since one call fetches a whole feed.
 func PluginSpecs(cfg *config.Config) []pluginhost.Spec {
 	specs := make([]pluginhost.Spec, 0, len(cfg.Plugins))
 	for _, p := range cfg.Plugins {
-		spec := pluginhost.Spec{Name: p.Name, Path: p.Path, SHA256: p.SHA256, Settings: p.Settings, CallTimeout: p.CallTimeout}
-		if p.Name == cfg.Payments.Plugin {
+		spec := pluginhost.Spec{Name: p.Name, Path: p.Path, SHA256: p.SHA256, Settings: p.Settings, CallTimeout: p.CallTimeout,
+			StartTimeout: p.StartTimeout, MaxConcurrency: p.MaxConcurrency}
+		switch p.Name {
+		case cfg.Payments.Plugin:
 			spec.Kind = plugin.KindPayment
+		case cfg.Speech.STTPlugin:
+			spec.Kind = plugin.KindSTT
+		case cfg.Speech.TTSPlugin:
+			spec.Kind = plugin.KindTTS
 		}
 		if p.Name == cfg.Calendar.Plugin {
 			spec.Kind = plugin.KindCalendar

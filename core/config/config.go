@@ -22,6 +22,7 @@ type Config struct {
 	Booking  Booking  `yaml:"booking"`
 	Calendar Calendar `yaml:"calendar"`
 	Payments Payments `yaml:"payments"`
+	Speech   Speech   `yaml:"speech"`
 	Plugins  []Plugin `yaml:"plugins"`
 	Chat     WebChat  `yaml:"chat"`
 }
@@ -108,13 +109,46 @@ type Payments struct {
 	Plugin string `yaml:"plugin"`
 }
 
+// Voice reply policies (speech.voice_replies).
+const (
+	VoiceRepliesNever      = "never"
+	VoiceRepliesWhenSpoken = "when_spoken"
+	VoiceRepliesAlways     = "always"
+)
+
+// Speech is voice notes: which plugins transcribe and speak, and the bounds of a note.
+// The confidence below which the bot asks the guest to write and hands over is the
+// dialog's escalation.min_speech_confidence (dialogs/receptionist.yaml, 0.6).
+type Speech struct {
+	// STTPlugin names the speech-to-text plugin (e.g. "stt-whisper", listed under
+	// plugins:); empty means voice notes are answered by asking the guest to write.
+	STTPlugin string `yaml:"stt_plugin"`
+	// TTSPlugin names the text-to-speech plugin (e.g. "tts-espeak"); empty means replies
+	// go as text only.
+	TTSPlugin string `yaml:"tts_plugin"`
+	// MaxDuration: longer voice notes are not transcribed; the guest is asked to write.
+	MaxDuration time.Duration `yaml:"max_duration"`
+	// MaxMediaBytes caps the download of a voice note from its channel.
+	MaxMediaBytes int64 `yaml:"max_media_bytes"`
+	// VoiceReplies: never, when_spoken (the guest's last message was a voice note) or
+	// always. A voice reply always goes with the same reply as text.
+	VoiceReplies string `yaml:"voice_replies"`
+}
+
 // Plugin is one plugin process the core starts and supervises.
 type Plugin struct {
-	Name        string         `yaml:"name"`
-	Path        string         `yaml:"path"`
-	SHA256      string         `yaml:"sha256"`
-	CallTimeout time.Duration  `yaml:"call_timeout"`
-	Settings    map[string]any `yaml:"settings" secret:"values"`
+	Name        string        `yaml:"name"`
+	Path        string        `yaml:"path"`
+	SHA256      string        `yaml:"sha256"`
+	CallTimeout time.Duration `yaml:"call_timeout"`
+	// StartTimeout bounds a start (process, handshake, Describe, Configure); a plugin
+	// loading a local model may need minutes. 0 means the host's default (15 s).
+	StartTimeout time.Duration `yaml:"start_timeout"`
+	// MaxConcurrency caps the plugin's calls in flight; calls past it fail at once with a
+	// rate-limited error instead of queueing (0: no cap). A slow recognizer then never
+	// holds the workers that answer text messages.
+	MaxConcurrency int            `yaml:"max_concurrency"`
+	Settings       map[string]any `yaml:"settings" secret:"values"`
 }
 
 // WebChat tunes the public web chat endpoint.
@@ -151,6 +185,11 @@ func Default() *Config {
 			FetchTimeout:       20 * time.Second,
 			MaxFeedBytes:       10 << 20,
 			EmptyConfirmations: 3,
+		},
+		Speech: Speech{
+			MaxDuration:   3 * time.Minute,
+			MaxMediaBytes: 16 << 20,
+			VoiceReplies:  VoiceRepliesWhenSpoken,
 		},
 		Plugins: []Plugin{
 			{Name: "ical", Path: "./bin/plugins/ical", CallTimeout: 30 * time.Second, Settings: map[string]any{}},

@@ -165,6 +165,12 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 		if pl.CallTimeout <= 0 {
 			add(key+".call_timeout", "must be positive")
 		}
+		if pl.StartTimeout < 0 {
+			add(key+".start_timeout", "must not be negative (0: the default)")
+		}
+		if pl.MaxConcurrency < 0 {
+			add(key+".max_concurrency", "must not be negative (0: no cap)")
+		}
 	}
 	if c.Payments.Plugin != "" {
 		if _, ok := seen[c.Payments.Plugin]; !ok && len(p) == 0 {
@@ -175,6 +181,25 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 		if _, ok := seen[c.Calendar.Plugin]; !ok && len(p) == 0 {
 			add("calendar.plugin", "no plugin named %q in plugins", c.Calendar.Plugin)
 		}
+	}
+	for _, sp := range []struct{ key, name string }{{"speech.stt_plugin", c.Speech.STTPlugin}, {"speech.tts_plugin", c.Speech.TTSPlugin}} {
+		if sp.name == "" {
+			continue
+		}
+		if _, ok := seen[sp.name]; !ok && len(p) == 0 {
+			add(sp.key, "no plugin named %q in plugins", sp.name)
+		}
+	}
+	if c.Speech.MaxDuration <= 0 {
+		add("speech.max_duration", "must be positive")
+	}
+	if c.Speech.MaxMediaBytes < 1024 {
+		add("speech.max_media_bytes", "must be at least 1024")
+	}
+	switch c.Speech.VoiceReplies {
+	case VoiceRepliesNever, VoiceRepliesWhenSpoken, VoiceRepliesAlways:
+	default:
+		add("speech.voice_replies", "want never, when_spoken or always, got %q", c.Speech.VoiceReplies)
 	}
 	if len(p) > 0 {
 		return &ValidationError{Problems: p}

@@ -11,4 +11,7 @@ var (
 	ErrUnknownPlugin = errors.New("unknown plugin")
 	// ErrWrongKind means the plugin is not of the kind the accessor serves.
 	ErrWrongKind = errors.New("plugin is of another kind")
+	// ErrBusy means the plugin already has MaxConcurrency calls in flight; the call was not
+	// attempted. It comes wrapped with plugin.ErrRateLimited: retry later.
+	ErrBusy = errors.New("plugin busy")
 )

@@ -56,14 +56,26 @@ func (h *Host) Start(ctx context.Context) error {
 	for _, name := range h.order {
 		h.plugins[name].launch()
 	}
+	// A plugin allowed a longer start than the host's (a local model loading) is not
+	// waited for past the host's: it comes up in the background, and until then its calls
+	// fail fast with ErrPluginDown.
+	patience := make(chan struct{})
+	timer := time.AfterFunc(h.opts.StartTimeout+time.Second, func() { close(patience) })
+	defer timer.Stop()
 	var errs []error
 	for _, name := range h.order {
 		s := h.plugins[name]
+		var slow <-chan struct{}
+		if s.startTimeout() > h.opts.StartTimeout {
+			slow = patience
+		}
 		select {
 		case <-s.started:
 			if s.first != nil {
 				errs = append(errs, fmt.Errorf("plugin %s: %w", name, s.first))
 			}
+		case <-slow:
+			h.opts.Logger.Info("plugin still starting; it comes up in the background", "plugin", name, "start_timeout", s.startTimeout())
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("plugin %s: still starting: %w", name, ctx.Err()))
 		}

@@ -13,6 +13,7 @@ type metrics struct {
 	restarts *prometheus.CounterVec
 	calls    *prometheus.HistogramVec
 	errors   *prometheus.CounterVec
+	busy     *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -34,11 +35,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Name: "conserje_plugin_call_errors_total",
 			Help: "Calls to plugins that returned an error, by plugin and method.",
 		}, []string{"plugin", "method"}),
+		busy: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "conserje_plugin_busy_total",
+			Help: "Calls refused because the plugin had max_concurrency calls in flight, by plugin and method.",
+		}, []string{"plugin", "method"}),
 	}
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.up, m.restarts, m.calls, m.errors} {
+	for _, c := range []prometheus.Collector{m.up, m.restarts, m.calls, m.errors, m.busy} {
 		if err := reg.Register(c); err != nil {
 			var already prometheus.AlreadyRegisteredError
 			if errors.As(err, &already) {

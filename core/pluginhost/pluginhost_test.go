@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -395,4 +396,73 @@ func metricValue(t *testing.T, c prometheus.Collector) float64 {
 		return m.GetGauge().GetValue()
 	}
 	return m.GetCounter().GetValue()
+}
+
+func TestMaxConcurrency(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	opts := fastOptions(&syncBuffer{})
+	opts.Registerer = reg
+	h := newHost(t, []Spec{{Name: "stt", Path: misbehaveBin, MaxConcurrency: 1, CallTimeout: 30 * time.Second}}, opts)
+	require.NoError(t, h.Start(context.Background()))
+	stt, err := h.STT("stt")
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	sleep := func() {
+		go func() {
+			_, err := stt.Transcribe(ctx, speech.TranscribeRequest{Audio: []byte("sleep"), MIME: "text/plain"})
+			done <- err
+		}()
+	}
+	sleep()
+	var busyErr error
+	waitFor(t, "a call to be refused while another is in flight", func() bool {
+		select {
+		case err := <-done:
+			// The probe below took the slot first and the sleeper was refused: again.
+			require.ErrorIs(t, err, ErrBusy)
+			sleep()
+		default:
+		}
+		_, busyErr = transcribe(t, h, "stt", "ok")
+		return busyErr != nil
+	})
+	require.ErrorIs(t, busyErr, ErrBusy)
+	require.ErrorIs(t, busyErr, plugin.ErrRateLimited, "callers treat it as retry-later")
+	assert.Equal(t, StateUp, status(h, "stt").State, "a busy plugin is not down")
+
+	cancel()
+	require.ErrorIs(t, <-done, context.Canceled)
+	r, err := transcribe(t, h, "stt", "ok")
+	require.NoError(t, err, "the slot is free again")
+	assert.Equal(t, "ok", r.Text)
+	assert.GreaterOrEqual(t, testutil.ToFloat64(h.m.busy.WithLabelValues("stt", "Transcribe")), 1.0)
+}
+
+func TestPerPluginStartTimeout(t *testing.T) {
+	opts := fastOptions(&syncBuffer{})
+	opts.StartTimeout = 300 * time.Millisecond
+	slow := map[string]any{"configure_delay_ms": 1500.0}
+	h := newHost(t, []Spec{
+		{Name: "model", Path: misbehaveBin, Settings: slow, StartTimeout: 20 * time.Second},
+		{Name: "quick", Path: misbehaveBin},
+	}, opts)
+	require.NoError(t, h.Start(context.Background()), "a plugin with its own longer start timeout is not waited for")
+	_, err := transcribe(t, h, "quick", "ok")
+	require.NoError(t, err, "the others answer meanwhile")
+	if status(h, "model").State == StateStarting {
+		_, err := transcribe(t, h, "model", "ok")
+		require.ErrorIs(t, err, ErrPluginDown, "calls fail fast while it loads")
+	}
+	waitFor(t, "the slow plugin up", func() bool { return status(h, "model").State == StateUp })
+	r, err := transcribe(t, h, "model", "ok")
+	require.NoError(t, err)
+	assert.Equal(t, "ok", r.Text)
+
+	t.Run("the host's bound applies without one", func(t *testing.T) {
+		h := newHost(t, []Spec{{Name: "model", Path: misbehaveBin, Settings: slow}}, opts)
+		require.Error(t, h.Start(context.Background()))
+	})
 }

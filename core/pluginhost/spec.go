@@ -26,6 +26,13 @@ type Spec struct {
 	Settings map[string]any
 	// CallTimeout is the deadline of every call; 0 means DefaultCallTimeout.
 	CallTimeout time.Duration
+	// StartTimeout bounds this plugin's start (process, handshake, Describe, Configure);
+	// 0 means Options.StartTimeout. Host.Start does not wait past Options.StartTimeout
+	// for a plugin given longer: it keeps starting in the background.
+	StartTimeout time.Duration
+	// MaxConcurrency caps the calls in flight; a call past it fails at once with ErrBusy
+	// (wrapping plugin.ErrRateLimited). 0 means no cap.
+	MaxConcurrency int
 }
 
 // DefaultCallTimeout bounds a call whose Spec sets no CallTimeout.
@@ -107,6 +114,12 @@ func validateSpecs(specs []Spec) error {
 		}
 		if s.CallTimeout < 0 {
 			errs = append(errs, fmt.Errorf("plugin %s: negative call timeout", s.Name))
+		}
+		if s.StartTimeout < 0 {
+			errs = append(errs, fmt.Errorf("plugin %s: negative start timeout", s.Name))
+		}
+		if s.MaxConcurrency < 0 {
+			errs = append(errs, fmt.Errorf("plugin %s: negative max concurrency", s.Name))
 		}
 	}
 	return errors.Join(errs...)

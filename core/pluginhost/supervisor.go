@@ -46,6 +46,9 @@ type supervised struct {
 	since    time.Time
 	crashes  []time.Time
 
+	// slots holds a token per call in flight when MaxConcurrency is set (nil: no cap).
+	slots chan struct{}
+
 	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -57,7 +60,7 @@ func newSupervised(spec Spec, opts *Options, m *metrics) *supervised {
 	if spec.CallTimeout <= 0 {
 		spec.CallTimeout = DefaultCallTimeout
 	}
-	return &supervised{
+	s := &supervised{
 		spec:  spec,
 		opts:  opts,
 		m:     m,
@@ -65,6 +68,18 @@ func newSupervised(spec Spec, opts *Options, m *metrics) *supervised {
 		state: StateStarting,
 		since: time.Now(),
 	}
+	if spec.MaxConcurrency > 0 {
+		s.slots = make(chan struct{}, spec.MaxConcurrency)
+	}
+	return s
+}
+
+// startTimeout is the plugin's own bound, else the host's.
+func (s *supervised) startTimeout() time.Duration {
+	if s.spec.StartTimeout > 0 {
+		return s.spec.StartTimeout
+	}
+	return s.opts.StartTimeout
 }
 
 // launch starts the supervising goroutine.
@@ -112,7 +127,7 @@ func (s *supervised) run() {
 
 // startOnce starts the process, checks its kind and configures it.
 func (s *supervised) startOnce() error {
-	ctx, cancel := context.WithTimeout(s.ctx, s.opts.StartTimeout)
+	ctx, cancel := context.WithTimeout(s.ctx, s.startTimeout())
 	defer cancel()
 	proc, err := host.Start(ctx, host.Config{
 		Name:         s.spec.Name,
@@ -120,7 +135,7 @@ func (s *supervised) startOnce() error {
 		SHA256:       s.spec.SHA256,
 		Logger:       s.opts.Logger,
 		LogLevel:     s.opts.LogLevel,
-		StartTimeout: s.opts.StartTimeout,
+		StartTimeout: s.startTimeout(),
 	})
 	if err != nil {
 		if errors.Is(err, host.ErrChecksumMismatch) || errors.Is(err, host.ErrProtocolVersion) {
@@ -333,6 +348,15 @@ func (s *supervised) call(ctx context.Context, method string, fn func(ctx contex
 	s.mu.RUnlock()
 	if state != StateUp || client == nil {
 		return fmt.Errorf("plugin %s: %s: plugin is %s: %w", s.spec.Name, method, state, ErrPluginDown)
+	}
+	if s.slots != nil {
+		select {
+		case s.slots <- struct{}{}:
+			defer func() { <-s.slots }()
+		default:
+			s.m.busy.WithLabelValues(s.spec.Name, method).Inc()
+			return fmt.Errorf("plugin %s: %s: %d calls in flight: %w: %w", s.spec.Name, method, s.spec.MaxConcurrency, ErrBusy, plugin.ErrRateLimited)
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.spec.CallTimeout)
 	defer cancel()

@@ -1,6 +1,7 @@
 // Command misbehave is a test-only STT plugin whose calls misbehave on request: the audio
 // bytes say what to do ("ok", "pid", "panic", "exit", "sleep"), and settings make it
-// crash at Configure, hang at health pings or hang at Stop. pluginhost's tests drive it through
+// crash at Configure, take configure_delay_ms to Configure (a model loading), hang at
+// health pings or hang at Stop. pluginhost's tests drive it through
 // go-plugin.
 package main
 
@@ -26,6 +27,9 @@ func (m *misbehave) Describe(context.Context) (plugin.Description, error) {
 func (m *misbehave) Configure(_ context.Context, req plugin.ConfigureRequest) error {
 	if req.Settings["exit_on_configure"] == true {
 		os.Exit(4)
+	}
+	if ms, ok := req.Settings["configure_delay_ms"].(float64); ok {
+		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
 	m.hangHealth.Store(req.Settings["hang_health"] == true)
 	m.hangStop.Store(req.Settings["hang_stop"] == true)
