@@ -178,4 +178,3 @@ func errorMessage(raw json.RawMessage) string {
 	}
 	return string(raw)
 }
-

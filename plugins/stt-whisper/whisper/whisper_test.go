@@ -79,7 +79,8 @@ func fakeServer(t *testing.T, status int, answer string) (*httptest.Server, chan
 	got := make(chan received, 8)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := received{path: r.URL.Path, auth: r.Header.Get("Authorization"), fields: map[string]string{}}
-		if err := r.ParseMultipartForm(8 << 20); err != nil {
+		r.Body = http.MaxBytesReader(w, r.Body, 16<<20)
+		if err := r.ParseMultipartForm(8 << 20); err != nil { //nolint:gosec // a test fake; the body is bounded by MaxBytesReader above
 			http.Error(w, "not multipart: "+err.Error(), http.StatusBadRequest)
 			return
 		}
@@ -349,4 +350,3 @@ func TestConformance(t *testing.T) {
 		plugintest.WithSettings(map[string]any{"backend": "openai", "base_url": srv.URL, "api_key": "sk-test"}),
 		plugintest.WithAudio(audioNote, "audio/ogg; codecs=opus"))
 }
-

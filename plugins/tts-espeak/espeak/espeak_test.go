@@ -209,4 +209,3 @@ func BenchmarkSynthesize300(b *testing.B) {
 	}
 	b.ReportMetric(float64(size), "bytes/note")
 }
-
