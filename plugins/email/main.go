@@ -9,12 +9,14 @@ package main
 import (
 	"os"
 
+	"github.com/conserje/conserje/plugins/email/mailchan"
 	"github.com/conserje/conserje/plugins/email/parsecmd"
+	"github.com/conserje/conserje/sdk"
 )
 
 func main() {
 	if len(os.Args) > 1 && os.Args[1] == "parse" {
 		os.Exit(parsecmd.Run(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(parsecmd.Usage(os.Stderr))
+	sdk.ServeChannel(mailchan.New(sdk.Logger()))
 }

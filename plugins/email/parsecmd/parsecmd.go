@@ -98,9 +98,3 @@ func readMessage(name string, stdin io.Reader) ([]byte, error) {
 	}
 	return raw, nil
 }
-
-// Usage explains how to run the binary by hand and returns exit code 2.
-func Usage(w io.Writer) int {
-	fmt.Fprintln(w, "usage: email parse FILE.eml [--own ADDR]... [--now RFC3339] [--authserv-id ID]")
-	return 2
-}

@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/emersion/go-imap/v2"
+	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-smtp"
+	"github.com/stretchr/testify/require"
+)
+
+// dovecot is a throw-away Dovecot started on loopback for the whole package: its own
+// config, mail dir and passwd-file users, no system service touched.
+type dovecot struct {
+	dir  string
+	addr string
+	cmd  *exec.Cmd
+}
+
+var (
+	dovecotOnce sync.Once
+	dovecotSrv  *dovecot
+	dovecotErr  error
+	userSeq     int
+	userMu      sync.Mutex
+)
+
+// testUsers are the mailboxes of the throw-away server; each test takes its own.
+const testUsers = 16
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// startDovecot starts the package's Dovecot once. Without the dovecot binary the test
+// skips, except in CI where .ci/run installs it.
+func startDovecot(t *testing.T) *dovecot {
+	t.Helper()
+	bin, err := exec.LookPath("dovecot")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("dovecot is not installed (.ci/run installs dovecot-imapd)")
+		}
+		t.Skip("dovecot is not installed (apt-get install dovecot-imapd)")
+	}
+	dovecotOnce.Do(func() { dovecotSrv, dovecotErr = launchDovecot(t, bin) })
+	require.NoError(t, dovecotErr)
+	return dovecotSrv
+}
+
+func launchDovecot(t *testing.T, bin string) (*dovecot, error) {
+	dir, err := os.MkdirTemp("", "conserje-dovecot-")
+	if err != nil {
+		return nil, err
+	}
+	port := freePort(t)
+	// As root, Dovecot refuses mail processes with UID 0: the mail user is the packaged
+	// dovecot user. As anybody else, everything runs as that user.
+	login, internal, mailUser, group := "", "", "", ""
+	if os.Getuid() == 0 {
+		login, internal, mailUser, group = "dovenull", "dovecot", "dovecot", "dovecot"
+	} else {
+		u, err := user.Current()
+		if err != nil {
+			return nil, err
+		}
+		g, err := user.LookupGroupId(u.Gid)
+		if err != nil {
+			return nil, err
+		}
+		login, internal, mailUser, group = u.Username, u.Username, u.Username, g.Name
+	}
+	for _, d := range []string{"run", "state", "mail"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var passwd strings.Builder
+	for i := 1; i <= testUsers; i++ {
+		fmt.Fprintf(&passwd, "u%d:{PLAIN}secreto%d\n", i, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
+		return nil, err
+	}
+	conf := fmt.Sprintf(`base_dir = %[1]s/run
+state_dir = %[1]s/state
+log_path = %[1]s/dovecot.log
+protocols = imap
+listen = 127.0.0.1
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:%[1]s/mail/%%n
+first_valid_uid = 1
+default_login_user = %[3]s
+default_internal_user = %[4]s
+default_internal_group = %[6]s
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = %[2]d
+  }
+  inet_listener imaps {
+    port = 0
+  }
+  chroot =
+}
+service anvil {
+  chroot =
+}
+service stats {
+  unix_listener stats-reader {
+    mode = 0666
+  }
+  unix_listener stats-writer {
+    mode = 0666
+  }
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%%n %[1]s/passwd
+}
+userdb {
+  driver = static
+  args = uid=%[5]s gid=%[6]s home=%[1]s/mail/%%n
+}
+`, dir, port, login, internal, mailUser, group)
+	confPath := filepath.Join(dir, "dovecot.conf")
+	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+		return nil, err
+	}
+	if os.Getuid() == 0 {
+		if err := exec.Command("chown", "-R", mailUser+":"+group, filepath.Join(dir, "mail")).Run(); err != nil {
+			return nil, fmt.Errorf("chown mail dir: %w", err)
+		}
+	}
+	cmd := exec.Command(bin, "-F", "-c", confPath)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start dovecot: %w", err)
+	}
+	d := &dovecot{dir: dir, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", d.addr, time.Second)
+		if err == nil {
+			c.Close()
+			return d, nil
+		}
+		if time.Now().After(deadline) {
+			d.stop()
+			logs, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
+			return nil, fmt.Errorf("dovecot did not listen on %s: %w\n%s", d.addr, err, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func (d *dovecot) stop() {
+	if d == nil || d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { _ = d.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = d.cmd.Process.Kill()
+		<-done
+	}
+	_ = os.RemoveAll(d.dir)
+}
+
+// newUser hands a test its own mailbox.
+func (d *dovecot) newUser(t *testing.T) (name, password string) {
+	userMu.Lock()
+	defer userMu.Unlock()
+	userSeq++
+	require.LessOrEqual(t, userSeq, testUsers, "raise testUsers")
+	return "u" + strconv.Itoa(userSeq), "secreto" + strconv.Itoa(userSeq)
+}
+
+// client is a test's own IMAP connection (to append mail and read flags).
+func (d *dovecot) client(t *testing.T, user, password string) *imapclient.Client {
+	t.Helper()
+	c, err := imapclient.DialInsecure(d.addr, nil)
+	require.NoError(t, err)
+	require.NoError(t, c.Login(user, password).Wait())
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func appendMail(t *testing.T, c *imapclient.Client, raw []byte) {
+	t.Helper()
+	cmd := c.Append("INBOX", int64(len(raw)), nil)
+	_, err := cmd.Write(raw)
+	require.NoError(t, err)
+	require.NoError(t, cmd.Close())
+	_, err = cmd.Wait()
+	require.NoError(t, err)
+}
+
+// flagsByUID reads every message's flags.
+func flagsByUID(t *testing.T, c *imapclient.Client) map[imap.UID][]imap.Flag {
+	t.Helper()
+	_, err := c.Select("INBOX", nil).Wait()
+	require.NoError(t, err)
+	msgs, err := c.Fetch(imap.SeqSet{imap.SeqRange{Start: 1, Stop: 0}}, &imap.FetchOptions{UID: true, Flags: true}).Collect()
+	require.NoError(t, err)
+	out := map[imap.UID][]imap.Flag{}
+	for _, m := range msgs {
+		out[m.UID] = m.Flags
+	}
+	return out
+}
+
+// recorder is an SMTP server on loopback that keeps what it is given.
+type recorder struct {
+	addr string
+	mu   sync.Mutex
+	got  []recorded
+	ch   chan recorded
+}
+
+type recorded struct {
+	From string
+	To   []string
+	Data []byte
+	At   time.Time
+}
+
+func startRecorder(t *testing.T) *recorder {
+	t.Helper()
+	r := &recorder{ch: make(chan recorded, 64)}
+	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &recSession{r: r}, nil }))
+	srv.Domain = "localhost"
+	srv.ErrorLog = nil
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	r.addr = l.Addr().String()
+	go func() { _ = srv.Serve(l) }()
+	t.Cleanup(func() { _ = srv.Close() })
+	return r
+}
+
+type recSession struct {
+	r    *recorder
+	from string
+	to   []string
+}
+
+func (s *recSession) Reset()        { s.from, s.to = "", nil }
+func (s *recSession) Logout() error { return nil }
+func (s *recSession) Mail(from string, _ *smtp.MailOptions) error {
+	s.from = from
+	return nil
+}
+func (s *recSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.to = append(s.to, to)
+	return nil
+}
+func (s *recSession) Data(r io.Reader) error {
+	var b bytes.Buffer
+	if _, err := io.Copy(&b, r); err != nil {
+		return err
+	}
+	rec := recorded{From: s.from, To: s.to, Data: b.Bytes(), At: time.Now()}
+	s.r.mu.Lock()
+	s.r.got = append(s.r.got, rec)
+	s.r.mu.Unlock()
+	s.r.ch <- rec
+	return nil
+}
+
+func (r *recorder) next(t *testing.T, within time.Duration) recorded {
+	t.Helper()
+	select {
+	case m := <-r.ch:
+		return m
+	case <-time.After(within):
+		t.Fatalf("no mail reached the SMTP recorder within %s", within)
+		return recorded{}
+	}
+}
