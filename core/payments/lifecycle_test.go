@@ -41,6 +41,7 @@ func TestLifecycle(t *testing.T) {
 			{"SimulationAndUnknownStatus", testSimulationAndUnknownStatus},
 			{"ReconciliationFindsALostNotification", testReconciliationFindsALostNotification},
 			{"ReversalsAndStaffRefunds", testReversalsAndStaffRefunds},
+			{"ObservedPaymentsApplyAtOnce", testObservedPaymentsApplyAtOnce},
 		} {
 			t.Run(sc.name, func(t *testing.T) { sc.fn(t, h) })
 		}
@@ -443,4 +444,23 @@ func TestRunReadsAtOnce(t *testing.T) {
 	wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
 	defer wcancel()
 	require.NoError(t, h.svc.Idle(wctx))
+}
+
+// testObservedPaymentsApplyAtOnce: a plugin that read the payment itself gets it applied
+// before its webhook is answered, without a read by the core, even with the worker
+// running.
+func testObservedPaymentsApplyAtOnce(t *testing.T, h *harness) {
+	ctx := context.Background()
+	r := h.hold(t, "5493510000017")
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { h.svc.Run(runCtx, 10*time.Millisecond); close(done) }()
+	defer func() { cancel(); <-done }()
+	p := payment.Payment{ID: "1601", Reference: r.Code, Status: payment.StatusApproved, Amount: r.DepositCents, Currency: "ARS"}
+	require.NoError(t, h.svc.Observed(ctx, "mercadopago", p))
+	assert.Equal(t, store.StatusConfirmed, h.reservation(t, r.Code).Status)
+	require.NoError(t, h.svc.Observed(ctx, "mercadopago", p))
+	assert.Equal(t, 1, h.events(t, r.Code, "reservation_confirmed"))
+	assert.Zero(t, h.fake.Gets(1601))
+	assert.Equal(t, payments.OutcomePaid, h.record(t, 1601).Outcome)
 }

@@ -165,24 +165,35 @@ ON CONFLICT (provider, payment_id) DO UPDATE SET
 }
 
 // Observed applies payments a plugin already read from its provider (plugins that do not
-// defer the read to the core); each is recorded first, so a failure leaves it queued for
-// the worker.
+// defer the read to the core), at once: an error makes the provider retry the
+// notification. Applying is idempotent, so a worker reading the same payment meanwhile is
+// harmless.
 func (s *Service) Observed(ctx context.Context, provider string, payments ...payment.Payment) error {
 	var errs []error
 	for _, p := range payments {
-		if err := s.Notified(ctx, provider, p.ID); err != nil {
-			errs = append(errs, err)
+		if provider == "" || p.ID == "" {
+			errs = append(errs, fmt.Errorf("%w: provider and payment id are required", ErrInvalid))
 			continue
 		}
-		rec, err := s.claim(ctx, provider, p.ID)
+		now := s.now()
+		_, err := s.db.NewRaw(`INSERT INTO provider_payments (provider, payment_id, notified, handled, next_at, received_at, created_at, updated_at)
+VALUES (?, ?, 0, 0, ?, ?, ?, ?) ON CONFLICT (provider, payment_id) DO NOTHING`, provider, p.ID, now, now, now, now).Exec(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("record %s payment %s: %w", provider, p.ID, err))
+			continue
+		}
+		rec, err := s.Get(ctx, provider, p.ID)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
-		if rec == nil {
-			continue // a worker has it
+		s.opts.Metrics.notified(provider)
+		upd, err := s.apply(ctx, &rec, p)
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
-		if err := s.applyAndFinish(ctx, rec, p); err != nil {
+		if err := s.save(ctx, &rec, upd, false); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -323,20 +334,25 @@ func (s *Service) applyAndFinish(ctx context.Context, rec *Record, p payment.Pay
 // finish records a read payment: handled catches up with the notifications counted when
 // it was claimed (a newer one leaves it pending), attempts reset, the lease released.
 func (s *Service) finish(ctx context.Context, rec *Record, update func(*Record)) error {
+	return s.save(ctx, rec, update, true)
+}
+
+// save writes what apply learnt of a payment; read also marks the claimed read done.
+func (s *Service) save(ctx context.Context, rec *Record, update func(*Record), read bool) error {
 	now := s.now()
 	r := *rec
 	if update != nil {
 		update(&r)
 	}
-	_, err := s.db.NewUpdate().Model((*Record)(nil)).
-		Set("handled = ?", rec.Notified).Set("attempts = 0").Set("last_error = ''").Set("lease_until = NULL").
-		Set("next_at = ?", now).Set("fetched_at = ?", now).Set("updated_at = ?", now).
+	q := s.db.NewUpdate().Model((*Record)(nil)).Set("fetched_at = ?", now).Set("updated_at = ?", now).
 		Set("reference = ?", r.Reference).Set("status = ?", r.Status).Set("status_detail = ?", r.StatusDetail).
 		Set("amount_cents = ?", r.AmountCents).Set("refunded_cents = ?", r.RefundedCents).Set("currency = ?", r.Currency).
 		Set("outcome = ?", r.Outcome).Set("staff_reason = ?", r.StaffReason).Set("flagged = ?", r.Flagged).
-		Set("late_refund = ?", r.LateRefund).
-		Where("id = ?", rec.ID).Exec(ctx)
-	if err != nil {
+		Set("late_refund = ?", r.LateRefund)
+	if read {
+		q = q.Set("handled = ?", rec.Notified).Set("attempts = 0").Set("last_error = ''").Set("lease_until = NULL").Set("next_at = ?", now)
+	}
+	if _, err := q.Where("id = ?", rec.ID).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s payment %s: %w", rec.Provider, rec.PaymentID, err)
 	}
 	return nil
