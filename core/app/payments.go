@@ -75,7 +75,14 @@ func (a *App) startPayments() error {
 	if err != nil {
 		return err
 	}
-	a.Payments = payments.New(a.DB, hostPayments{a.Plugins}, a.Booking, a.Conversations, payments.Options{Logger: a.Log, Metrics: m})
+	a.Payments = payments.New(a.DB, hostPayments{a.Plugins}, a.Booking, a.Conversations, payments.Options{
+		Logger: a.Log, Metrics: m,
+		Confirmed: func(ctx context.Context, code string) {
+			if err := a.Conversations.NotifyConfirmed(ctx, code); err != nil {
+				a.Log.WarnContext(ctx, "confirmation message not queued yet; the watcher retries", "code", code, obs.KeyErr, err)
+			}
+		},
+	})
 	a.bg.goRun(func(ctx context.Context) { a.Payments.Run(ctx, time.Second) })
 	if err := a.Jobs.Every(PaymentReconcileJob, time.Minute, func(ctx context.Context) error {
 		n, err := a.Payments.Reconcile(ctx)

@@ -99,6 +99,9 @@ func (s *Service) apply(ctx context.Context, rec *Record, p payment.Payment) (fu
 		if err != nil {
 			return nil, fmt.Errorf("apply %s payment %s to %s: %w", rec.Provider, p.ID, res.Code, err)
 		}
+		if out.Confirmed && s.opts.Confirmed != nil {
+			s.opts.Confirmed(ctx, res.Code)
+		}
 		bookingFlag = out.NeedsStaff
 		if bookingFlag != "" {
 			next.StaffReason, next.Flagged = bookingFlag, state

@@ -93,6 +93,10 @@ type Options struct {
 	FinalCheckDelay time.Duration
 	// Metrics may be nil.
 	Metrics *Metrics
+	// Confirmed, when set, is called once a payment confirmed reservation code, so the
+	// guest's confirmation goes out at once (conversation.ConfirmationWatcher would send it
+	// at its next step anyway; both are idempotent).
+	Confirmed func(ctx context.Context, code string)
 }
 
 // Service is the payment lifecycle over one database.
