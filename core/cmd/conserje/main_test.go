@@ -193,3 +193,30 @@ func TestAdminUsers(t *testing.T) {
 	assert.Contains(t, string(out), "password of maria replaced")
 	assert.NotContains(t, string(out), "a-long-enough-password", "a chosen password is never echoed")
 }
+
+func TestDoctorExitStatus(t *testing.T) {
+	t.Parallel()
+	t.Run("invalid configuration: one ✗ line and exit 1", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("http:\n  addr: nope\n"), 0o600))
+		stdout, _, code := run(t, dir, nil, "doctor")
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stdout, "✗ configuration: ")
+		assert.Contains(t, stdout, "http.addr")
+		assert.Contains(t, stdout, "→ fix each setting listed")
+		assert.Contains(t, stdout, "1 of 1 checks failed: not ready for guests.")
+	})
+	t.Run("no database yet: the doctor does not create one", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins), 0o600))
+		stdout, _, code := run(t, dir, []string{"CONSERJE_DATABASE_URL=" + filepath.Join(dir, "data", "conserje.db")}, "doctor", "--backup-dir", dir)
+		assert.Equal(t, 1, code)
+		assert.Contains(t, stdout, "✓ configuration: valid")
+		assert.Contains(t, stdout, "✗ database: no SQLite database at")
+		assert.Contains(t, stdout, "✗ public URL: http.public_url is http://localhost:8080")
+		assert.Contains(t, stdout, "✗ backups: no backup in")
+		assert.NoFileExists(t, filepath.Join(dir, "data", "conserje.db"))
+	})
+}
