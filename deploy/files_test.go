@@ -1,6 +1,7 @@
 package deploy_test
 
 import (
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,6 +150,31 @@ func TestComposeWiring(t *testing.T) {
 			}
 		}
 	}
+
+	// conserje trusts X-Forwarded-For from Caddy, and only from Caddy: its pinned address
+	// on a network whose subnet holds it.
+	var net struct {
+		Services map[string]struct {
+			Environment map[string]string `yaml:"environment"`
+			Networks    map[string]struct {
+				IPv4 string `yaml:"ipv4_address"`
+			} `yaml:"networks"`
+		} `yaml:"services"`
+		Networks map[string]struct {
+			IPAM struct {
+				Config []struct {
+					Subnet string `yaml:"subnet"`
+				} `yaml:"config"`
+			} `yaml:"ipam"`
+		} `yaml:"networks"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &net))
+	caddyIP := net.Services["caddy"].Networks["default"].IPv4
+	require.NotEmpty(t, caddyIP, "caddy has a fixed address")
+	assert.Equal(t, caddyIP, net.Services["conserje"].Environment["CONSERJE_HTTP_TRUSTED_PROXIES"])
+	require.Len(t, net.Networks["default"].IPAM.Config, 1)
+	subnet := netip.MustParsePrefix(net.Networks["default"].IPAM.Config[0].Subnet)
+	assert.True(t, subnet.Contains(netip.MustParseAddr(caddyIP)), "%s in %s", caddyIP, subnet)
 
 	// Every variable compose.yaml reads from .env is explained in env.example.
 	example, err := os.ReadFile("env.example")

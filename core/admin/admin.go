@@ -59,6 +59,12 @@ type Options struct {
 	Secure bool
 	// Now is the clock (tests fix it).
 	Now func() time.Time
+	// LoginsPerIP and LoginsPerAccount are the login attempts allowed per minute from one
+	// address and at one username (DefaultLoginsPerIP, DefaultLoginsPerAccount).
+	LoginsPerIP, LoginsPerAccount int
+	// ConcurrentLogins bounds the password checks running at once (half the CPUs, at
+	// least one, by default); more wait briefly, then get 429.
+	ConcurrentLogins int
 }
 
 // Handler serves /admin.
@@ -67,7 +73,7 @@ type Handler struct {
 	db     *store.DB
 	log    *slog.Logger
 	pages  map[string]*template.Template
-	limits *loginLimiter
+	limits *loginGuard
 }
 
 // New builds the admin.
@@ -88,7 +94,7 @@ func New(opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{opts: opts, db: opts.DB, log: opts.Log, pages: pages, limits: newLoginLimiter(opts.Now)}, nil
+	return &Handler{opts: opts, db: opts.DB, log: opts.Log, pages: pages, limits: newLoginGuard(opts.Now, opts.LoginsPerIP, opts.LoginsPerAccount, opts.ConcurrentLogins)}, nil
 }
 
 var funcs = template.FuncMap{

@@ -23,6 +23,7 @@ import (
 	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/conserje/conserje/core/web/clientip"
 )
 
 // recordingConversations records hand-overs; the admin only forwards them.
@@ -60,6 +61,11 @@ func setup(t *testing.T) *env {
 
 func setupOn(t *testing.T, db *store.DB) *env {
 	t.Helper()
+	return setupWith(t, db, nil)
+}
+
+func setupWith(t *testing.T, db *store.DB, tune func(*admin.Options)) *env {
+	t.Helper()
 	ctx := context.Background()
 	_, err := demo.Seed(ctx, db, "correct horse")
 	require.NoError(t, err)
@@ -75,9 +81,16 @@ func setupOn(t *testing.T, db *store.DB) *env {
 	})
 	require.NoError(t, err)
 	convs := &recordingConversations{}
-	h, err := admin.New(admin.Options{Log: slog.New(slog.DiscardHandler), DB: db, Bookings: svc, Conversations: convs, Now: func() time.Time { return now }})
+	opts := admin.Options{Log: slog.New(slog.DiscardHandler), DB: db, Bookings: svc, Conversations: convs, Now: func() time.Time { return now }}
+	if tune != nil {
+		tune(&opts)
+	}
+	h, err := admin.New(opts)
 	require.NoError(t, err)
-	app := fiber.New()
+	app := fiber.New(fiber.Config{Immutable: true})
+	ips, err := clientip.New([]string{"0.0.0.0"}) // app.Test connections come from 0.0.0.0
+	require.NoError(t, err)
+	app.Use(ips.Middleware())
 	h.Mount(app)
 	return &env{app: app, db: db, convs: convs, hold: hold}
 }
@@ -86,6 +99,8 @@ type browser struct {
 	t       *testing.T
 	app     *fiber.App
 	cookies map[string]string
+	// ip is the client address the proxy reports (X-Forwarded-For), if any.
+	ip string
 }
 
 func (b *browser) do(method, path string, form url.Values) (*http.Response, string) {
@@ -100,6 +115,9 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 	}
 	for k, v := range b.cookies {
 		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	if b.ip != "" {
+		req.Header.Set("X-Forwarded-For", b.ip)
 	}
 	resp, err := b.app.Test(req, -1)
 	require.NoError(b.t, err)
@@ -117,11 +135,50 @@ func (b *browser) do(method, path string, form url.Values) (*http.Response, stri
 var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (b *browser) login(password string) *http.Response {
+	return b.loginAs("admin", password)
+}
+
+func (b *browser) loginAs(username, password string) *http.Response {
 	_, page := b.do(http.MethodGet, "/admin/login", nil)
 	m := csrfField.FindStringSubmatch(page)
 	require.NotNil(b.t, m, "login form carries a CSRF token")
-	resp, _ := b.do(http.MethodPost, "/admin/login", url.Values{"csrf": {m[1]}, "username": {"admin"}, "password": {password}})
+	resp, _ := b.do(http.MethodPost, "/admin/login", url.Values{"csrf": {m[1]}, "username": {username}, "password": {password}})
 	return resp
+}
+
+// burst sends n logins at once, each from its own browser made by mk, and counts the
+// answers by status.
+func burst(t *testing.T, n int, mk func(i int) (b *browser, username, password string)) map[int]int {
+	t.Helper()
+	type attempt struct {
+		b                  *browser
+		username, password string
+		csrf               string
+	}
+	attempts := make([]attempt, n)
+	for i := range attempts {
+		b, u, p := mk(i)
+		_, page := b.do(http.MethodGet, "/admin/login", nil)
+		attempts[i] = attempt{b: b, username: u, password: p, csrf: csrfField.FindStringSubmatch(page)[1]}
+	}
+	var mu sync.Mutex
+	counts := map[int]int{}
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, a := range attempts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			resp, _ := a.b.do(http.MethodPost, "/admin/login", url.Values{"csrf": {a.csrf}, "username": {a.username}, "password": {a.password}})
+			mu.Lock()
+			counts[resp.StatusCode]++
+			mu.Unlock()
+		}()
+	}
+	close(start)
+	wg.Wait()
+	return counts
 }
 
 func TestAdminRequiresLogin(t *testing.T) {
@@ -166,7 +223,52 @@ func TestLoginIsRateLimited(t *testing.T) {
 	for range 5 {
 		assert.Equal(t, http.StatusUnauthorized, b.login("nope").StatusCode)
 	}
-	assert.Equal(t, http.StatusTooManyRequests, b.login("correct horse").StatusCode, "even the right password waits")
+	resp := b.login("correct horse")
+	assert.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "even the right password waits")
+	assert.NotEmpty(t, resp.Header.Get("Retry-After"))
+}
+
+// TestLoginLimitHoldsUnderABurst: attempts are counted before the password is checked,
+// so 60 simultaneous guesses from one address get 5 checks, not 60 (the right password
+// got in among 59 wrong ones), and many addresses at one account get its 10.
+func TestLoginLimitHoldsUnderABurst(t *testing.T) {
+	t.Parallel()
+	t.Run("one address", func(t *testing.T) {
+		t.Parallel()
+		// Enough hashing slots that only the attempt limit decides.
+		e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.ConcurrentLogins = 64 })
+		got := burst(t, 60, func(i int) (*browser, string, string) {
+			pw := "wrong"
+			if i == 30 {
+				pw = "correct horse"
+			}
+			return &browser{t: t, app: e.app, cookies: map[string]string{}, ip: "203.0.113.7"}, "admin", pw
+		})
+		assert.Equal(t, 5, got[http.StatusUnauthorized]+got[http.StatusSeeOther], "checked: %v", got)
+		assert.Equal(t, 55, got[http.StatusTooManyRequests], "%v", got)
+	})
+	t.Run("one account from many addresses", func(t *testing.T) {
+		t.Parallel()
+		e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.ConcurrentLogins = 64 })
+		got := burst(t, 30, func(i int) (*browser, string, string) {
+			return &browser{t: t, app: e.app, cookies: map[string]string{}, ip: "198.51.100." + strconv.Itoa(i+1)}, "Admin", "wrong"
+		})
+		assert.Equal(t, 10, got[http.StatusUnauthorized], "%v", got)
+		assert.Equal(t, 20, got[http.StatusTooManyRequests], "%v", got)
+	})
+}
+
+// TestLoginHashingIsBounded: a crowd of guesses from different addresses cannot occupy
+// every CPU with bcrypt; beyond the few slots (and a short queue) they get 429.
+func TestLoginHashingIsBounded(t *testing.T) {
+	t.Parallel()
+	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.ConcurrentLogins = 1 })
+	got := burst(t, 40, func(i int) (*browser, string, string) {
+		return &browser{t: t, app: e.app, cookies: map[string]string{}, ip: "192.0.2." + strconv.Itoa(i+1)}, "user" + strconv.Itoa(i), "wrong"
+	})
+	assert.Equal(t, 40, got[http.StatusUnauthorized]+got[http.StatusTooManyRequests], "%v", got)
+	assert.GreaterOrEqual(t, got[http.StatusTooManyRequests], 35-5, "one slot and a queue of four: %v", got)
+	assert.Positive(t, got[http.StatusUnauthorized], "%v", got)
 }
 
 func TestConfirmPaymentNeedsCSRFAndConfirms(t *testing.T) {

@@ -9,14 +9,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/web/clientip"
 )
 
 const (
@@ -79,13 +79,19 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	if !equalConstantTime(c.Cookies(loginCSRFCookie), c.FormValue("csrf")) {
 		return fiber.NewError(fiber.StatusForbidden, "the form expired: reload the login page and try again")
 	}
-	// A copy: Fiber's strings point into the request buffer, which the next request
-	// reuses, and this one is kept as the limiter's map key.
-	ip := strings.Clone(c.IP())
-	if !h.limits.allow(ip) {
+	ip := clientip.From(c)
+	username, password := c.FormValue("username"), c.FormValue("password")
+	if ok, wait := h.limits.admit(ip, username); !ok {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		h.log.WarnContext(c.UserContext(), "admin login refused: too many attempts", "user_hash", usernameDigest(username), "ip", ip)
 		return h.loginFailed(c, fiber.StatusTooManyRequests, "Demasiados intentos. Esperá un minuto y probá de nuevo.")
 	}
-	username, password := c.FormValue("username"), c.FormValue("password")
+	release, ok := h.limits.hashSlot()
+	if !ok {
+		c.Set(fiber.HeaderRetryAfter, "2")
+		return h.loginFailed(c, fiber.StatusTooManyRequests, "Hay demasiados ingresos a la vez. Probá de nuevo en unos segundos.")
+	}
+	defer release()
 	var user store.StaffUser
 	err := h.db.NewSelect().Model(&user).Where("username = ? AND active", username).Scan(c.UserContext())
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -97,8 +103,8 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		hash = "$2a$10$7EqJtq98hPqEX7fNZaFWoOhi5BWX4Z3nVhyT6n4r1Wq3X1cFv5g3a"
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || user.ID == 0 {
-		h.limits.fail(ip)
-		h.log.WarnContext(c.UserContext(), "admin login failed", "username", username, "ip", ip)
+		// The typed username is logged as a digest: people type passwords there.
+		h.log.WarnContext(c.UserContext(), "admin login failed", "user_hash", usernameDigest(username), "ip", ip)
 		return h.loginFailed(c, fiber.StatusUnauthorized, "Usuario o contraseña incorrectos.")
 	}
 	token, err := randomToken()
@@ -182,43 +188,4 @@ func currentStaff(c *fiber.Ctx) *staff {
 		return &staff{Username: "unknown"}
 	}
 	return s
-}
-
-// loginLimiter allows 5 failed logins per IP per minute.
-type loginLimiter struct {
-	mu    sync.Mutex
-	now   func() time.Time
-	fails map[string][]time.Time
-}
-
-func newLoginLimiter(now func() time.Time) *loginLimiter {
-	return &loginLimiter{now: now, fails: map[string][]time.Time{}}
-}
-
-func (l *loginLimiter) recent(ip string) []time.Time {
-	cut := l.now().Add(-time.Minute)
-	kept := l.fails[ip][:0]
-	for _, t := range l.fails[ip] {
-		if t.After(cut) {
-			kept = append(kept, t)
-		}
-	}
-	if len(kept) == 0 {
-		delete(l.fails, ip)
-		return nil
-	}
-	l.fails[ip] = kept
-	return kept
-}
-
-func (l *loginLimiter) allow(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.recent(ip)) < 5
-}
-
-func (l *loginLimiter) fail(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.fails[ip] = append(l.recent(ip), l.now())
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/conserje/conserje/core/channel"
+	"github.com/conserje/conserje/core/web/clientip"
 )
 
 //go:embed chatpage
@@ -157,7 +158,7 @@ func (h *Chat) limited(c *fiber.Ctx, wait time.Duration, what string) error {
 }
 
 func (h *Chat) post(c *fiber.Ctx) error {
-	if ok, wait := h.byIP.allow(c.IP()); !ok {
+	if ok, wait := h.byIP.allow(clientip.From(c)); !ok {
 		return h.limited(c, wait, "from this address")
 	}
 	var req chatRequest

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/web/clientip"
 )
 
 // ICalExporter is what the export route needs of core/calendar.
@@ -64,7 +65,7 @@ func (h *ICalExport) serve(c *fiber.Ctx) error {
 		return err
 	}
 	// A failed record must not cost the portal its calendar: log it and serve.
-	if err := h.exp.RecordFetch(ctx, id, portal, c.Get(fiber.HeaderUserAgent), c.IP()); err != nil {
+	if err := h.exp.RecordFetch(ctx, id, portal, c.Get(fiber.HeaderUserAgent), clientip.From(c)); err != nil {
 		h.log.WarnContext(ctx, "record ical export fetch", "unit", id, "portal", portal, "err", err)
 	}
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")

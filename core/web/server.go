@@ -14,6 +14,7 @@ import (
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
 	"github.com/conserje/conserje/core/obs"
+	"github.com/conserje/conserje/core/web/clientip"
 )
 
 // Mounter adds a feature's routes (the booking API, the chat, webhooks...) to the app.
@@ -33,7 +34,8 @@ type Options struct {
 	BodyLimitBytes int
 	ReadTimeout    time.Duration
 	WriteTimeout   time.Duration
-	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored.
+	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored (see
+	// package clientip for how the client's address is chosen).
 	TrustedProxies []string
 	Logger         *slog.Logger
 	// Registry receives the HTTP metrics and is served on /metrics.
@@ -67,22 +69,29 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: register metrics: %w", err)
 	}
+	ips, err := clientip.New(opts.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("web: http.trusted_proxies: %w", err)
+	}
 	s := &Server{opts: opts, log: opts.Logger, health: opts.Health}
 	s.app = fiber.New(fiber.Config{
+		// Fiber hands out strings that alias its reusable buffers; anything kept past the
+		// request (metric labels, limiter keys, logged values) would change under our feet.
+		// Immutable makes every string a copy.
+		Immutable:             true,
 		AppName:               "conserje",
 		BodyLimit:             opts.BodyLimitBytes,
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
 		DisableStartupMessage: true,
 		ErrorHandler:          s.errorHandler,
-		// c.IP() is the guest's address only when the connection comes from a trusted
-		// proxy; otherwise a forged header could dodge rate limits.
-		ProxyHeader:             fiber.HeaderXForwardedFor,
+		// c.IP() stays the connection's address: the client's is clientip.From(c), which
+		// reads X-Forwarded-For from the right and only from trusted proxies. The trusted
+		// list still decides whether X-Forwarded-Proto/Host are read.
 		EnableTrustedProxyCheck: true,
 		TrustedProxies:          opts.TrustedProxies,
-		EnableIPValidation:      true,
 	})
-	s.app.Use(requestID, s.accessLog(metrics))
+	s.app.Use(requestID, ips.Middleware(), s.accessLog(metrics))
 	s.app.Get("/healthz", s.handleHealth)
 	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	s.app.Get("/metrics", func(c *fiber.Ctx) error {
