@@ -228,16 +228,24 @@ func TestMetricsAfterManyMixedRequests(t *testing.T) {
 	var keptIPs sync.Map
 	routes := web.MountFunc(func(r fiber.Router) {
 		r.Get("/a", func(c *fiber.Ctx) error { keptIPs.Store(clientip.From(c), true); return c.SendString("a") })
-		r.Post("/b/:id", func(c *fiber.Ctx) error { keptIPs.Store(clientip.From(c), true); return c.SendStatus(http.StatusCreated) })
+		r.Post("/b/:id", func(c *fiber.Ctx) error {
+			keptIPs.Store(clientip.From(c), true)
+			return c.SendStatus(http.StatusCreated)
+		})
 		r.Delete("/c", func(c *fiber.Ctx) error { return fiber.NewError(http.StatusConflict, "no") })
 	})
 	s := newServer(t, web.Options{TrustedProxies: []string{"127.0.0.1"}, Mounts: []web.Mounter{routes}, Logger: slog.New(slog.DiscardHandler)})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	go func() { _ = s.Serve(ln) }()
-	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	t.Cleanup(func() {
+		client.CloseIdleConnections() // Shutdown waits for open keep-alive connections
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.Shutdown(ctx)
+	})
 
 	type call struct{ method, path string }
 	mix := []call{{"GET", "/a"}, {"POST", "/b/1"}, {"POST", "/b/22"}, {"DELETE", "/c"}, {"HEAD", "/a"},
