@@ -18,8 +18,9 @@ const (
 	// DefaultLoginsPerAccount is how many login attempts one username may receive per
 	// minute, from any number of addresses.
 	DefaultLoginsPerAccount = 10
-	// hashWait is how long a login waits for a free hashing slot before 429.
-	hashWait = 500 * time.Millisecond
+	// hashWait is how long a queued login waits for a free hashing slot before 429; waiting
+	// costs no CPU, and staff logging in together must not be refused.
+	hashWait = 5 * time.Second
 )
 
 // loginGuard keeps password guessing from getting through or starving the server: every
