@@ -31,7 +31,7 @@ import (
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
-func testConfig(t *testing.T, dbURL string) *config.Config {
+func testConfig(t testing.TB, dbURL string) *config.Config {
 	cfg := config.Default()
 	cfg.Database.URL = dbURL
 	cfg.Plugins = nil
@@ -45,7 +45,7 @@ func testConfig(t *testing.T, dbURL string) *config.Config {
 }
 
 // start runs the app on a free port and returns its base URL; it is stopped at cleanup.
-func start(t *testing.T, cfg *config.Config) (*app.App, string) {
+func start(t testing.TB, cfg *config.Config) (*app.App, string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, cfg, slog.New(slog.DiscardHandler))

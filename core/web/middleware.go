@@ -2,6 +2,7 @@ package web
 
 import (
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,9 +15,12 @@ const HeaderRequestID = "X-Request-ID"
 
 // requestID honours a well-formed incoming X-Request-ID (so a proxy's id follows the
 // request through logs and plugins), generates one otherwise, echoes it back and puts it
-// in the request context.
+// in the request context. The id is copied: Fiber's header strings point into buffers the
+// next request reuses, and the id outlives the request (in logs, and in plugin calls'
+// metadata, which gRPC's header compression keeps in a table: a string changing under it
+// corrupted that table and panicked under concurrent webhooks).
 func requestID(c *fiber.Ctx) error {
-	id := c.Get(HeaderRequestID)
+	id := strings.Clone(c.Get(HeaderRequestID))
 	if !validRequestID(id) {
 		id = obs.NewRequestID()
 	}

@@ -291,3 +291,26 @@ func TestMetricsAfterManyMixedRequests(t *testing.T) {
 		return true
 	})
 }
+
+// TestRequestIDOutlivesTheRequest: the id put in the context is the server's own copy.
+// Fiber's header strings point into buffers the next request reuses; an id kept past the
+// request (a plugin call's metadata, which gRPC's header compression keeps in a table)
+// must not change under it.
+func TestRequestIDOutlivesTheRequest(t *testing.T) {
+	var seen []string
+	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+		r.Get("/probe", func(c *fiber.Ctx) error {
+			seen = append(seen, obs.RequestID(c.UserContext()))
+			return c.SendStatus(http.StatusNoContent)
+		})
+	})}})
+	ids := []string{"first-request-id-1111", "later-request-id-2222", "third-request-id-3333"}
+	for _, id := range ids {
+		req := httptest.NewRequest(http.MethodGet, "/probe", nil)
+		req.Header.Set("X-Request-ID", id)
+		resp, err := s.App().Test(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+	}
+	assert.Equal(t, ids, seen)
+}
