@@ -65,12 +65,14 @@ type Deps struct {
 	// PropertyTTL is how long property data is cached (default 30 s): it is read on every
 	// turn for templates and changes rarely.
 	PropertyTTL time.Duration
+	// MaxNights is the longest stay taken (booking.max_nights; booking.MaxNights when 0).
+	MaxNights int
 }
 
 // Names are the built-in actions, as dialogs name them.
 var Names = []string{
 	"buscar_disponibilidad", "cotizar", "pre_reservar", "extender_hold", "datos_pago",
-	"info_servicios", "info_ubicacion", "info_politicas", "info_pago", "derivar_humano",
+	"info_servicios", "info_ubicacion", "info_politicas", "info_pago", "precios_base", "derivar_humano",
 }
 
 // Actions holds the built-ins and their shared property cache.
@@ -88,6 +90,9 @@ type Actions struct {
 func New(deps Deps) (*Actions, error) {
 	if deps.Booking == nil {
 		return nil, errors.New("builtin actions: a booking engine is required")
+	}
+	if deps.MaxNights <= 0 {
+		deps.MaxNights = booking.MaxNights
 	}
 	if deps.PropertyTTL <= 0 {
 		deps.PropertyTTL = 30 * time.Second
@@ -111,6 +116,7 @@ func (a *Actions) Register(reg *dialog.Registry) error {
 		"info_ubicacion":        a.infoUbicacion,
 		"info_politicas":        a.infoPoliticas,
 		"info_pago":             a.infoPago,
+		"precios_base":          a.preciosBase,
 		"derivar_humano":        a.derivarHumano,
 	}
 	for _, name := range Names {

@@ -255,3 +255,29 @@ func localized(v any, lang string) any {
 	}
 	return ""
 }
+
+// preciosBase answers a price asked before any date: each unit's nightly base price, for
+// the units that fit the party (argument guests) and the unit type asked, cheapest first.
+// Weekends and holidays cost more; the template says so.
+func (a *Actions) preciosBase(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	prop, err := a.property(ctx)
+	if err != nil {
+		return dialog.Result{}, fmt.Errorf("precios_base: %w", err)
+	}
+	guests := intArg(c, "guests")
+	var units []booking.Unit
+	for _, u := range scopeUnits(c, prop.Units) {
+		if guests == 0 || int64(u.Capacity) >= guests {
+			units = append(units, u)
+		}
+	}
+	if len(units) == 0 {
+		units = prop.Units
+	}
+	slices.SortStableFunc(units, func(x, y booking.Unit) int { return int(x.BasePriceCents - y.BasePriceCents) })
+	list := make([]any, 0, len(units))
+	for _, u := range units {
+		list = append(list, map[string]any{"id": u.ID, "name": u.Name, "type": u.Type, "capacity": u.Capacity, "price_cents": u.BasePriceCents})
+	}
+	return dialog.Result{Data: map[string]any{"units": list, "guests": guests}}, nil
+}

@@ -83,8 +83,9 @@ func perNight(q booking.Quote) (int64, bool) {
 	if uniform {
 		return first, true
 	}
-	avg := q.NightsCents / int64(len(q.Nights))
-	return avg - avg%100, false
+	// Rounded half up to the peso: 444.000 over 7 nights is $63.429, not $63.428.
+	n := int64(len(q.Nights))
+	return (q.NightsCents + n*50) / (n * 100) * 100, false
 }
 
 func offerData(o booking.Offer) map[string]any {
@@ -136,18 +137,26 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 	if err != nil {
 		return dialog.Result{}, fmt.Errorf("buscar_disponibilidad: %w", err)
 	}
-	maxCap := 0
+	maxCap, totalCap := 0, 0
+	units := make([]string, 0, len(prop.Units))
 	for _, u := range prop.Units {
 		maxCap = max(maxCap, u.Capacity)
+		totalCap += u.Capacity
+		units = append(units, u.Name)
 	}
 	data := map[string]any{
 		"check_in": stay.CheckIn.String(), "check_out": stay.CheckOut.String(), "nights": stay.Nights(),
-		"guests": guests, "max_capacity": maxCap, "min_nights": 0, "problem": "", "message": "",
-		"offers": []any{}, "alternatives": []any{}, "ok": false,
+		"guests": guests, "max_capacity": maxCap, "total_capacity": totalCap, "units_count": len(prop.Units),
+		"units_text": joinList(c.Language, units), "min_nights": 0, "max_nights": a.deps.MaxNights,
+		"problem": "", "message": "", "offers": []any{}, "alternatives": []any{}, "ok": false, "fitting": nil,
 	}
-	res, err := a.deps.Booking.Search(ctx, booking.SearchRequest{
-		Stay: stay, Guests: guests, UnitType: strArg(c, "unit_type"), Amenities: strsArg(c, "amenities"),
-	})
+	if stay.Nights() > a.deps.MaxNights {
+		// The real reason, not "no room": the longest stay the host takes.
+		data["problem"] = "max_nights"
+		return dialog.Result{Data: data}, nil
+	}
+	req := booking.SearchRequest{Stay: stay, Guests: guests, UnitType: strArg(c, "unit_type"), Amenities: strsArg(c, "amenities")}
+	res, err := a.deps.Booking.Search(ctx, req)
 	var verr *booking.ValidationError
 	switch {
 	case errors.As(err, &verr):
@@ -166,13 +175,52 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 	data["ok"] = len(offers) > 0
 	if res.MinStay != nil {
 		data["min_nights"] = res.MinStay.Required
+		data["min_reason"] = res.MinStay.Reason
 		data["problem"] = "min_stay"
+		if len(offers) == 0 {
+			fit, err := a.fittingStay(ctx, req, res.MinStay.Required, c.Language)
+			if err != nil {
+				return dialog.Result{}, fmt.Errorf("buscar_disponibilidad: %w", err)
+			}
+			data["fitting"] = fit
+		}
 	}
 	var events []string
 	if len(offers) > 0 {
 		events = []string{dialog.EventOffer}
 	}
 	return dialog.Result{Data: data, Events: events}, nil
+}
+
+// fittingStay finds the nearest stay that meets a minimum: the same check-in with more
+// nights, else the same check-out arriving earlier. nil when neither has room.
+func (a *Actions) fittingStay(ctx context.Context, req booking.SearchRequest, nights int, lang string) (map[string]any, error) {
+	for _, stay := range []booking.Stay{
+		booking.NewStay(req.Stay.CheckIn, req.Stay.CheckIn.AddDays(nights)),
+		booking.NewStay(req.Stay.CheckOut.AddDays(-nights), req.Stay.CheckOut),
+	} {
+		r := req
+		r.Stay = stay
+		res, err := a.deps.Booking.Search(ctx, r)
+		var verr *booking.ValidationError
+		if errors.As(err, &verr) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Offers) == 0 {
+			continue
+		}
+		offers := make([]any, 0, len(res.Offers))
+		for _, o := range res.Offers {
+			offers = append(offers, offerData(o))
+		}
+		return map[string]any{
+			"check_in": stay.CheckIn.String(), "check_out": stay.CheckOut.String(), "nights": stay.Nights(), "offers": offers,
+		}, nil
+	}
+	return nil, nil
 }
 
 // cotizar prices a stay night by night. The unit is the argument accommodation, else the
