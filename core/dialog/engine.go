@@ -67,8 +67,6 @@ type slot struct {
 // maxSteps bounds one turn, so a goto loop in a dialog can never hang a conversation.
 const maxSteps = 200
 
-// languageTurns is how many first guest messages may set the conversation's language.
-const languageTurns = 3
 
 // New checks the dialog against the catalog and registry and compiles it. und may be nil
 // when every Input carries its Understanding.
@@ -388,17 +386,24 @@ func (t *turn) expireSession() {
 	t.changed()
 }
 
+// detectLanguage keeps one language per conversation, decided by one detector (the
+// NLU's): the first message written in some language sets it; afterwards it changes only
+// when two messages in a row are in another one, so a word Spanish shares with Portuguese
+// ("semana", "para") or a lone "ok" never switches a conversation.
 func (t *turn) detectLanguage() {
-	if t.st.GuestTurns >= languageTurns {
+	guess := t.e.catalog.Match(t.u.Language)
+	if t.u.Language == "" || guess == "" {
 		return
 	}
-	guess := detectLanguage(t.folded)
-	if guess == "" && t.st.GuestTurns == 0 {
-		guess = t.u.Language
+	st := t.st
+	switch {
+	case !st.LanguageSet:
+		st.Language, st.LanguageSet = guess, true
+	case guess == st.Language:
+	case st.LastLanguage == guess:
+		st.Language = guess
 	}
-	if m := t.e.catalog.Match(guess); m != "" {
-		t.st.Language = m
-	}
+	st.LastLanguage = guess
 }
 
 func (t *turn) complaint() bool {

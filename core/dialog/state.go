@@ -11,12 +11,16 @@ import (
 // State is one conversation's session as the engine sees it. The caller stores it between
 // turns (as JSON); the engine changes it in place.
 type State struct {
-	Language   string         `json:"language,omitempty"`
-	GuestTurns int            `json:"guest_turns,omitempty"`
-	Slots      map[string]any `json:"slots,omitempty"`
-	Results    map[string]any `json:"results,omitempty"`
-	Stack      []Frame        `json:"stack,omitempty"`
-	Pending    *Pending       `json:"pending,omitempty"`
+	Language string `json:"language,omitempty"`
+	// LanguageSet says a guest message decided Language; LastLanguage is the language of
+	// the last message that showed one.
+	LanguageSet  bool           `json:"language_set,omitempty"`
+	LastLanguage string         `json:"last_language,omitempty"`
+	GuestTurns   int            `json:"guest_turns,omitempty"`
+	Slots        map[string]any `json:"slots,omitempty"`
+	Results      map[string]any `json:"results,omitempty"`
+	Stack        []Frame        `json:"stack,omitempty"`
+	Pending      *Pending       `json:"pending,omitempty"`
 	// Fallbacks counts turns in a row the bot did not understand.
 	Fallbacks int `json:"fallbacks,omitempty"`
 	// PaymentRejections counts rejected payments since the last escalation.

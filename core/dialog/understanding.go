@@ -15,7 +15,8 @@ type Understanding struct {
 	UnitType   string   `json:"unit_type,omitempty"`
 	Amenities  []string `json:"amenities,omitempty"`
 	Ambiguous  []string `json:"ambiguous,omitempty"`
-	Language   string   `json:"language,omitempty"`
+	// Language is the language the message is written in, "" when it shows none.
+	Language string `json:"language,omitempty"`
 	// DaysOnly says the dates were written as bare day numbers ("del 6 al 9"): the NLU
 	// placed them in the next such month, but in a conversation already about January
 	// they mean January (a correction), which the engine fixes.

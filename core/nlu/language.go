@@ -33,10 +33,19 @@ var langWords = map[string]uint8{
 	"estou": 3, "queria": 3, "fim": 3, "onde": 3, "fica": 3, "pode": 3, "posso": 3, "aceita": 3,
 	"aceitam": 3, "quero": 3, "ao": 3, "pra": 3, "tambem": 3, "muito": 3, "hoje": 3, "amanha": 3,
 	"dia": 3, "valeu": 3, "legal": 3, "janeiro": 3, "fevereiro": 3, "marco": 3, "cachorro": 3,
+	"qual": 3, "quais": 3, "meu": 3, "minha": 3, "vou": 3, "falar": 3, "cancelamento": 3, "pagamento": 3,
+	"cartao": 3, "sim": 3, "otimo": 3, "otima": 3, "casal": 3, "entao": 3, "obrigadao": 3,
 }
 
 // detectLanguage guesses es, en or pt from stopwords; Spanish wins ties and silence.
 func detectLanguage(toks []token) string {
+	lang, _ := languageOf(toks)
+	return lang
+}
+
+// languageOf is detectLanguage that also says whether the message had any evidence at all
+// ("4", "ok", "5/1" have none: the conversation keeps its language).
+func languageOf(toks []token) (string, bool) {
 	var score [4]int
 	for i := range toks {
 		t := &toks[i]
@@ -65,5 +74,5 @@ func detectLanguage(toks []token) string {
 	if score[3] > best {
 		lang = LangPT
 	}
-	return lang
+	return lang, score[1]+score[2]+score[3] > 0
 }

@@ -93,6 +93,9 @@ type Result struct {
 
 	// Language is "es", "en" or "pt", guessed from stopwords (Spanish by default).
 	Language string `json:"language"`
+	// LanguageKnown says the message had words of some language: without them (a bare
+	// "4", "ok") Language is only the default.
+	LanguageKnown bool `json:"-"`
 	// Nights is the stay length when known (from the dates or said alone: "4 noches").
 	Nights *int `json:"nights"`
 	// DateText is the part of the message the dates were read from ("" when none).
@@ -440,7 +443,8 @@ func (p *Parser) Parse(text string, ref time.Time) Result {
 	day := refDay(ref)
 	a := p.analyzeInto(text, day, ws)
 
-	r := Result{Text: text, Language: detectLanguage(a.toks)}
+	r := Result{Text: text}
+	r.Language, r.LanguageKnown = languageOf(a.toks)
 	k := len(p.model.labels)
 	if cap(ws.probs) < k {
 		ws.probs = make([]float64, k)

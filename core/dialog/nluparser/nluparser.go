@@ -47,7 +47,9 @@ func (p *Parser) Understand(text string, ref time.Time) dialog.Understanding {
 func Convert(r nlu.Result) dialog.Understanding {
 	u := dialog.Understanding{
 		Intent: r.Intent, Confidence: r.Confidence, Amenities: r.Amenities, Ambiguous: r.Ambiguous,
-		Language: r.Language,
+	}
+	if r.LanguageKnown {
+		u.Language = r.Language
 	}
 	if r.CheckIn != nil {
 		u.CheckIn = r.CheckIn.String()
