@@ -67,7 +67,6 @@ type slot struct {
 // maxSteps bounds one turn, so a goto loop in a dialog can never hang a conversation.
 const maxSteps = 200
 
-
 // New checks the dialog against the catalog and registry and compiles it. und may be nil
 // when every Input carries its Understanding.
 func New(d *spec.Dialog, cat *Catalog, reg *Registry, und Understander, opts Options) (*Engine, error) {
