@@ -62,7 +62,34 @@ func (a *App) startWebhooks(f *features) error {
 	}
 	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Payments, a.Conversations, a.Log)
 	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
+	a.startPullers()
 	return nil
+}
+
+// startPullers consumes every pull channel (the e-mail channel): one replica at a time
+// per channel, under a lease of the Locker. A channel whose plugin turns out to take
+// webhooks stops its puller at once.
+func (a *App) startPullers() {
+	store := channel.NewPullStore(a.DB.DB)
+	for _, st := range a.Plugins.Status() {
+		if st.Kind != plugin.KindChannel && (st.Kind != "" || st.Name == a.Config.Calendar.Plugin) {
+			continue
+		}
+		name := st.Name
+		source := func() (channel.PullSource, error) {
+			d, ok := a.Plugins.Description(name)
+			switch {
+			case !ok || d.Kind == "":
+				return nil, channel.ErrPluginNotReady
+			case d.Kind != plugin.KindChannel || d.Channel == nil || !d.Channel.Pull:
+				return nil, channel.ErrNotPull
+			}
+			return a.Plugins.Channel(name)
+		}
+		p := channel.NewPuller(name, source, a.Router, a.Conversations, store, a.Locker,
+			channel.PullerOptions{AddressKind: plugin.AddressEmail, Logger: a.Log})
+		a.bg.goRun(p.Run)
+	}
 }
 
 func classifyWebhookError(err error) error {

@@ -1,0 +1,2 @@
+DROP TABLE channel_notices;
+DROP TABLE channel_cursors;
