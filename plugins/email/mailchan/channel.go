@@ -150,7 +150,7 @@ func (ch *Channel) Receive(ctx context.Context, req channel.ReceiveRequest, emit
 		if ch.now().Sub(started) > 2*time.Minute {
 			backoff = time.Second
 		}
-		ch.log.Warn("mailbox session ended; reconnecting", "error", err, "in", backoff)
+		ch.log.Warn("mailbox session ended; reconnecting", "err", err, "in", backoff)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
