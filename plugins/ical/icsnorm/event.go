@@ -25,6 +25,7 @@ type vevent struct {
 	end       *moment
 	duration  *time.Duration
 	endIsDate bool // DTEND given as a date (end_inclusive applies)
+	class     *classification // the profile's reading, computed once per event
 }
 
 func (e *vevent) collapseKey() string {
@@ -253,7 +254,11 @@ func (n *normalizer) makeBlock(e *vevent, sp span, rid string) Block {
 	if rid != "" {
 		b.UID = e.uid + "/" + rid
 	}
-	c := classify(n.opts.Platform, e.summary, propText(e.comp, ical.PropDescription), e.status)
+	if e.class == nil {
+		c := classify(n.opts.Platform, e.summary, propText(e.comp, ical.PropDescription), e.status)
+		e.class = &c
+	}
+	c := e.class
 	b.Kind, b.Tentative, b.ReservationCode, b.PhoneLast4 = c.kind, c.tentative, c.code, c.phoneLast4
 	return b
 }
@@ -272,11 +277,19 @@ func (n *normalizer) blocks(events []*vevent) []Block {
 			overrides[e.uid] = append(overrides[e.uid], e)
 		}
 	}
-	var out []Block
+	// One-off events go to out directly; each series fills its own exactly sized chunk,
+	// joined at the end in one allocation (a feed may hold 100,000 instances).
+	out := make([]Block, 0, len(events))
+	var chunks [][]Block
+	total := 0
 	for _, e := range events {
 		switch {
+		case e.rid == nil && !recurring(e):
+			out = n.masterBlocks(out, e, nil)
 		case e.rid == nil:
-			out = append(out, n.masterBlocks(e, overrides[e.uid])...)
+			chunk := n.recurringBlocks(nil, e, overrides[e.uid])
+			chunks = append(chunks, chunk)
+			total += len(chunk)
 		case masters[e.uid] == nil:
 			// An override without its master still says the nights are taken.
 			if cancelled(e) {
@@ -287,21 +300,33 @@ func (n *normalizer) blocks(events []*vevent) []Block {
 			}
 		}
 	}
-	return out
+	if total == 0 {
+		return out
+	}
+	all := make([]Block, 0, len(out)+total)
+	all = append(all, out...)
+	for _, c := range chunks {
+		all = append(all, c...)
+	}
+	return all
 }
 
-func (n *normalizer) masterBlocks(e *vevent, overrides []*vevent) []Block {
-	rrules := e.comp.Props.Values(ical.PropRecurrenceRule)
-	rdates := e.comp.Props.Values(ical.PropRecurrenceDates)
-	if len(rrules) == 0 && len(rdates) == 0 {
+// recurring reports whether a master has an RRULE or RDATE.
+func recurring(e *vevent) bool {
+	return len(e.comp.Props.Values(ical.PropRecurrenceRule)) > 0 || len(e.comp.Props.Values(ical.PropRecurrenceDates)) > 0
+}
+
+// masterBlocks appends the blocks of a master event (and of its overrides) to out.
+func (n *normalizer) masterBlocks(out []Block, e *vevent, overrides []*vevent) []Block {
+	if !recurring(e) {
 		if cancelled(e) {
-			return nil
+			return out
 		}
 		sp, ok := n.occurrenceSpan(e, e.start, e.end, e.duration)
 		if !ok {
-			return nil
+			return out
 		}
-		return []Block{n.makeBlock(e, sp, "")}
+		return append(out, n.makeBlock(e, sp, ""))
 	}
-	return n.recurringBlocks(e, overrides)
+	return n.recurringBlocks(out, e, overrides)
 }

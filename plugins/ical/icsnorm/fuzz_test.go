@@ -22,6 +22,14 @@ func FuzzNormalize(f *testing.F) {
 	f.Add(cal(ev("UID:r", "DTSTART;VALUE=DATE:00010101", "RRULE:FREQ=DAILY;BYSETPOS=1;INTERVAL=9223372036854775807")))
 	f.Add(cal(ev(`DTSTART;TZID="x:y;z":20270101T1000`, "DURATION:-P1D", "EXDATE:,,,")))
 	f.Add([]byte("BEGIN:VCALENDAR\r\n \r\n\t\r\nEND:VCALENDAR"))
+	// The shapes of the peer-corpus faults: an END typo, nested calendars, Outlook zones
+	// with commas and 1601 onsets, ancient series, UTF-16.
+	f.Add(cal("BEGIN:VTODO", "UID:t", "END:VTOOD", "BEGIN:VCALENDAR", ev("UID:a", "DTSTART;VALUE=DATE:00010101", "RRULE:FREQ=YEARLY;COUNT=3"), "END:VCALENDAR"))
+	f.Add(cal("BEGIN:VTIMEZONE", `TZID:Pacific Time (US & Canada)\, Tijuana`, "BEGIN:DAYLIGHT", "DTSTART:16010101T020000",
+		"TZOFFSETFROM:-0800", "TZOFFSETTO:-0700", "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3", "END:DAYLIGHT", "END:VTIMEZONE",
+		ev("UID:p", "DTSTART;TZID=Pacific Time (US & Canada), Tijuana:20271011T223000", "DTEND:20271012T000000",
+			"RRULE:FREQ=MONTHLY; BYDAY=MO, TU;UNTIL=20281011T050000Z", "EXDATE:20271108T223000")))
+	f.Add(utf16Body(string(cal(ev("UID:u", "DTSTART;VALUE=DATE:16040229", "RRULE:FREQ=YEARLY"))), true))
 	opts := testOptions(f)
 	opts.MaxBytes = 256 << 10
 	f.Fuzz(func(t *testing.T, body []byte) {

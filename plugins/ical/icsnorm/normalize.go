@@ -172,7 +172,7 @@ func (n *normalizer) run(cal *ical.Component) {
 	winners := collapse(events)
 	n.res.Blocks = n.blocks(winners)
 	sort.Slice(n.res.Blocks, func(i, j int) bool {
-		a, b := n.res.Blocks[i], n.res.Blocks[j]
+		a, b := &n.res.Blocks[i], &n.res.Blocks[j]
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c < 0
 		}

@@ -65,6 +65,7 @@ func normalizeNoPanic(t *testing.T, name string, body []byte, opts Options) (res
 // the typed rejections or yields well-formed blocks, within the recurrence and warning
 // budgets, without a panic.
 func TestPeerCorpus(t *testing.T) {
+	t.Parallel()
 	dir := peersDir(t)
 	files, err := filepath.Glob(filepath.Join(dir, "*.ics"))
 	require.NoError(t, err)
@@ -118,6 +119,7 @@ var sampleAmendments = map[string]struct{ drop, add [2]string }{
 
 // TestPeerSample compares the hand-checked files of the corpus range by range.
 func TestPeerSample(t *testing.T) {
+	t.Parallel()
 	dir := peersDir(t)
 	f, err := os.Open(filepath.Join(dir, "expected-sample.jsonl"))
 	require.NoError(t, err)
@@ -185,6 +187,7 @@ func sortRanges(rs [][2]string) {
 // TestPeerFaultFiles checks the corpus files the five faults were found in, beyond
 // their ranges in the sample.
 func TestPeerFaultFiles(t *testing.T) {
+	t.Parallel()
 	dir := peersDir(t)
 	opts := peerOptions(t)
 	read := func(t *testing.T, name string) *Result {

@@ -81,25 +81,25 @@ func guardedIterator(rule *rrule.RRule) func() (time.Time, bool) {
 	}
 }
 
-// recurringBlocks is R10: the RRULE expanded up to the horizon (COUNT counted before
-// EXDATE removal), RDATEs added, EXDATEs removed, and each instance named by a
-// RECURRENCE-ID override replaced by that override.
+// recurringBlocks appends to out what R10 makes of a master: the RRULE expanded up to
+// the horizon (COUNT counted before EXDATE removal), RDATEs added, EXDATEs removed, and
+// each instance named by a RECURRENCE-ID override replaced by that override.
 //
 // An override of an instance the master excludes with EXDATE blocks nothing when the
 // master is newer (R9's order: higher SEQUENCE, then later DTSTAMP/LAST-MODIFIED):
 // the instance was modified, then deleted, and the stale modification lingers in the
 // feed. When the override is as new as the master it stands: Apple iCal writes a
 // moved instance as an EXDATE of its date plus the override.
-func (n *normalizer) recurringBlocks(e *vevent, overrides []*vevent) []Block {
+func (n *normalizer) recurringBlocks(out []Block, e *vevent, overrides []*vevent) []Block {
 	excluded, excludedDays := n.exdates(e)
 	isExcluded := func(m moment) bool {
-		return excluded[m.key()] || excludedDays[m.localDate(n.opts.Location)]
+		return excluded[m.id()] || excludedDays[m.localDate(n.opts.Location)]
 	}
 	starts := n.expand(e, isExcluded)
-	byKey := map[string]*vevent{}
+	byKey := map[momentID]*vevent{}
 	byDate := map[Date]*vevent{}
 	for _, ov := range overrides {
-		byKey[ov.rid.key()] = ov
+		byKey[ov.rid.id()] = ov
 		switch {
 		case ov.rid.date:
 			byDate[ov.rid.day] = ov
@@ -110,10 +110,12 @@ func (n *normalizer) recurringBlocks(e *vevent, overrides []*vevent) []Block {
 		}
 	}
 	past := n.nowDate()
-	var out []Block
+	if out == nil {
+		out = make([]Block, 0, len(starts)+len(overrides))
+	}
 	if !cancelled(e) {
 		for _, st := range starts {
-			if _, replaced := byKey[st.key()]; replaced {
+			if _, replaced := byKey[st.id()]; replaced {
 				continue
 			}
 			if _, replaced := byDate[st.localDate(n.opts.Location)]; replaced {
@@ -186,16 +188,6 @@ func (n *normalizer) expand(e *vevent, isExcluded func(moment) bool) []moment {
 	horizon := n.horizonDate()
 	inHorizon := func(m moment) bool { return m.localDate(n.opts.Location).Before(horizon) }
 
-	seen := map[string]bool{}
-	var starts []moment
-	add := func(m moment) {
-		if k := m.key(); !seen[k] {
-			seen[k] = true
-			starts = append(starts, m)
-		}
-	}
-	add(base) // DTSTART is always the first instance
-
 	rules := e.comp.Props.Values(ical.PropRecurrenceRule)
 	if len(rules) > 0 && n.recurring >= maxRecurringEvents {
 		n.cut(Warning{Rule: "R10", Code: CodeBudget, UID: e.uid, Message: fmt.Sprintf("more than %d recurring events in the feed (budget): only the first occurrence blocks", maxRecurringEvents)})
@@ -209,8 +201,23 @@ func (n *normalizer) expand(e *vevent, isExcluded func(moment) bool) []moment {
 	if base.date {
 		offset = 0
 	}
+	walls := make([][]time.Time, len(rules))
+	count := 1
 	for i := range rules {
-		for _, w := range n.expandRule(e, &rules[i], baseWall, offset, horizon) {
+		walls[i] = n.expandRule(e, &rules[i], baseWall, offset, horizon)
+		count += len(walls[i])
+	}
+	seen := make(map[momentID]bool, count)
+	starts := make([]moment, 0, count)
+	add := func(m moment) {
+		if k := m.id(); !seen[k] {
+			seen[k] = true
+			starts = append(starts, m)
+		}
+	}
+	add(base) // DTSTART is always the first instance
+	for _, ws := range walls {
+		for _, w := range ws {
 			if m := toMoment(w); inHorizon(m) {
 				add(m)
 			}
@@ -243,8 +250,8 @@ func (n *normalizer) expand(e *vevent, isExcluded func(moment) bool) []moment {
 	return out
 }
 
-func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
-	keys, days := map[string]bool{}, map[Date]bool{}
+func (n *normalizer) exdates(e *vevent) (map[momentID]bool, map[Date]bool) {
+	keys, days := map[momentID]bool{}, map[Date]bool{}
 	props := e.comp.Props.Values(ical.PropExceptionDates)
 	for i := range props {
 		ms, err := n.parseMoments(&props[i]) // R10: EXDATE may be a comma list
@@ -253,7 +260,7 @@ func (n *normalizer) exdates(e *vevent) (map[string]bool, map[Date]bool) {
 		}
 		for _, m := range ms {
 			m = m.inZoneOf(e.start)
-			keys[m.key()] = true
+			keys[m.id()] = true
 			if m.date {
 				days[m.day] = true
 			}

@@ -32,6 +32,20 @@ func (m moment) inZoneOf(start moment) moment {
 	return m
 }
 
+// momentID identifies an instance as key does, without formatting: the day of a date,
+// the second of a time.
+type momentID struct {
+	date bool
+	unix int64
+}
+
+func (m moment) id() momentID {
+	if m.date {
+		return momentID{date: true, unix: m.day.t.Unix()}
+	}
+	return momentID{unix: m.instant.Unix()}
+}
+
 // key identifies an instance for RECURRENCE-ID and EXDATE matching.
 func (m moment) key() string {
 	if m.date {
