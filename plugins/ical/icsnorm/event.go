@@ -24,7 +24,7 @@ type vevent struct {
 	start     moment
 	end       *moment
 	duration  *time.Duration
-	endIsDate bool // DTEND given as a date (end_inclusive applies)
+	endIsDate bool            // DTEND given as a date (end_inclusive applies)
 	class     *classification // the profile's reading, computed once per event
 }
 
