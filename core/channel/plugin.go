@@ -88,8 +88,21 @@ func (s PluginSender) audioOK(mime string) bool {
 	if s.caps == nil {
 		return true // an old plugin says by ErrUnsupported
 	}
-	for _, m := range s.caps.AudioMIME {
-		if strings.EqualFold(strings.ReplaceAll(m, " ", ""), strings.ReplaceAll(mime, " ", "")) {
+	return PlaysAudio(s.caps, mime)
+}
+
+// PlaysAudio reports whether a channel with caps sends audio of type mime: listed as is,
+// or listed by its media type without parameters ("audio/ogg" covers
+// "audio/ogg; codecs=opus").
+func PlaysAudio(caps *plugin.ChannelCapabilities, mime string) bool {
+	if caps == nil {
+		return false
+	}
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	want := norm(mime)
+	base, _, _ := strings.Cut(want, ";")
+	for _, m := range caps.AudioMIME {
+		if have := norm(m); have == want || have == base {
 			return true
 		}
 	}

@@ -33,8 +33,11 @@ type RouterOptions struct {
 	// Workers is how many conversations are answered at once (8).
 	Workers int
 	// Sweep is how often messages left unanswered (a crash, a failed turn) are retried (1 min).
-	Sweep  time.Duration
-	Logger *slog.Logger
+	Sweep time.Duration
+	// RetryAfter is the wait before a turn that asked to be retried later (a busy speech
+	// plugin) runs again (3 s).
+	RetryAfter time.Duration
+	Logger     *slog.Logger
 }
 
 // Router routes inbound messages to the dialog and knows each channel's sender. It
@@ -62,6 +65,9 @@ func NewRouter(conv Conversations, opts RouterOptions) *Router {
 	}
 	if opts.Sweep <= 0 {
 		opts.Sweep = time.Minute
+	}
+	if opts.RetryAfter <= 0 {
+		opts.RetryAfter = 3 * time.Second
 	}
 	log := opts.Logger
 	if log == nil {
@@ -188,7 +194,18 @@ func (r *Router) work(ctx context.Context) {
 			r.qmu.Lock()
 			delete(r.queued, id)
 			r.qmu.Unlock()
-			if err := r.conv.Process(ctx, id); err != nil && ctx.Err() == nil {
+			err := r.conv.Process(ctx, id)
+			switch {
+			case err == nil || ctx.Err() != nil:
+			case errors.Is(err, conversation.ErrRetryLater):
+				// A busy or restarting speech plugin: try again shortly, not at the sweep.
+				r.log.Info("conversation waits for a busy plugin; retrying", "conversation", id, "err", err, "after", r.opts.RetryAfter)
+				time.AfterFunc(r.opts.RetryAfter, func() {
+					if ctx.Err() == nil {
+						r.schedule(id)
+					}
+				})
+			default:
 				// The message stays unanswered in the database; the sweep retries it.
 				r.log.Error("answer conversation", "conversation", id, "err", err)
 			}

@@ -244,7 +244,7 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
 		}
 		sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
 		externalID, err = sender.Send(sctx, Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient,
-			Text: o.Text, Buttons: o.Buttons, IdempotencyKey: it.IdempotencyKey})
+			Text: o.Text, Buttons: o.Buttons, Audio: o.Audio, IdempotencyKey: it.IdempotencyKey})
 		cancel()
 	}
 	now := s.now()

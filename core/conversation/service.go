@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/conserje/conserje/core/dialog"
@@ -51,6 +52,8 @@ type Options struct {
 	Logger  *slog.Logger
 	// Kick, when set, is called after a turn committed outbox rows (wakes the Sender).
 	Kick func()
+	// Voice, when set, transcribes voice notes and speaks replies (core/voice).
+	Voice Voice
 	// Metrics, when set, counts turns, their latency and handoffs.
 	Metrics *Metrics
 }
@@ -153,6 +156,16 @@ type Content struct {
 	// TraceID is the id of the request that brought the message, so the turn, the outbox
 	// delivery and the plugin calls it causes log under the same trace_id (set by Receive).
 	TraceID string `json:"trace_id,omitempty"`
+	// Voice is what the voice step learned of a voice note (its transcript is the text).
+	Voice *VoiceInfo `json:"voice,omitempty"`
+}
+
+func encodeContent(c Content) ([]byte, error) {
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode message content: %w", err)
+	}
+	return b, nil
 }
 
 // Media is a media item kept by the channel, fetched by id.
@@ -490,6 +503,12 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	if kind == KindOption && content.OptionID == "" {
 		kind = KindText
 	}
+	if msg.Kind == KindAudio && s.opts.Voice != nil && contentErr == nil && content.Media != nil && content.SpeechConfidence == nil {
+		if kind, err = s.listen(ctx, msg, &content, st.Language); err != nil {
+			s.opts.Metrics.turn(conv.Channel, modality, "", OutcomeFailed, -1)
+			return err
+		}
+	}
 	engine := s.engines.Engine()
 	started := time.Now()
 	out, err := engine.Turn(ctx, st, dialog.Input{
@@ -510,7 +529,12 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	case st.Fallbacks > fallbacksBefore:
 		outcome = OutcomeFallback
 	}
-	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), outcome, h); err != nil {
+	texts := make([]string, 0, len(out.Replies))
+	for _, r := range out.Replies {
+		texts = append(texts, r.Text)
+	}
+	voice := s.speak(ctx, conv, msg, st.Language, texts)
+	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), outcome, voice, h); err != nil {
 		s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
 		return err
 	}
@@ -521,7 +545,7 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	return nil
 }
 
-func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, outcome string, h *handover) error {
+func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, outcome string, voice *Audio, h *handover) error {
 	session, err := st.Encode()
 	if err != nil {
 		return err
@@ -555,6 +579,22 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 			Set("status = ?", StatusProcessed).Set("nlu = ?", string(nlu)).Set("latency_ms = ?", latency).
 			Where("id = ?", msg.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("mark message %d answered: %w", msg.ID, err)
+		}
+		if voice != nil {
+			// The voice note first, then the same replies as text (prices, codes and
+			// links stay readable).
+			texts := make([]string, 0, len(out.Replies))
+			for _, r := range out.Replies {
+				texts = append(texts, r.Text)
+			}
+			o := Outgoing{Text: strings.Join(texts, "\n"), Audio: voice, ReplyTo: msg.ID,
+				ArrivedAt: msg.CreatedAt.UTC(), Modality: modalityOf(msg.Kind), TraceID: obs.RequestID(ctx)}
+			if err := insertOutgoing(ctx, tx, conv, o, fmt.Sprintf("reply:%d:voice", msg.ID), now, now, deliver); err != nil {
+				return err
+			}
+			if deliver {
+				delivered = append(delivered, o)
+			}
 		}
 		for i, r := range out.Replies {
 			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
@@ -634,8 +674,12 @@ func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o 
 	if sent {
 		msgStatus, itemStatus, attempts, sentAt = StatusSent, "sent", 1, &now
 	}
+	kind := KindText
+	if o.Audio != nil {
+		kind = KindAudio
+	}
 	m := &store.Message{
-		ConversationID: conv.ID, Direction: "out", Channel: conv.Channel, Kind: "text", Text: o.Text,
+		ConversationID: conv.ID, Direction: "out", Channel: conv.Channel, Kind: kind, Text: o.Text,
 		Payload: body, Status: msgStatus, CreatedAt: now,
 	}
 	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
@@ -643,7 +687,7 @@ func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o 
 	}
 	convID, msgID := conv.ID, m.ID
 	item := &store.OutboxItem{
-		ConversationID: &convID, MessageID: &msgID, Channel: conv.Channel, Recipient: conv.Contact, Kind: "text",
+		ConversationID: &convID, MessageID: &msgID, Channel: conv.Channel, Recipient: conv.Contact, Kind: kind,
 		Payload: body, IdempotencyKey: key, Status: itemStatus, Attempts: attempts, NotBefore: notBefore, CreatedAt: now, SentAt: sentAt,
 	}
 	if _, err := tx.NewInsert().Model(item).Exec(ctx); err != nil {

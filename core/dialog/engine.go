@@ -213,12 +213,15 @@ type Input struct {
 // Inputs the dialog answers with a fixed message instead of reading them (the message
 // key, rendered in the guest's language; the fallback message when a catalog lacks it).
 var mediaReplies = map[string]string{
-	"audio":       "media_voz",
-	"image":       "media_imagen",
-	"video":       "media_no_soportado",
-	"document":    "media_no_soportado",
-	"location":    "media_ubicacion",
-	"unsupported": "media_no_soportado",
+	"audio": "media_voz",
+	// Voice notes the core could not transcribe: too long, or the recognizer failed.
+	"audio_long":   "media_voz_largo",
+	"audio_failed": "media_voz_error",
+	"image":        "media_imagen",
+	"video":        "media_no_soportado",
+	"document":     "media_no_soportado",
+	"location":     "media_ubicacion",
+	"unsupported":  "media_no_soportado",
 }
 
 // Button is a quick reply.
