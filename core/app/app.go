@@ -58,6 +58,9 @@ type App struct {
 	// ICSSalt is the effective export-token secret (configured or kept in the data folder).
 	ICSSalt string
 
+	// media fetches voice notes through the webhook dispatcher, set when it is built.
+	media *mediaFetcher
+
 	// stops run in reverse order of registration at Close.
 	stops []stop
 	bg    *background

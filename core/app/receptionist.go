@@ -14,6 +14,7 @@ import (
 	"github.com/conserje/conserje/core/dialog/nluparser"
 	"github.com/conserje/conserje/core/jobs"
 	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/voice"
 	"github.com/conserje/conserje/core/web"
 )
 
@@ -73,9 +74,14 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if err != nil {
 		return err
 	}
+	media := &mediaFetcher{}
+	vs, err := a.buildVoice(media)
+	if err != nil {
+		return err
+	}
 	var sender *conversation.Sender
 	a.Conversations = conversation.New(a.DB, rl, conversation.Options{
-		Locker: a.Locker, Logger: a.Log, Metrics: metrics,
+		Locker: a.Locker, Logger: a.Log, Metrics: metrics, Voice: voiceOrNil(vs),
 		Kick: func() {
 			if sender != nil {
 				sender.Kick()
@@ -86,6 +92,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics})
 	a.bg.goRun(a.Router.Run)
 	a.bg.goRun(func(ctx context.Context) { sender.Run(ctx, time.Second) })
+	a.media = media
 	if err := a.startPayments(); err != nil {
 		return err
 	}
@@ -124,3 +131,11 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 }
 
 func isHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }
+
+// voiceOrNil keeps a nil *voice.Service from becoming a non-nil interface.
+func voiceOrNil(vs *voice.Service) conversation.Voice {
+	if vs == nil {
+		return nil
+	}
+	return vs
+}

@@ -61,6 +61,9 @@ func (a *App) startWebhooks(f *features) error {
 		}
 	}
 	dispatcher := channel.NewWebhooks(hostPlugins{a.Plugins}, a.Router, a.Payments, a.Conversations, a.Log)
+	if a.media != nil {
+		a.media.w.Store(dispatcher)
+	}
 	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
 	a.startPullers()
 	return nil
