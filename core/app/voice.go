@@ -43,7 +43,9 @@ func (a *App) buildVoice(media *mediaFetcher) (*voice.Service, error) {
 }
 
 // mediaFetcher downloads inbound media through the webhook dispatcher once it exists.
-type mediaFetcher struct{ w atomic.Pointer[channel.Webhooks] }
+type mediaFetcher struct {
+	w atomic.Pointer[channel.Webhooks]
+}
 
 var _ voice.Fetcher = (*mediaFetcher)(nil)
 

@@ -181,4 +181,3 @@ func mimeOf(path string) string {
 	}
 	return "application/octet-stream"
 }
-
