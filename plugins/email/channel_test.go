@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/conserje/conserje/plugins/email/mailtest"
 	"github.com/conserje/conserje/sdk/channel"
 	"github.com/conserje/conserje/sdk/host"
 	"github.com/conserje/conserje/sdk/plugin"
@@ -31,18 +32,18 @@ const (
 // mailbox is one test's mailbox on the throw-away Dovecot, the SMTP recorder and the
 // real plugin binary configured for them.
 type mailbox struct {
-	srv      *dovecot
+	srv      *mailtest.Dovecot
 	user     string
 	password string
-	rec      *recorder
+	rec      *mailtest.Recorder
 	ch       host.Channel
 }
 
 func newMailbox(t *testing.T, extra map[string]any) *mailbox {
 	t.Helper()
-	srv := startDovecot(t)
-	user, password := srv.newUser(t)
-	rec := startRecorder(t)
+	srv := sharedDovecot(t)
+	user, password := srv.NewUser(t)
+	rec := mailtest.StartRecorder(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	p, err := host.Start(ctx, host.Config{Name: "email", Path: pluginBinary, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
@@ -58,8 +59,8 @@ func newMailbox(t *testing.T, extra map[string]any) *mailbox {
 	assert.True(t, desc.Channel.Pull)
 	assert.True(t, desc.Channel.Ack)
 	settings := map[string]any{
-		"imap_addr": srv.addr, "imap_security": "none", "imap_username": user, "imap_password": password,
-		"smtp_addr": rec.addr, "smtp_security": "none",
+		"imap_addr": srv.Addr, "imap_security": "none", "imap_username": user, "imap_password": password,
+		"smtp_addr": rec.Addr, "smtp_security": "none",
 		"from":          "Complejo Los Robles <" + ourAddress + ">",
 		"own_addresses": hostAddress, "authserv_id": authservID,
 		"coalesce_ms": 300, "poll_seconds": 60,
@@ -130,7 +131,7 @@ func corpusMail(t *testing.T, name string) []byte {
 func TestMailboxEveryKind(t *testing.T) {
 	t.Parallel()
 	mb := newMailbox(t, nil)
-	c := mb.srv.client(t, mb.user, mb.password)
+	c := mb.srv.Client(t, mb.user, mb.password)
 	files := []struct {
 		name, from string
 		notice     channel.NoticeKind
@@ -147,7 +148,7 @@ func TestMailboxEveryKind(t *testing.T) {
 		{"45_phishing_airbnb_spoof.eml", "", channel.NoticeHandoff, "phishing"},
 	}
 	for _, f := range files {
-		appendMail(t, c, corpusMail(t, f.name))
+		mailtest.Append(t, c, corpusMail(t, f.name))
 	}
 	in, _ := mb.receive(t, "")
 	var last channel.InboundMessage
@@ -169,7 +170,7 @@ func TestMailboxEveryKind(t *testing.T) {
 
 	// IDLE: the plugin is waiting; a new mail arrives without waiting for the 60 s poll.
 	start := time.Now()
-	appendMail(t, c, corpusMail(t, "18_directo_fin_de_anio.eml"))
+	mailtest.Append(t, c, corpusMail(t, "18_directo_fin_de_anio.eml"))
 	m := next(t, in, 10*time.Second)
 	t.Logf("append → emitted through IDLE in %s", time.Since(start))
 	assert.Equal(t, "pauvillalba@example.com", m.From)
@@ -183,23 +184,23 @@ func TestMailboxEveryKind(t *testing.T) {
 func TestMailboxAckAndRestart(t *testing.T) {
 	t.Parallel()
 	mb := newMailbox(t, nil)
-	c := mb.srv.client(t, mb.user, mb.password)
+	c := mb.srv.Client(t, mb.user, mb.password)
 	for _, f := range []string{"18_directo_fin_de_anio.eml", "19_directo_latin1_8bit.eml", "20_directo_cp1252_qp_reply_to.eml", "21_directo_utc_manana.eml"} {
-		appendMail(t, c, corpusMail(t, f))
+		mailtest.Append(t, c, corpusMail(t, f))
 	}
 	in, cancel := mb.receive(t, "")
 	var got []channel.InboundMessage
 	for range 4 {
 		got = append(got, next(t, in, 20*time.Second))
 	}
-	for uid, flags := range flagsByUID(t, c) {
+	for uid, flags := range mailtest.FlagsByUID(t, c) {
 		assert.NotContains(t, flags, imap.Flag("$ConserjeDone"), "uid %d marked before any ack", uid)
 	}
 	// The core stored the first two, then the process died (mid-batch).
 	acker, ok := mb.ch.(channel.Acker)
 	require.True(t, ok)
 	require.NoError(t, acker.Ack(context.Background(), channel.AckRequest{Cursor: got[1].Cursor}))
-	flags := flagsByUID(t, c)
+	flags := mailtest.FlagsByUID(t, c)
 	assert.Contains(t, flags[1], imap.Flag("$ConserjeDone"))
 	assert.Contains(t, flags[2], imap.Flag("$ConserjeDone"))
 	assert.NotContains(t, flags[3], imap.Flag("$ConserjeDone"))
@@ -212,7 +213,7 @@ func TestMailboxAckAndRestart(t *testing.T) {
 	assert.Equal(t, got[3].ExternalID, again[1].ExternalID)
 	quiet(t, in2, 500*time.Millisecond)
 	require.NoError(t, acker.Ack(context.Background(), channel.AckRequest{Cursor: again[1].Cursor}))
-	for uid, flags := range flagsByUID(t, c) {
+	for uid, flags := range mailtest.FlagsByUID(t, c) {
 		assert.Contains(t, flags, imap.Flag("$ConserjeDone"), "uid %d", uid)
 	}
 
@@ -227,12 +228,12 @@ func TestMailboxAckAndRestart(t *testing.T) {
 func TestMailboxAnswerAndFollowUp(t *testing.T) {
 	t.Parallel()
 	mb := newMailbox(t, nil)
-	c := mb.srv.client(t, mb.user, mb.password)
+	c := mb.srv.Client(t, mb.user, mb.password)
 	in, _ := mb.receive(t, "")
 	time.Sleep(300 * time.Millisecond) // let the plugin reach IDLE
 
 	start := time.Now()
-	appendMail(t, c, corpusMail(t, "01_parairnos_reply_to.eml"))
+	mailtest.Append(t, c, corpusMail(t, "01_parairnos_reply_to.eml"))
 	m := next(t, in, 10*time.Second)
 	require.Nil(t, m.Notice)
 	// What the core does: store, then answer through Send (two texts of one turn).
@@ -248,7 +249,7 @@ func TestMailboxAnswerAndFollowUp(t *testing.T) {
 	}
 	r1 := send("¡Hola Agustina! Gracias por escribirnos.", "turn1-a")
 	r2 := send("La Cabaña Robles está libre del 6 al 12 de febrero: https://pagos.example/abc", "turn1-b")
-	got := mb.rec.next(t, 10*time.Second)
+	got := mb.rec.Next(t, 10*time.Second)
 	t.Logf("append → answer handed to SMTP in %s (IDLE)", got.At.Sub(start))
 	assert.Less(t, got.At.Sub(start), 10*time.Second)
 	resp1, resp2 := <-r1, <-r2
@@ -286,7 +287,7 @@ func TestMailboxAnswerAndFollowUp(t *testing.T) {
 		"In-Reply-To: " + resp1.ExternalID + "\r\nReferences: " + inReplyTo + " " + resp1.ExternalID + "\r\n" +
 		"Date: " + time.Now().Format(time.RFC1123Z) + "\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n" +
 		"Perfecto, la reservamos. ¿Cómo pago la seña?\r\n\r\nEl sáb, Complejo Los Robles <" + ourAddress + "> escribió:\r\n> ¡Hola Agustina!\r\n"
-	appendMail(t, c, []byte(reply))
+	mailtest.Append(t, c, []byte(reply))
 	f := next(t, in, 10*time.Second)
 	assert.Nil(t, f.Notice)
 	assert.Equal(t, "follow_up", f.Metadata["category"])
@@ -300,8 +301,8 @@ func TestMailboxAnswerAndFollowUp(t *testing.T) {
 func TestMailboxRelayAndLoopGuards(t *testing.T) {
 	t.Parallel()
 	mb := newMailbox(t, map[string]any{"max_per_correspondent": 2, "coalesce_ms": 100})
-	c := mb.srv.client(t, mb.user, mb.password)
-	appendMail(t, c, corpusMail(t, "12_airbnb_relay_es.eml"))
+	c := mb.srv.Client(t, mb.user, mb.password)
+	mailtest.Append(t, c, corpusMail(t, "12_airbnb_relay_es.eml"))
 	in, _ := mb.receive(t, "")
 	m := next(t, in, 20*time.Second)
 	assert.Equal(t, "no_contact_details,no_external_links,no_off_platform_payment", m.Metadata["constraints"])
@@ -309,7 +310,7 @@ func TestMailboxRelayAndLoopGuards(t *testing.T) {
 	_, err := mb.ch.Send(ctx, channel.SendRequest{To: m.From, Text: &channel.Text{
 		Body: "¡Hola Renata! Pagá la seña en https://mpago.la/2x9 o escribime a " + ourAddress + " o al +54 9 3546 55-0100. Total $210.000."}})
 	require.NoError(t, err)
-	got := mb.rec.next(t, 10*time.Second)
+	got := mb.rec.Next(t, 10*time.Second)
 	body := strings.Join(decodedParts(t, got.Data), "\n")
 	for _, banned := range []string{"mpago.la", ourAddress, "3546", "href="} {
 		assert.NotContains(t, body, banned)
@@ -324,7 +325,7 @@ func TestMailboxRelayAndLoopGuards(t *testing.T) {
 
 	_, err = mb.ch.Send(ctx, channel.SendRequest{To: m.From, Text: &channel.Text{Body: "segunda"}})
 	require.NoError(t, err)
-	mb.rec.next(t, 10*time.Second)
+	mb.rec.Next(t, 10*time.Second)
 	_, err = mb.ch.Send(ctx, channel.SendRequest{To: m.From, Text: &channel.Text{Body: "tercera"}})
 	require.ErrorIs(t, err, plugin.ErrRateLimited)
 	assert.Positive(t, plugin.RetryAfter(err))

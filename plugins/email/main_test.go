@@ -8,14 +8,32 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/plugins/email/mailtest"
 )
 
 // pluginBinary is the real plugin, built once by TestMain.
 var pluginBinary string
+
+// The package's tests share one Dovecot (each takes its own mailbox); TestMain stops it.
+var (
+	dovecotOnce sync.Once
+	dovecotSrv  *mailtest.Dovecot
+	dovecotErr  error
+)
+
+func sharedDovecot(t *testing.T) *mailtest.Dovecot {
+	t.Helper()
+	bin := mailtest.Binary(t)
+	dovecotOnce.Do(func() { dovecotSrv, dovecotErr = mailtest.Launch(t, bin) })
+	require.NoError(t, dovecotErr)
+	return dovecotSrv
+}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "email-plugin-")
@@ -31,7 +49,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
-	dovecotSrv.stop()
+	if dovecotSrv != nil {
+		dovecotSrv.Stop()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

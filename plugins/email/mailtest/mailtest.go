@@ -1,4 +1,8 @@
-package main
+// Package mailtest runs the mail servers the e-mail channel's tests talk to: a
+// throw-away Dovecot on loopback (its own config, mail dir and passwd-file users; as
+// root the mail user is the packaged dovecot user, otherwise everything runs as the
+// current user) and an SMTP server on loopback that records what it is given.
+package mailtest
 
 import (
 	"bytes"
@@ -21,24 +25,18 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// dovecot is a throw-away Dovecot started on loopback for the whole package: its own
-// config, mail dir and passwd-file users, no system service touched.
-type dovecot struct {
+// Dovecot is a throw-away Dovecot on loopback: no system service is touched.
+type Dovecot struct {
 	dir  string
-	addr string
+	Addr string
 	cmd  *exec.Cmd
+
+	mu      sync.Mutex
+	userSeq int
 }
 
-var (
-	dovecotOnce sync.Once
-	dovecotSrv  *dovecot
-	dovecotErr  error
-	userSeq     int
-	userMu      sync.Mutex
-)
-
-// testUsers are the mailboxes of the throw-away server; each test takes its own.
-const testUsers = 16
+// Users is how many mailboxes (u1…uN) one server has; each test takes its own.
+const Users = 16
 
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -47,9 +45,9 @@ func freePort(t testing.TB) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// startDovecot starts the package's Dovecot once. Without the dovecot binary the test
-// skips, except in CI where .ci/run installs it.
-func startDovecot(t *testing.T) *dovecot {
+// Binary finds dovecot; without it the test skips, except in CI where .ci/run installs
+// it.
+func Binary(t testing.TB) string {
 	t.Helper()
 	bin, err := exec.LookPath("dovecot")
 	if err != nil {
@@ -58,12 +56,20 @@ func startDovecot(t *testing.T) *dovecot {
 		}
 		t.Skip("dovecot is not installed (apt-get install dovecot-imapd)")
 	}
-	dovecotOnce.Do(func() { dovecotSrv, dovecotErr = launchDovecot(t, bin) })
-	require.NoError(t, dovecotErr)
-	return dovecotSrv
+	return bin
 }
 
-func launchDovecot(t *testing.T, bin string) (*dovecot, error) {
+// Start runs a Dovecot for one test, stopped at its cleanup.
+func Start(t testing.TB) *Dovecot {
+	t.Helper()
+	d, err := Launch(t, Binary(t))
+	require.NoError(t, err)
+	t.Cleanup(d.Stop)
+	return d
+}
+
+// Launch runs a Dovecot the caller stops (a package's shared server).
+func Launch(t testing.TB, bin string) (*Dovecot, error) {
 	dir, err := os.MkdirTemp("", "conserje-dovecot-")
 	if err != nil {
 		return nil, err
@@ -86,15 +92,15 @@ func launchDovecot(t *testing.T, bin string) (*dovecot, error) {
 		login, internal, mailUser, group = u.Username, u.Username, u.Username, g.Name
 	}
 	for _, d := range []string{"run", "state", "mail"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil { //nolint:gosec // Dovecot's own users (dovecot, dovenull) must reach the throw-away server's files
 			return nil, err
 		}
 	}
-	if err := os.Chmod(dir, 0o755); err != nil {
+	if err := os.Chmod(dir, 0o755); err != nil { //nolint:gosec // as above: a test server's directory, read by Dovecot's users
 		return nil, err
 	}
 	var passwd strings.Builder
-	for i := 1; i <= testUsers; i++ {
+	for i := 1; i <= Users; i++ {
 		fmt.Fprintf(&passwd, "u%d:{PLAIN}secreto%d\n", i, i)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
@@ -157,24 +163,25 @@ userdb {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start dovecot: %w", err)
 	}
-	d := &dovecot{dir: dir, addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	d := &Dovecot{dir: dir, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		c, err := net.DialTimeout("tcp", d.addr, time.Second)
+		c, err := net.DialTimeout("tcp", d.Addr, time.Second)
 		if err == nil {
 			c.Close()
 			return d, nil
 		}
 		if time.Now().After(deadline) {
-			d.stop()
+			d.Stop()
 			logs, _ := os.ReadFile(filepath.Join(dir, "dovecot.log"))
-			return nil, fmt.Errorf("dovecot did not listen on %s: %w\n%s", d.addr, err, logs)
+			return nil, fmt.Errorf("dovecot did not listen on %s: %w\n%s", d.Addr, err, logs)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 }
 
-func (d *dovecot) stop() {
+// Stop ends the server and removes its files.
+func (d *Dovecot) Stop() {
 	if d == nil || d.cmd == nil || d.cmd.Process == nil {
 		return
 	}
@@ -190,26 +197,27 @@ func (d *dovecot) stop() {
 	_ = os.RemoveAll(d.dir)
 }
 
-// newUser hands a test its own mailbox.
-func (d *dovecot) newUser(t *testing.T) (name, password string) {
-	userMu.Lock()
-	defer userMu.Unlock()
-	userSeq++
-	require.LessOrEqual(t, userSeq, testUsers, "raise testUsers")
-	return "u" + strconv.Itoa(userSeq), "secreto" + strconv.Itoa(userSeq)
+// NewUser hands a test its own mailbox.
+func (d *Dovecot) NewUser(t testing.TB) (name, password string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.userSeq++
+	require.LessOrEqual(t, d.userSeq, Users, "raise mailtest.Users")
+	return "u" + strconv.Itoa(d.userSeq), "secreto" + strconv.Itoa(d.userSeq)
 }
 
-// client is a test's own IMAP connection (to append mail and read flags).
-func (d *dovecot) client(t *testing.T, user, password string) *imapclient.Client {
+// Client is a test's own IMAP connection (to append mail and read flags).
+func (d *Dovecot) Client(t testing.TB, user, password string) *imapclient.Client {
 	t.Helper()
-	c, err := imapclient.DialInsecure(d.addr, nil)
+	c, err := imapclient.DialInsecure(d.Addr, nil)
 	require.NoError(t, err)
 	require.NoError(t, c.Login(user, password).Wait())
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func appendMail(t *testing.T, c *imapclient.Client, raw []byte) {
+// Append delivers raw to the INBOX.
+func Append(t testing.TB, c *imapclient.Client, raw []byte) {
 	t.Helper()
 	cmd := c.Append("INBOX", int64(len(raw)), nil)
 	_, err := cmd.Write(raw)
@@ -219,8 +227,8 @@ func appendMail(t *testing.T, c *imapclient.Client, raw []byte) {
 	require.NoError(t, err)
 }
 
-// flagsByUID reads every message's flags.
-func flagsByUID(t *testing.T, c *imapclient.Client) map[imap.UID][]imap.Flag {
+// FlagsByUID reads every message's flags.
+func FlagsByUID(t testing.TB, c *imapclient.Client) map[imap.UID][]imap.Flag {
 	t.Helper()
 	_, err := c.Select("INBOX", nil).Wait()
 	require.NoError(t, err)
@@ -233,37 +241,39 @@ func flagsByUID(t *testing.T, c *imapclient.Client) map[imap.UID][]imap.Flag {
 	return out
 }
 
-// recorder is an SMTP server on loopback that keeps what it is given.
-type recorder struct {
-	addr string
+// Recorder is an SMTP server on loopback that keeps what it is given.
+type Recorder struct {
+	Addr string
 	mu   sync.Mutex
-	got  []recorded
-	ch   chan recorded
+	got  []Recorded
+	ch   chan Recorded
 }
 
-type recorded struct {
+// Recorded is one submitted message.
+type Recorded struct {
 	From string
 	To   []string
 	Data []byte
 	At   time.Time
 }
 
-func startRecorder(t *testing.T) *recorder {
+// StartRecorder runs a recorder until the test ends.
+func StartRecorder(t testing.TB) *Recorder {
 	t.Helper()
-	r := &recorder{ch: make(chan recorded, 64)}
+	r := &Recorder{ch: make(chan Recorded, 64)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &recSession{r: r}, nil }))
 	srv.Domain = "localhost"
 	srv.ErrorLog = nil
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	r.addr = l.Addr().String()
+	r.Addr = l.Addr().String()
 	go func() { _ = srv.Serve(l) }()
 	t.Cleanup(func() { _ = srv.Close() })
 	return r
 }
 
 type recSession struct {
-	r    *recorder
+	r    *Recorder
 	from string
 	to   []string
 }
@@ -283,7 +293,7 @@ func (s *recSession) Data(r io.Reader) error {
 	if _, err := io.Copy(&b, r); err != nil {
 		return err
 	}
-	rec := recorded{From: s.from, To: s.to, Data: b.Bytes(), At: time.Now()}
+	rec := Recorded{From: s.from, To: s.to, Data: b.Bytes(), At: time.Now()}
 	s.r.mu.Lock()
 	s.r.got = append(s.r.got, rec)
 	s.r.mu.Unlock()
@@ -291,13 +301,14 @@ func (s *recSession) Data(r io.Reader) error {
 	return nil
 }
 
-func (r *recorder) next(t *testing.T, within time.Duration) recorded {
+// Next waits for the next message.
+func (r *Recorder) Next(t testing.TB, within time.Duration) Recorded {
 	t.Helper()
 	select {
 	case m := <-r.ch:
 		return m
 	case <-time.After(within):
 		t.Fatalf("no mail reached the SMTP recorder within %s", within)
-		return recorded{}
+		return Recorded{}
 	}
 }
