@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -170,6 +171,33 @@ func TestSyncSurvivesPluginKill9(t *testing.T) {
 		assert.Equal(t, 4, active, "the four Booking.com blocks")
 		assert.Equal(t, 9, total, "plus the five held airbnb stays")
 	})
+}
+
+func TestSyncPartialThroughPlugin(t *testing.T) {
+	db := storetest.SQLite(t)
+	_, fetcher := startHost(t)
+	var body strings.Builder
+	body.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n")
+	for i := range 1001 { // one recurring event more than the reader expands
+		fmt.Fprintf(&body, "BEGIN:VEVENT\r\nUID:r%04d\r\nDTSTART;VALUE=DATE:20270101\r\nRRULE:FREQ=YEARLY;COUNT=2\r\nEND:VEVENT\r\n", i)
+	}
+	body.WriteString("END:VCALENDAR\r\n")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(body.String())) }))
+	t.Cleanup(srv.Close)
+
+	unit := testUnit(t, db, fmt.Sprintf("partial-%d", fixtureSeq.Add(1)))
+	feed, err := NewFeeds(db.DB).Add(context.Background(), NewFeed{AccommodationID: unit, Platform: "generic", URL: srv.URL + "/many.ics"})
+	require.NoError(t, err)
+	syncer, err := NewSyncer(db, fetcher, SyncOptions{Logger: quietLog, Now: func() time.Time { return syncNow }})
+	require.NoError(t, err)
+	fx := &syncFixture{db: db, unit: unit, feed: feed, syncer: syncer}
+
+	rep := fx.sync(t)
+	assert.Equal(t, StatusPartial, rep.Status)
+	assert.Equal(t, 1000*2+1, rep.Added, "1,000 series of two instances, and the first occurrence of the last one")
+	row := fx.feedRow(t)
+	assert.Equal(t, StatusPartial, row.LastStatus)
+	assert.Contains(t, row.PartialReason, "more than 1000 recurring events in the feed (budget)")
 }
 
 // BenchmarkSyncLargeFeed is the 5,000-event sample through the real plugin (HTTP fetch,
