@@ -8,6 +8,7 @@ import (
 	"github.com/conserje/conserje/core/admin"
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/channel"
+	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/builtin"
@@ -81,7 +82,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	}
 	var sender *conversation.Sender
 	a.Conversations = conversation.New(a.DB, rl, conversation.Options{
-		Locker: a.Locker, Logger: a.Log, Metrics: metrics, Voice: voiceOrNil(vs),
+		Locker: a.Locker, Logger: a.Log, Metrics: metrics, Voice: voiceOrNil(vs), Templates: approvedTemplates(cfg.Plugins),
 		Kick: func() {
 			if sender != nil {
 				sender.Kick()
@@ -89,7 +90,13 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 		},
 	})
 	a.Router = channel.NewRouter(a.Conversations, channel.RouterOptions{Logger: a.Log})
-	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics})
+	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics,
+		Window: a.messagingWindow,
+		OnFailed: func(ctx context.Context, conversationID int64, class string) error {
+			// A reply that can never be delivered: a person must reach the guest.
+			return a.Conversations.Escalate(ctx, conversationID, "delivery_"+class)
+		},
+	})
 	a.bg.goRun(a.Router.Run)
 	a.bg.goRun(func(ctx context.Context) { sender.Run(ctx, time.Second) })
 	a.media = media
@@ -138,4 +145,33 @@ func voiceOrNil(vs *voice.Service) conversation.Voice {
 		return nil
 	}
 	return vs
+}
+
+// approvedTemplates reads each channel plugin's approved templates from the config.
+func approvedTemplates(plugins []config.Plugin) func(channel, purpose string) (conversation.TemplateSpec, bool) {
+	byChannel := map[string]map[string]conversation.TemplateSpec{}
+	for _, p := range plugins {
+		for purpose, t := range p.Templates {
+			if byChannel[p.Name] == nil {
+				byChannel[p.Name] = map[string]conversation.TemplateSpec{}
+			}
+			byChannel[p.Name][purpose] = conversation.TemplateSpec{Name: t.Name, Language: t.Language, Params: t.Params}
+		}
+	}
+	return func(channel, purpose string) (conversation.TemplateSpec, bool) {
+		t, ok := byChannel[channel][purpose]
+		return t, ok
+	}
+}
+
+// messagingWindow is a channel plugin's messaging window, from its capabilities.
+func (a *App) messagingWindow(channel string) time.Duration {
+	if a.Plugins == nil {
+		return 0
+	}
+	d, _ := a.Plugins.Description(channel)
+	if d.Channel == nil {
+		return 0
+	}
+	return time.Duration(d.Channel.WindowHours) * time.Hour
 }

@@ -421,7 +421,7 @@ func (w *Webhooks) deliver(ctx context.Context, name string, caps *plugin.Channe
 		}
 		if _, err := w.delivery.RecordDelivery(ctx, conversation.Delivery{
 			Channel: name, ExternalID: st.ExternalID, State: string(st.State), Recipient: st.Recipient,
-			ErrorCode: st.ErrorCode, Error: st.Error, At: st.At,
+			ErrorCode: st.ErrorCode, Error: st.Error, At: st.At, Failure: string(st.Failure),
 		}); err != nil {
 			errs = append(errs, err)
 		}

@@ -149,6 +149,19 @@ type Plugin struct {
 	// holds the workers that answer text messages.
 	MaxConcurrency int            `yaml:"max_concurrency"`
 	Settings       map[string]any `yaml:"settings" secret:"values"`
+	// Templates name, per purpose (the message's catalog key, e.g. reserva_confirmada),
+	// the provider-approved template a channel with a messaging window (WhatsApp: 24 h)
+	// sends when the bot writes first outside it. docs/whatsapp-templates.md lists them.
+	Templates map[string]ApprovedTemplate `yaml:"templates"`
+}
+
+// ApprovedTemplate is a provider-approved message template: its name, language and the
+// data its body parameters take, in order, as dotted paths into the message's data
+// (guest.name, reserva.code, reserva.check_in...).
+type ApprovedTemplate struct {
+	Name     string   `yaml:"name"`
+	Language string   `yaml:"language"`
+	Params   []string `yaml:"params"`
 }
 
 // WebChat tunes the public web chat endpoint.

@@ -2,6 +2,9 @@ package conversation
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,6 +34,8 @@ type Delivery struct {
 	Recipient string
 	ErrorCode string
 	Error     string
+	// Failure is why a failed message failed ("window_closed", ...), when the channel says.
+	Failure string
 	// At is when the provider says it happened (zero when it does not).
 	At time.Time
 }
@@ -46,9 +51,9 @@ func (s *Service) RecordDelivery(ctx context.Context, d Delivery) (bool, error) 
 	if d.Channel == "" || d.ExternalID == "" || d.State == "" {
 		return false, fmt.Errorf("record delivery: channel, id and state are required (got %q, %q, %q)", d.Channel, d.ExternalID, d.State)
 	}
-	var changed bool
+	var changed, kick bool
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		changed = false
+		changed, kick = false, false
 		row := &store.DeliveryStatus{Channel: d.Channel, ExternalID: d.ExternalID, Status: d.State, Recipient: d.Recipient,
 			ErrorCode: d.ErrorCode, Error: d.Error, ReceivedAt: s.now()}
 		if !d.At.IsZero() {
@@ -86,10 +91,58 @@ func (s *Service) RecordDelivery(ctx context.Context, d Delivery) (bool, error) 
 		}
 		n, _ := res.RowsAffected()
 		changed = n > 0
+		if changed && d.State == StatusFailed && d.Failure == ClassWindowClosed {
+			requeued, err := s.templateInstead(ctx, tx, d)
+			if err != nil {
+				return err
+			}
+			kick = requeued
+		}
 		return nil
 	})
 	if err != nil {
 		return false, fmt.Errorf("record delivery of %s on %s: %w", d.ExternalID, d.Channel, err)
 	}
+	if kick && s.opts.Kick != nil {
+		s.opts.Kick()
+	}
 	return changed, nil
+}
+
+// templateInstead requeues a message the channel refused for its closed window as its
+// approved template, when it has one; without one it stays failed, for staff.
+func (s *Service) templateInstead(ctx context.Context, tx bun.Tx, d Delivery) (bool, error) {
+	var msg store.Message
+	if err := tx.NewSelect().Model(&msg).Column("id").Where("channel = ? AND external_id = ? AND direction = 'out'", d.Channel, d.ExternalID).
+		Limit(1).Scan(ctx); err != nil {
+		return false, fmt.Errorf("find the message refused: %w", err)
+	}
+	var item store.OutboxItem
+	err := tx.NewSelect().Model(&item).Where("message_id = ?", msg.ID).Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("find the outbox row refused: %w", err)
+	}
+	var o Outgoing
+	if err := json.Unmarshal(item.Payload, &o); err != nil || o.Approved == nil || o.UseTemplate {
+		s.log.WarnContext(ctx, "message refused for the closed messaging window and no approved template for it; staff must write",
+			"channel", d.Channel, "message", d.ExternalID)
+		return false, nil
+	}
+	o.UseTemplate = true
+	body, err := json.Marshal(o)
+	if err != nil {
+		return false, fmt.Errorf("encode outbox %d: %w", item.ID, err)
+	}
+	if _, err := tx.NewUpdate().Model((*store.OutboxItem)(nil)).Set("payload = ?", string(body)).Set("status = 'pending'").
+		Set("not_before = ?", s.now()).Set("error_class = ?", ClassWindowClosed).Set("last_error = ?", "window closed: "+d.Error).
+		Where("id = ?", item.ID).Exec(ctx); err != nil {
+		return false, fmt.Errorf("requeue outbox %d as a template: %w", item.ID, err)
+	}
+	if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusQueued).Where("id = ?", msg.ID).Exec(ctx); err != nil {
+		return false, fmt.Errorf("requeue message %d: %w", msg.ID, err)
+	}
+	return true, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/conserje/conserje/sdk/channel"
 	"github.com/conserje/conserje/sdk/plugin"
 )
 
@@ -16,14 +17,32 @@ const (
 	ClassTimeout     = "timeout"      // the send did not answer in time
 	ClassRejected    = "rejected"     // the provider refused it (permissions, settings)
 	ClassInvalid     = "invalid"      // the message or the channel cannot take it
-	ClassOther       = "other"
+	// ClassWindowClosed: the channel refuses free-form messages now (WhatsApp's 24 hours);
+	// an approved template goes instead.
+	ClassWindowClosed = "window_closed"
+	// ClassRecipient: the recipient does not exist on the channel (not on WhatsApp).
+	ClassRecipient = "recipient_invalid"
+	ClassOther     = "other"
 )
+
+// permanent reports whether retrying a send of this class unchanged cannot help.
+func permanent(class string) bool {
+	switch class {
+	case ClassRejected, ClassInvalid, ClassWindowClosed, ClassRecipient:
+		return true
+	}
+	return false
+}
 
 // ErrorClass names the class of a send error.
 func ErrorClass(err error) string {
 	switch {
 	case err == nil:
 		return ""
+	case errors.Is(err, channel.ErrWindowClosed):
+		return ClassWindowClosed
+	case errors.Is(err, channel.ErrRecipientInvalid):
+		return ClassRecipient
 	case errors.Is(err, plugin.ErrRateLimited):
 		return ClassRateLimited
 	case errors.Is(err, context.DeadlineExceeded):

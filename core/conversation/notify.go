@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,14 +57,58 @@ func (s *Service) Notify(ctx context.Context, conversationID int64, template str
 				notBefore = until
 			}
 		}
+		out := Outgoing{Text: reply.Text, Template: template}
+		if s.opts.Templates != nil {
+			if spec, ok := s.opts.Templates(conv.Channel, template); ok {
+				out.Approved = spec.fill(extra, &conv)
+			}
+		}
 		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-			return enqueue(ctx, tx, &conv, Outgoing{Text: reply.Text, Template: template}, key, now, notBefore)
+			return enqueue(ctx, tx, &conv, out, key, now, notBefore)
 		})
 		if err == nil && s.opts.Kick != nil {
 			s.opts.Kick()
 		}
 		return err
 	})
+}
+
+// TemplateSpec names an approved template and where its body parameters come from:
+// dotted paths into the message's data, plus guest.name and guest.contact.
+type TemplateSpec struct {
+	Name     string
+	Language string
+	Params   []string
+}
+
+// fill resolves the parameters against the message's data; a missing value is sent as
+// "-" (Meta refuses empty parameters).
+func (t TemplateSpec) fill(extra map[string]any, conv *store.Conversation) *ApprovedTemplate {
+	data := map[string]any{"guest": map[string]any{"name": conv.GuestName, "contact": conv.Contact}}
+	for k, v := range extra {
+		data[k] = v
+	}
+	out := &ApprovedTemplate{Name: t.Name, Language: t.Language}
+	for _, path := range t.Params {
+		var cur any = data
+		for _, part := range strings.Split(path, ".") {
+			m, ok := cur.(map[string]any)
+			if !ok {
+				cur = nil
+				break
+			}
+			cur = m[part]
+		}
+		v := ""
+		if cur != nil {
+			v = fmt.Sprint(cur)
+		}
+		if strings.TrimSpace(v) == "" {
+			v = "-"
+		}
+		out.Params = append(out.Params, v)
+	}
+	return out
 }
 
 // NotifyConfirmed tells the guest their booking is confirmed (code, dates, check-in and

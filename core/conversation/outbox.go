@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/store"
 	"github.com/uptrace/bun"
+
+	"github.com/conserje/conserje/sdk/plugin"
 )
 
 // Outbound is one message for a channel to deliver.
@@ -66,6 +70,12 @@ type SenderOptions struct {
 	SendTimeout time.Duration // per send (15 s)
 	Logger      *slog.Logger
 	Metrics     *Metrics
+	// Window is a channel's messaging window (WhatsApp: 24 h; 0: none): outside it a
+	// message with an approved template sends the template.
+	Window func(channel string) time.Duration
+	// OnFailed is told when a message fails for good (permanent class or attempts spent),
+	// e.g. to hand the conversation to staff.
+	OnFailed func(ctx context.Context, conversationID int64, class string) error
 }
 
 // Sender delivers the outbox: every committed reply is sent, retried with backoff, in
@@ -78,6 +88,15 @@ type Sender struct {
 	log     *slog.Logger
 	kick    chan struct{}
 	sent    atomic.Int64
+
+	rmu     sync.Mutex
+	paused  map[string]time.Time // channels whose throughput is spent, until when
+	streaks map[string]streak    // rate limits in a row, per channel or recipient
+}
+
+type streak struct {
+	n    int
+	last time.Time
 }
 
 // NewSender returns a Sender over db.
@@ -101,7 +120,8 @@ func NewSender(db *store.DB, senders Senders, opts SenderOptions) *Sender {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Sender{db: db, senders: senders, opts: opts, log: log, kick: make(chan struct{}, 1)}
+	return &Sender{db: db, senders: senders, opts: opts, log: log, kick: make(chan struct{}, 1),
+		paused: map[string]time.Time{}, streaks: map[string]streak{}}
 }
 
 // Kick wakes Run now (a turn just queued replies).
@@ -143,7 +163,7 @@ func backoff(attempt int) time.Duration {
 // Flush sends every due row it can, claiming batch after batch while messages go out;
 // it returns how many it delivered.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
-	channels := s.senders.PushChannels()
+	channels := s.active(s.senders.PushChannels())
 	if len(channels) == 0 {
 		return 0, nil
 	}
@@ -164,11 +184,15 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 				s.unclaim(ctx, it, until)
 				continue
 			}
-			if err := s.send(ctx, it); err != nil {
+			if until := s.pausedUntil(it.Channel); !until.IsZero() {
+				s.unclaim(ctx, it, until)
+				continue
+			}
+			if until, err := s.send(ctx, it); err != nil {
 				if ctx.Err() != nil {
 					return total + sent, ctx.Err()
 				}
-				blocked[conv] = s.now().Add(backoff(it.Attempts))
+				blocked[conv] = until
 				continue
 			}
 			sent++
@@ -225,57 +249,300 @@ func (s *Sender) unclaim(ctx context.Context, it store.OutboxItem, until time.Ti
 	}
 }
 
-func (s *Sender) send(ctx context.Context, it store.OutboxItem) error {
+// send delivers one claimed row and records the outcome by the error's class: sent;
+// window closed → the approved template at once (failed without one); rate limited →
+// the whole channel or only this recipient waits (not counted as an attempt); permanent →
+// failed and the conversation handed to staff; anything else → retried with backoff and
+// jitter (honouring the provider's retry-after) until MaxAttempts. It returns when the
+// conversation's next row may go (zero when sent).
+func (s *Sender) send(ctx context.Context, it store.OutboxItem) (time.Time, error) {
 	sender, ok := s.senders.Sender(it.Channel)
 	var o Outgoing
 	var externalID string
+	var merged []store.OutboxItem
 	err := json.Unmarshal(it.Payload, &o)
 	if err == nil && !ok {
 		err = fmt.Errorf("no sender for channel %q", it.Channel)
 	}
+	conv := int64(0)
+	if it.ConversationID != nil {
+		conv = *it.ConversationID
+		ctx = obs.WithConversation(ctx, conv)
+	}
+	useTemplate := false
 	if err == nil {
-		conv := int64(0)
-		if it.ConversationID != nil {
-			conv = *it.ConversationID
-			ctx = obs.WithConversation(ctx, conv)
-		}
 		if o.TraceID != "" {
 			ctx = obs.WithRequestID(ctx, o.TraceID)
 		}
+		useTemplate = o.Approved != nil && (o.UseTemplate || s.windowClosed(ctx, it.Channel, conv))
+		if it.ErrorClass == ClassRateLimited && !useTemplate && o.Audio == nil {
+			merged, err = s.mergeWaiting(ctx, it, &o)
+			if err != nil {
+				return s.now(), err
+			}
+		}
+		msg := Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient, From: o.From,
+			Text: o.Text, Buttons: o.Buttons, Audio: o.Audio, IdempotencyKey: it.IdempotencyKey}
+		if useTemplate {
+			msg.Template, msg.Buttons, msg.Audio = o.Approved, nil, nil
+		}
 		sctx, cancel := context.WithTimeout(ctx, s.opts.SendTimeout)
-		externalID, err = sender.Send(sctx, Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient,
-			Text: o.Text, Buttons: o.Buttons, Audio: o.Audio, IdempotencyKey: it.IdempotencyKey})
+		externalID, err = sender.Send(sctx, msg)
 		cancel()
 	}
 	now := s.now()
 	if err == nil {
 		s.opts.Metrics.send(it.Channel, "sent", "", it.CreatedAt, now)
 		s.opts.Metrics.responded(it.Channel, o.Modality, o.ArrivedAt, now)
-		return s.mark(ctx, it, "sent", StatusSent, now, now, "", externalID)
+		if err := s.mark(ctx, it, "sent", StatusSent, now, now, "", "", externalID); err != nil {
+			return time.Time{}, err
+		}
+		for _, m := range merged {
+			if err := s.mark(ctx, m, "sent", StatusSent, now, now, "", "", ""); err != nil {
+				return time.Time{}, err
+			}
+		}
+		return time.Time{}, nil
 	}
-	status, msgStatus, next := "pending", StatusQueued, now.Add(backoff(it.Attempts))
-	result := "retry"
-	if it.Attempts >= s.opts.MaxAttempts {
-		status, msgStatus, result = "dead", "failed", "dead"
-		s.log.ErrorContext(ctx, "outbox message given up", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "err", err)
-	} else {
-		s.log.WarnContext(ctx, "outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "retry_at", next, "err", err)
+	for _, m := range merged {
+		// Not sent after all: back in line behind it.
+		if _, uerr := s.db.NewUpdate().Model((*store.OutboxItem)(nil)).Set("status = 'pending'").Where("id = ?", m.ID).Exec(ctx); uerr != nil {
+			s.log.WarnContext(ctx, "return a merged reply to the outbox", "id", m.ID, "err", uerr)
+		}
 	}
-	s.opts.Metrics.send(it.Channel, result, ErrorClass(err), time.Time{}, now)
-	if merr := s.mark(ctx, it, status, msgStatus, next, time.Time{}, err.Error(), ""); merr != nil {
-		return errors.Join(err, merr)
+	class := ErrorClass(err)
+	detail := plugin.DetailOf(err)
+	status, msgStatus, next, result := "pending", StatusQueued, now.Add(s.backoff(it.Attempts, detail.RetryAfter)), "retry"
+	attemptsBack := false
+	switch {
+	case class == ClassWindowClosed && o.Approved != nil && !useTemplate:
+		// Send the approved template instead, now.
+		o.UseTemplate = true
+		if merr := s.retemplate(ctx, it, o, err); merr != nil {
+			return now, errors.Join(err, merr)
+		}
+		s.log.InfoContext(ctx, "messaging window closed; sending the approved template", "id", it.ID, "channel", it.Channel, "template", o.Approved.Name)
+		s.opts.Metrics.send(it.Channel, "retry", class, time.Time{}, now)
+		s.Kick()
+		return now, err
+	case permanent(class):
+		status, msgStatus, result, next = "failed", StatusFailed, "failed", now
+		s.log.ErrorContext(ctx, "outbox message failed for good; staff must take over", "id", it.ID, "channel", it.Channel, "class", class,
+			"provider_code", detail.ProviderCode, "err", err)
+	case class == ClassRateLimited:
+		// Flow control, not failure: the attempt is given back.
+		attemptsBack = true
+		wait := s.jitter(max(detail.RetryAfter, 2*time.Second) << min(s.limited(it.Channel, it.Recipient, detail.Scope), 6))
+		next = now.Add(min(wait, 10*time.Minute))
+		switch detail.Scope {
+		case plugin.ScopeSender:
+			s.pause(it.Channel, next)
+		case plugin.ScopeRecipient:
+			s.delayRecipient(ctx, it, next)
+		}
+		s.log.WarnContext(ctx, "provider asked to slow down", "id", it.ID, "channel", it.Channel, "scope", detail.Scope, "retry_at", next)
+	case it.Attempts >= s.opts.MaxAttempts:
+		status, msgStatus, result = "dead", StatusFailed, "dead"
+		s.log.ErrorContext(ctx, "outbox message given up", "id", it.ID, "channel", it.Channel, "attempts", it.Attempts, "class", class, "err", err)
+	default:
+		s.log.WarnContext(ctx, "outbox send failed; will retry", "id", it.ID, "channel", it.Channel, "attempt", it.Attempts, "class", class, "retry_at", next, "err", err)
 	}
-	return err
+	s.opts.Metrics.send(it.Channel, result, class, time.Time{}, now)
+	if attemptsBack {
+		it.Attempts--
+	}
+	if merr := s.markFailure(ctx, it, status, msgStatus, next, err.Error(), class, attemptsBack); merr != nil {
+		return next, errors.Join(err, merr)
+	}
+	if (status == "failed" || status == "dead") && conv != 0 && s.opts.OnFailed != nil {
+		if ferr := s.opts.OnFailed(ctx, conv, class); ferr != nil {
+			s.log.WarnContext(ctx, "tell staff about a failed delivery", "err", ferr)
+		}
+	}
+	return next, err
 }
 
-func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatus string, notBefore, sentAt time.Time, lastErr, externalID string) error {
+// backoff is the wait after the n-th failed attempt (2 s, 4 s, 8 s ... 5 min) or the
+// provider's retry-after when longer, with ±20 % jitter so retries do not march in step.
+func (s *Sender) backoff(attempt int, retryAfter time.Duration) time.Duration {
+	return s.jitter(max(backoff(attempt), retryAfter))
+}
+
+func (s *Sender) jitter(d time.Duration) time.Duration {
+	if d <= 0 {
+		return d
+	}
+	f := 0.8 + 0.4*rand.Float64() //nolint:gosec // jitter, not a secret
+	return time.Duration(float64(d) * f)
+}
+
+// limited counts rate limits in a row for a channel or a recipient, for exponential
+// waits; a success elsewhere does not reset it, time does (10 minutes).
+func (s *Sender) limited(channel, recipient string, scope plugin.Scope) int {
+	key := channel
+	if scope == plugin.ScopeRecipient {
+		key += "\x00" + recipient
+	}
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	now := s.now()
+	st := s.streaks[key]
+	if now.Sub(st.last) > 10*time.Minute {
+		st.n = 0
+	}
+	n := st.n
+	st.n++
+	st.last = now
+	s.streaks[key] = st
+	return n
+}
+
+// pause holds every send on a channel until t (the number's throughput is spent).
+func (s *Sender) pause(channel string, t time.Time) {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if t.After(s.paused[channel]) {
+		s.paused[channel] = t
+	}
+}
+
+// pausedUntil is when a paused channel may send again (zero when it may now).
+func (s *Sender) pausedUntil(channel string) time.Time {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	if until := s.paused[channel]; s.now().Before(until) {
+		return until
+	}
+	return time.Time{}
+}
+
+// active filters out paused channels.
+func (s *Sender) active(channels []string) []string {
+	s.rmu.Lock()
+	defer s.rmu.Unlock()
+	now := s.now()
+	out := channels[:0:0]
+	for _, c := range channels {
+		if until, ok := s.paused[c]; ok && now.Before(until) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// delayRecipient holds every pending row to one recipient until t (the pair rate limit:
+// only this guest waits; when it lifts, their waiting replies go merged as one).
+func (s *Sender) delayRecipient(ctx context.Context, it store.OutboxItem, t time.Time) {
+	_, err := s.db.NewUpdate().Model((*store.OutboxItem)(nil)).Set("not_before = ?", t).
+		Where("channel = ? AND recipient = ? AND status = 'pending' AND not_before < ? AND id <> ?", it.Channel, it.Recipient, t, it.ID).Exec(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "delay a rate-limited recipient", "err", err)
+	}
+}
+
+// windowClosed reports whether the channel's messaging window with the conversation's
+// guest has closed (their last message is older than the window).
+func (s *Sender) windowClosed(ctx context.Context, channel string, conv int64) bool {
+	if s.opts.Window == nil || conv == 0 {
+		return false
+	}
+	window := s.opts.Window(channel)
+	if window <= 0 {
+		return false
+	}
+	var last *time.Time
+	err := s.db.NewSelect().Model((*store.Conversation)(nil)).Column("last_inbound_at").Where("id = ?", conv).Scan(ctx, &last)
+	if err != nil {
+		s.log.WarnContext(ctx, "read the conversation's last inbound message", "err", err)
+		return false
+	}
+	return last == nil || s.now().Sub(*last) >= window
+}
+
+// retemplate makes a row send its approved template at once, without counting the
+// attempt.
+func (s *Sender) retemplate(ctx context.Context, it store.OutboxItem, o Outgoing, cause error) error {
+	body, err := json.Marshal(o)
+	if err != nil {
+		return fmt.Errorf("encode outbox %d: %w", it.ID, err)
+	}
+	_, err = s.db.NewUpdate().Model((*store.OutboxItem)(nil)).Set("payload = ?", string(body)).
+		Set("status = 'pending'").Set("attempts = attempts - 1").Set("not_before = ?", s.now()).
+		Set("last_error = ?", cause.Error()).Set("error_class = ?", ClassWindowClosed).
+		Where("id = ?", it.ID).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("requeue outbox %d as a template: %w", it.ID, err)
+	}
+	return nil
+}
+
+// mergeWaiting folds the conversation's later pending text replies into o, after a
+// recipient's rate limit: the guest gets one message instead of a burst that would hit the
+// limit again. The folded rows are claimed and returned, to be marked sent with it; the
+// buttons are the last reply's.
+func (s *Sender) mergeWaiting(ctx context.Context, it store.OutboxItem, o *Outgoing) ([]store.OutboxItem, error) {
+	if it.ConversationID == nil || o.Approved != nil {
+		return nil, nil
+	}
+	var later []store.OutboxItem
+	err := s.db.NewSelect().Model(&later).
+		Where("conversation_id = ? AND channel = ? AND status = 'pending' AND id > ?", *it.ConversationID, it.Channel, it.ID).
+		Order("id").Limit(10).Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find replies to merge: %w", err)
+	}
+	var take []store.OutboxItem
+	for _, l := range later {
+		var lo Outgoing
+		if json.Unmarshal(l.Payload, &lo) != nil || lo.Approved != nil || lo.Audio != nil || len(o.Buttons) > 0 {
+			break
+		}
+		res, err := s.db.NewUpdate().Model((*store.OutboxItem)(nil)).Set("status = 'sending'").
+			Where("id = ? AND status = 'pending'", l.ID).Exec(ctx)
+		if err != nil {
+			return take, fmt.Errorf("claim reply to merge: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			break
+		}
+		o.Text += "\n\n" + lo.Text
+		o.Buttons = lo.Buttons
+		take = append(take, l)
+	}
+	return take, nil
+}
+
+// markFailure records a failed attempt: the row's status, next try, error and class.
+func (s *Sender) markFailure(ctx context.Context, it store.OutboxItem, status, msgStatus string, next time.Time, lastErr, class string, attemptBack bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		q := tx.NewUpdate().Model((*store.OutboxItem)(nil)).Set("status = ?", status).
+			Set("not_before = ?", next).Set("last_error = ?", lastErr).Set("error_class = ?", class)
+		if attemptBack {
+			q = q.Set("attempts = attempts - 1")
+		}
+		if _, err := q.Where("id = ?", it.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("record outbox %d: %w", it.ID, err)
+		}
+		if it.MessageID != nil {
+			if _, err := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", msgStatus).Where("id = ?", *it.MessageID).Exec(ctx); err != nil {
+				return fmt.Errorf("record message %d: %w", *it.MessageID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatus string, notBefore, sentAt time.Time, lastErr, class, externalID string) error {
 	// Record with its own deadline: a message that went out must not be resent because
 	// shutdown cancelled ctx between sending and recording.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	return s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model((*store.OutboxItem)(nil)).Set("status = ?", status).
-			Set("not_before = ?", notBefore).Set("last_error = ?", lastErr)
+			Set("not_before = ?", notBefore).Set("last_error = ?", lastErr).Set("error_class = ?", class)
 		if !sentAt.IsZero() {
 			q = q.Set("sent_at = ?", sentAt)
 		}

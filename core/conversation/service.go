@@ -54,6 +54,9 @@ type Options struct {
 	Kick func()
 	// Voice, when set, transcribes voice notes and speaks replies (core/voice).
 	Voice Voice
+	// Templates gives the approved template a channel sends for a purpose (a catalog
+	// key) outside its messaging window; nil or false: none.
+	Templates func(channel, purpose string) (TemplateSpec, bool)
 	// Metrics, when set, counts turns, their latency and handoffs.
 	Metrics *Metrics
 }
@@ -441,6 +444,10 @@ type Outgoing struct {
 	Approved *ApprovedTemplate `json:"approved,omitempty"`
 	// Audio is a voice note to send instead of Text (which stays its transcript).
 	Audio *Audio `json:"audio,omitempty"`
+	// From is the address of ours the guest wrote to (replies go out from it).
+	From string `json:"from,omitempty"`
+	// UseTemplate sends Approved instead of the text (the window was found closed).
+	UseTemplate bool `json:"use_template,omitempty"`
 }
 
 // modalityOf is the modality label of an inbound message kind.
@@ -665,6 +672,9 @@ func enqueue(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoin
 // insertOutgoing writes the message and its outbox row; sent records it as delivered
 // already (the caller hands it over within this request).
 func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time, sent bool) error {
+	if o.From == "" {
+		o.From = conv.ChannelAddress
+	}
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode outgoing message: %w", err)

@@ -266,6 +266,41 @@ type DeliveryStatus struct {
 	ErrorCodes []string
 	// Sender is the address of ours that sent the message (a phone number id).
 	Sender string
+	// Failure says why a StateFailed message failed, as one of the Failure constants
+	// (empty when the plugin cannot tell): the core sends a template after
+	// FailureWindowClosed.
+	Failure Failure
+}
+
+// Failure is why a sent message failed, reported with a StateFailed status.
+type Failure string
+
+// Failures of a sent message, matching the errors Send returns.
+const (
+	FailureWindowClosed     Failure = "window_closed"     // ErrWindowClosed
+	FailureRecipientInvalid Failure = "recipient_invalid" // ErrRecipientInvalid
+	FailureRateLimited      Failure = "rate_limited"      // plugin.ErrRateLimited
+	FailurePermission       Failure = "permission_denied" // plugin.ErrPermissionDenied
+	FailureUnavailable      Failure = "unavailable"       // plugin.ErrUnavailable
+)
+
+// FailureOf is the Failure matching a Send error ("" for others).
+func FailureOf(err error) Failure {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, ErrWindowClosed):
+		return FailureWindowClosed
+	case errors.Is(err, ErrRecipientInvalid):
+		return FailureRecipientInvalid
+	case errors.Is(err, plugin.ErrRateLimited):
+		return FailureRateLimited
+	case errors.Is(err, plugin.ErrPermissionDenied):
+		return FailurePermission
+	case errors.Is(err, plugin.ErrUnavailable):
+		return FailureUnavailable
+	}
+	return ""
 }
 
 // SendRequest is one outbound message; exactly one of Text, Buttons, List, Audio and

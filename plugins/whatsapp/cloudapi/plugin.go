@@ -292,6 +292,7 @@ func DeliveryStatus(st Status) channel.DeliveryStatus {
 	}
 	if len(out.ErrorCodes) > 0 {
 		out.ErrorCode = out.ErrorCodes[0]
+		out.Failure = channel.FailureOf((&GraphError{Code: st.ErrorCodes[0]}).Err())
 	}
 	return out
 }

@@ -728,7 +728,11 @@ type ChannelDeliveryStatus struct {
 	// Every provider error code of the status, in order (error_code is the first).
 	ErrorCodes []string `protobuf:"bytes,7,rep,name=error_codes,json=errorCodes,proto3" json:"error_codes,omitempty"`
 	// The address of ours that sent the message (a phone number id).
-	Sender        string `protobuf:"bytes,8,opt,name=sender,proto3" json:"sender,omitempty"`
+	Sender string `protobuf:"bytes,8,opt,name=sender,proto3" json:"sender,omitempty"`
+	// Why a failed message failed, in the contract's terms: "window_closed",
+	// "recipient_invalid", "rate_limited", "permission_denied", "unavailable"; empty when
+	// the plugin cannot tell.
+	Failure       string `protobuf:"bytes,9,opt,name=failure,proto3" json:"failure,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -815,6 +819,13 @@ func (x *ChannelDeliveryStatus) GetErrorCodes() []string {
 func (x *ChannelDeliveryStatus) GetSender() string {
 	if x != nil {
 		return x.Sender
+	}
+	return ""
+}
+
+func (x *ChannelDeliveryStatus) GetFailure() string {
+	if x != nil {
+		return x.Failure
 	}
 	return ""
 }
@@ -1790,7 +1801,7 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\blatitude\x18\x01 \x01(\x01R\blatitude\x12\x1c\n" +
 	"\tlongitude\x18\x02 \x01(\x01R\tlongitude\x12\x12\n" +
 	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
-	"\aaddress\x18\x04 \x01(\tR\aaddress\"\x86\x02\n" +
+	"\aaddress\x18\x04 \x01(\tR\aaddress\"\xa0\x02\n" +
 	"\x15ChannelDeliveryStatus\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x1c\n" +
@@ -1802,7 +1813,8 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x05error\x18\x06 \x01(\tR\x05error\x12\x1f\n" +
 	"\verror_codes\x18\a \x03(\tR\n" +
 	"errorCodes\x12\x16\n" +
-	"\x06sender\x18\b \x01(\tR\x06sender\"\xe4\x03\n" +
+	"\x06sender\x18\b \x01(\tR\x06sender\x12\x18\n" +
+	"\afailure\x18\t \x01(\tR\afailure\"\xe4\x03\n" +
 	"\x12ChannelSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12'\n" +

@@ -41,6 +41,7 @@ func (s *channelServer) HandleWebhook(ctx context.Context, req *pb.ChannelHandle
 			Error:      st.Error,
 			ErrorCodes: st.ErrorCodes,
 			Sender:     st.Sender,
+			Failure:    string(st.Failure),
 		})
 	}
 	return out, nil
@@ -117,6 +118,7 @@ func (c *ChannelClient) HandleWebhook(ctx context.Context, req channel.WebhookRe
 			Error:      st.GetError(),
 			ErrorCodes: st.GetErrorCodes(),
 			Sender:     st.GetSender(),
+			Failure:    channel.Failure(st.GetFailure()),
 		})
 	}
 	return out, nil

@@ -297,7 +297,7 @@ func TestChannelRoundTrip(t *testing.T) {
 			WebhookReply: plugin.WebhookReply{Status: 202, Headers: http.Header{"X-A": {"1", "2"}}, Body: []byte("ok")},
 			Messages:     []channel.InboundMessage{inbound},
 			Statuses: []channel.DeliveryStatus{{ExternalID: "wamid.out1", Recipient: "549", State: channel.StateFailed, At: at, ErrorCode: "131047", Error: "window closed",
-				ErrorCodes: []string{"131047", "1"}, Sender: "phone-1"}, {ExternalID: "wamid.out2", State: "someday"}},
+				ErrorCodes: []string{"131047", "1"}, Sender: "phone-1", Failure: channel.FailureWindowClosed}, {ExternalID: "wamid.out2", State: "someday"}},
 		},
 		media: channel.FetchMediaResponse{Data: []byte("OggS"), MIME: "audio/ogg", Filename: "v.ogg", SHA256: "cd34"},
 		pull: []channel.InboundMessage{inbound, {ExternalID: "2", From: "a@b.c", Type: channel.TypeText, Text: "hola"},
