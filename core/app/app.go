@@ -188,6 +188,10 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 		ExtendBy:  cfg.Booking.Extension,
 		MaxNights: cfg.Booking.MaxNights,
 		Logger:    a.Log,
+		// Limits on the holds the bot makes (issue: one address took every unit off sale).
+		BotMaxNights:   cfg.Booking.BotMaxNights,
+		HoldsPerHour:   cfg.Booking.HoldsPerHour,
+		MaxAdvanceDays: cfg.Booking.MaxAdvanceDays,
 	})
 	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
 		return nil, err

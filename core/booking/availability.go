@@ -67,7 +67,7 @@ func (s *Service) Search(ctx context.Context, req SearchRequest) (SearchResult, 
 	}
 	all := cat.units
 	today := s.today(cat.zoneOf(all))
-	req.Stay.validate(today, s.opts.MaxNights, fe)
+	req.Stay.validate(today, s.opts.MaxNights, s.opts.MaxAdvanceDays, fe)
 	if err := fe.err(); err != nil {
 		return SearchResult{}, err
 	}

@@ -28,8 +28,12 @@ type Guest struct {
 type HoldRequest struct {
 	UnitID int64
 	Stay   Stay
+	// Guests sleep in this unit.
 	Guests int
-	Guest  Guest
+	// PartySize is the whole party when it is split over several units (0: Guests). A
+	// conversation's live holds stop when their units sleep the party.
+	PartySize int
+	Guest     Guest
 	// Source says who asked: "bot", "api", "admin" (default "bot").
 	Source         string
 	ConversationID *int64
@@ -118,7 +122,7 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 		}
 	}
 	fe := fieldErrors{}
-	req.Stay.validate(s.today(cat.props[u.PropertyID].Timezone), s.opts.MaxNights, fe)
+	req.Stay.validate(s.today(cat.props[u.PropertyID].Timezone), s.opts.MaxNights, s.opts.MaxAdvanceDays, fe)
 	if req.Guests < 1 {
 		fe.add("guests", "must be at least 1")
 	} else if req.Guests > u.Capacity {
@@ -131,6 +135,14 @@ func (s *Service) Hold(ctx context.Context, req HoldRequest) (Reservation, error
 	if req.Source == "" {
 		req.Source = "bot"
 	}
+	if req.Source == "bot" {
+		return s.limitedHold(ctx, req, func() (Reservation, error) { return s.hold(ctx, cat, u, req) })
+	}
+	return s.hold(ctx, cat, u, req)
+}
+
+// hold writes a validated hold.
+func (s *Service) hold(ctx context.Context, cat *catalog, u Unit, req HoldRequest) (Reservation, error) {
 	// On PostgreSQL a hold usually takes one round trip: priced from the cached catalog as
 	// if the unit had no price or minimum-stay override on those nights, and written by
 	// booking_hold, which checks that assumption under the unit's locks. When the unit has

@@ -48,6 +48,15 @@ type Options struct {
 	CatalogTTL time.Duration
 	// MaxNights is the longest stay accepted (MaxNights by default).
 	MaxNights int
+	// BotMaxNights is the longest stay the bot holds (DefaultBotMaxNights); longer
+	// holds with source "bot" are ErrLongStay, for staff.
+	BotMaxNights int
+	// HoldsPerHour caps the holds the bot makes per requester: the web chat's client
+	// address (WithClientAddr), the guest's phone, the guest's e-mail
+	// (DefaultHoldsPerHour).
+	HoldsPerHour int
+	// MaxAdvanceDays is how far ahead a stay may start (DefaultMaxAdvanceDays).
+	MaxAdvanceDays int
 	Logger    *slog.Logger
 	// CalendarRefresh is how long the effective holiday calendar is cached (1 minute by
 	// default), so host edits to the holidays table show up without a restart.
@@ -99,6 +108,15 @@ func NewService(db *store.DB, opts Options) *Service {
 	}
 	if opts.MaxNights <= 0 {
 		opts.MaxNights = MaxNights
+	}
+	if opts.BotMaxNights <= 0 {
+		opts.BotMaxNights = DefaultBotMaxNights
+	}
+	if opts.HoldsPerHour <= 0 {
+		opts.HoldsPerHour = DefaultHoldsPerHour
+	}
+	if opts.MaxAdvanceDays <= 0 {
+		opts.MaxAdvanceDays = DefaultMaxAdvanceDays
 	}
 	if opts.CalendarRefresh <= 0 {
 		opts.CalendarRefresh = time.Minute

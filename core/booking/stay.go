@@ -35,7 +35,7 @@ func (s Stay) Shift(days int) Stay {
 func (s Stay) String() string { return fmt.Sprintf("[%s, %s)", s.CheckIn, s.CheckOut) }
 
 // validate checks the stay's shape against today (in the property's zone).
-func (s Stay) validate(today store.Date, maxNights int, fe fieldErrors) {
+func (s Stay) validate(today store.Date, maxNights, maxAdvanceDays int, fe fieldErrors) {
 	if s.CheckIn.IsZero() {
 		fe.add("check_in", "required (YYYY-MM-DD)")
 	}
@@ -47,6 +47,9 @@ func (s Stay) validate(today store.Date, maxNights int, fe fieldErrors) {
 	}
 	if s.CheckIn.Before(today) {
 		fe.add("check_in", fmt.Sprintf("is in the past (today is %s)", today))
+	}
+	if last := today.AddDays(maxAdvanceDays); last.Before(s.CheckIn) {
+		fe.add("check_in", fmt.Sprintf("is too far ahead (bookings open until %s)", last))
 	}
 	switch n := s.Nights(); {
 	case n <= 0:

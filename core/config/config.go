@@ -91,6 +91,12 @@ type Booking struct {
 	Extension      time.Duration `yaml:"extension"`
 	ExpiryInterval time.Duration `yaml:"expiry_interval"`
 	MaxNights      int           `yaml:"max_nights"`
+	// BotMaxNights is the longest stay the bot holds; longer ones go to staff.
+	BotMaxNights int `yaml:"bot_max_nights"`
+	// HoldsPerHour caps the holds the bot makes per web chat address, phone or e-mail.
+	HoldsPerHour int `yaml:"holds_per_hour"`
+	// MaxAdvanceDays is how far ahead a stay may start.
+	MaxAdvanceDays int `yaml:"max_advance_days"`
 }
 
 // Calendar tunes the iCal import.
@@ -191,6 +197,9 @@ func Default() *Config {
 			Extension:      15 * time.Minute,
 			ExpiryInterval: 30 * time.Second,
 			MaxNights:      90,
+			BotMaxNights:   14,
+			HoldsPerHour:   3,
+			MaxAdvanceDays: 730,
 		},
 		Calendar: Calendar{
 			Plugin:             "ical",

@@ -122,6 +122,15 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 	if c.Booking.MaxNights < 1 {
 		add("booking.max_nights", "must be at least 1")
 	}
+	if c.Booking.BotMaxNights < 1 {
+		add("booking.bot_max_nights", "must be at least 1")
+	}
+	if c.Booking.HoldsPerHour < 1 {
+		add("booking.holds_per_hour", "must be at least 1")
+	}
+	if c.Booking.MaxAdvanceDays < 1 {
+		add("booking.max_advance_days", "must be at least 1")
+	}
 	if c.Calendar.SyncInterval < 1e9*60 {
 		add("calendar.sync_interval", "must be at least 1m (portals rate-limit feeds), got %s", c.Calendar.SyncInterval)
 	}

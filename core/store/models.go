@@ -358,3 +358,14 @@ type StaffSession struct {
 	ExpiresAt time.Time `bun:"expires_at,notnull"`
 	CreatedAt time.Time `bun:"created_at,notnull,default:current_timestamp"`
 }
+
+// HoldRequest records one hold the bot made for a requester key (a digest of the web
+// chat's client address, or of the guest's phone or e-mail), for per-requester limits.
+type HoldRequest struct {
+	bun.BaseModel `bun:"table:hold_requests"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	ClientKey     string    `bun:"client_key,notnull"`
+	ReservationID int64     `bun:"reservation_id,notnull"`
+	CreatedAt     time.Time `bun:"created_at,notnull"`
+}

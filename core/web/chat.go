@@ -16,6 +16,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/channel"
 	"github.com/conserje/conserje/core/web/clientip"
 )
@@ -179,7 +180,9 @@ func (h *Chat) post(c *fiber.Ctx) error {
 			return h.limited(c, wait, "in this conversation")
 		}
 	}
-	res, err := h.opts.Service.Chat(c.UserContext(), req.ConversationID, req.Text)
+	// Holds the bot makes for this message count against the client's address.
+	ctx := booking.WithClientAddr(c.UserContext(), clientip.From(c))
+	res, err := h.opts.Service.Chat(ctx, req.ConversationID, req.Text)
 	if ie, ok := channel.IsInputError(err); ok {
 		return WriteError(c, &APIError{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid request",
 			Fields: map[string]string{ie.Field: ie.Message}})

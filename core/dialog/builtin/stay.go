@@ -159,6 +159,12 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 	res, err := a.deps.Booking.Search(ctx, req)
 	var verr *booking.ValidationError
 	switch {
+	case errors.Is(err, booking.ErrLongStay):
+		data["problem"] = "long_stay"
+		return dialog.Result{Data: data}, nil
+	case errors.Is(err, booking.ErrHoldLimit):
+		data["problem"] = "hold_limit"
+		return dialog.Result{Data: data}, nil
 	case errors.As(err, &verr):
 		data["problem"] = "invalid"
 		data["message"] = verr.Error()
