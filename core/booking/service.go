@@ -57,7 +57,7 @@ type Options struct {
 	HoldsPerHour int
 	// MaxAdvanceDays is how far ahead a stay may start (DefaultMaxAdvanceDays).
 	MaxAdvanceDays int
-	Logger    *slog.Logger
+	Logger         *slog.Logger
 	// CalendarRefresh is how long the effective holiday calendar is cached (1 minute by
 	// default), so host edits to the holidays table show up without a restart.
 	CalendarRefresh time.Duration
