@@ -134,8 +134,8 @@ func (h *Host) Restart(name string) error {
 	s.state = StateRestarting
 	s.since = time.Now()
 	s.mu.Unlock()
+	s.cancel() // the supervisor is waiting to re-probe: end it and start afresh
 	<-s.done
-	s.cancel()
 	s.launch()
 	return nil
 }

@@ -3,9 +3,11 @@ package pluginhost
 import (
 	"bytes"
 	"context"
-
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -465,4 +467,35 @@ func TestPerPluginStartTimeout(t *testing.T) {
 		h := newHost(t, []Spec{{Name: "model", Path: misbehaveBin, Settings: slow}}, opts)
 		require.Error(t, h.Start(context.Background()))
 	})
+}
+
+func TestProviderOutageAtConfigureIsNotACrash(t *testing.T) {
+	flag := filepath.Join(t.TempDir(), "provider-up")
+	opts := fastOptions(&syncBuffer{})
+	h := newHost(t, []Spec{{Name: "wa", Path: misbehaveBin, Settings: map[string]any{"unavailable_until": flag}}}, opts)
+	err := h.Start(context.Background())
+	require.ErrorIs(t, err, plugin.ErrUnavailable)
+	// Far more failed configures than the crash budget (3): still retried, never down.
+	waitFor(t, "several retries", func() bool {
+		st := status(h, "wa")
+		return strings.Contains(st.LastError, "provider unreachable") && st.State == StateRestarting
+	})
+	time.Sleep(300 * time.Millisecond)
+	st := status(h, "wa")
+	assert.NotEqual(t, StateDown, st.State)
+	assert.Equal(t, 0, st.Restarts, "not counted as crashes")
+	require.NoError(t, os.WriteFile(flag, nil, 0o600))
+	waitFor(t, "up once the provider answers", func() bool { return status(h, "wa").State == StateUp })
+}
+
+func TestDownPluginIsProbedAgain(t *testing.T) {
+	flag := filepath.Join(t.TempDir(), "fixed")
+	opts := fastOptions(&syncBuffer{})
+	opts.Reprobe = 100 * time.Millisecond
+	h := newHost(t, []Spec{{Name: "p", Path: misbehaveBin, Settings: map[string]any{"crash_until": flag}}}, opts)
+	_ = h.Start(context.Background())
+	waitFor(t, "down after the crash budget", func() bool { return status(h, "p").State == StateDown })
+	assert.NotEmpty(t, status(h, "p").LastError, "healthz says why")
+	require.NoError(t, os.WriteFile(flag, nil, 0o600))
+	waitFor(t, "back by itself", func() bool { return status(h, "p").State == StateUp })
 }

@@ -61,6 +61,9 @@ type Options struct {
 	// CrashBudget crashes within CrashWindow mark the plugin down (5 in 10 min).
 	CrashBudget int
 	CrashWindow time.Duration
+	// Reprobe is how often a plugin that is down (crash budget spent, or a permanent
+	// problem such as bad settings) is started again to see whether it recovered (1 min).
+	Reprobe time.Duration
 	// StartTimeout bounds a start: process, handshake, Describe, Configure (15 s).
 	StartTimeout time.Duration
 	// StopTimeout bounds the plugin's Stop before it is killed (5 s).
@@ -82,6 +85,7 @@ func (o Options) withDefaults() Options {
 	def(&o.CrashWindow, 10*time.Minute)
 	def(&o.StartTimeout, 15*time.Second)
 	def(&o.StopTimeout, 5*time.Second)
+	def(&o.Reprobe, time.Minute)
 	def(&o.exitPoll, 100*time.Millisecond)
 	if o.PingFailures <= 0 {
 		o.PingFailures = 3

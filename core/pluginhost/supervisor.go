@@ -24,6 +24,10 @@ const (
 	StateStopped    State = "stopped"    // the host was stopped
 )
 
+// errUpstream marks a Configure that failed because the plugin's provider is unreachable
+// (plugin.ErrUnavailable): retried with backoff without spending the crash budget.
+var errUpstream = errors.New("provider unreachable")
+
 // errPermanent marks start failures that a restart cannot fix (checksum, kind, protocol,
 // settings): the plugin goes down at once.
 var errPermanent = errors.New("permanent")
@@ -43,6 +47,8 @@ type supervised struct {
 	healthy  bool
 	restarts int
 	lastErr  string
+	// upstreamFails counts configures in a row that failed on the provider.
+	upstreamFails int
 	since    time.Time
 	crashes  []time.Time
 
@@ -109,13 +115,18 @@ func (s *supervised) run() {
 				return
 			}
 		}
-		if errors.Is(err, errPermanent) {
+		var wait time.Duration
+		switch {
+		case errors.Is(err, errUpstream):
+			wait = s.waitUpstream(err)
+		case errors.Is(err, errPermanent):
 			s.markDown(err)
-			return
-		}
-		wait, ok := s.crashed(err)
-		if !ok {
-			return
+			wait = s.opts.Reprobe
+		default:
+			var ok bool
+			if wait, ok = s.crashed(err); !ok {
+				wait = s.opts.Reprobe
+			}
 		}
 		select {
 		case <-s.ctx.Done():
@@ -158,9 +169,18 @@ func (s *supervised) startOnce() error {
 		if errors.Is(err, plugin.ErrInvalidSettings) {
 			return fmt.Errorf("%w: %w", errPermanent, err)
 		}
+		if errors.Is(err, plugin.ErrUnavailable) || errors.Is(err, plugin.ErrRateLimited) {
+			// The provider is unreachable, not the plugin broken: retried, not a crash.
+			return fmt.Errorf("%w: configure: %w", errUpstream, err)
+		}
 		return err
 	}
 	s.mu.Lock()
+	s.upstreamFails = 0
+	if s.state == StateDown {
+		s.crashes = nil // back by itself after a re-probe: a fresh crash budget
+		s.log.Info("plugin back up after being down")
+	}
 	s.proc, s.client, s.desc = proc, client, desc
 	s.state, s.healthy, s.since = StateUp, true, time.Now()
 	s.mu.Unlock()
@@ -284,6 +304,21 @@ func (s *supervised) crashed(cause error) (time.Duration, bool) {
 	wait := backoff(n, s.opts.BackoffMin, s.opts.BackoffMax)
 	s.log.Warn("plugin crashed; restarting", "err", cause, "crashes_in_window", n, "backoff", wait)
 	return wait, true
+}
+
+// waitUpstream records a start that failed on the provider (not a crash) and returns the
+// wait before the next try, growing to BackoffMax.
+func (s *supervised) waitUpstream(cause error) time.Duration {
+	s.release()
+	s.mu.Lock()
+	s.upstreamFails++
+	n := s.upstreamFails
+	s.state, s.since, s.lastErr = StateRestarting, time.Now(), cause.Error()
+	s.mu.Unlock()
+	s.m.up.WithLabelValues(s.spec.Name).Set(0)
+	wait := backoff(n, s.opts.BackoffMin, s.opts.BackoffMax)
+	s.log.Warn("plugin's provider unreachable at configure; retrying (not counted as a crash)", "err", cause, "attempt", n, "backoff", wait)
+	return wait
 }
 
 // backoff is base·2^(n-1), capped at ceiling.

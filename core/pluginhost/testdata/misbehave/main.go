@@ -28,6 +28,17 @@ func (m *misbehave) Configure(_ context.Context, req plugin.ConfigureRequest) er
 	if req.Settings["exit_on_configure"] == true {
 		os.Exit(4)
 	}
+	// Until the file named exists: a provider outage at configure, or a crash.
+	if path, ok := req.Settings["unavailable_until"].(string); ok {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("provider unreachable: %w", plugin.ErrUnavailable)
+		}
+	}
+	if path, ok := req.Settings["crash_until"].(string); ok {
+		if _, err := os.Stat(path); err != nil {
+			os.Exit(5)
+		}
+	}
 	if ms, ok := req.Settings["configure_delay_ms"].(float64); ok {
 		time.Sleep(time.Duration(ms) * time.Millisecond)
 	}
