@@ -49,8 +49,8 @@ type supervised struct {
 	lastErr  string
 	// upstreamFails counts configures in a row that failed on the provider.
 	upstreamFails int
-	since    time.Time
-	crashes  []time.Time
+	since         time.Time
+	crashes       []time.Time
 
 	// slots holds a token per call in flight when MaxConcurrency is set (nil: no cap).
 	slots chan struct{}
