@@ -432,7 +432,7 @@ func (t *turn) route() {
 		awaited = fr.Asked
 	}
 	vals, hit, strong := t.extract(awaited)
-	trig := t.trigger()
+	trig := t.reread(t.trigger(), vals)
 	switch {
 	case awaited != "" && hit && strong:
 		t.continueWith(vals)
@@ -560,7 +560,7 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 		opts := t.options(s)
 		m, ok := matchOptionID(s.Name, t.in.OptionID, opts)
 		if !ok {
-			m, ok = pickOption(s.Name, t.in.Text, u, opts)
+			m, ok = pickOption(s.Name, t.in.Text, u, opts, t.changesStay(vals))
 		}
 		if ok {
 			vals[awaited] = opts[m.index]["id"]

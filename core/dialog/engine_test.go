@@ -134,6 +134,9 @@ func (f *fakeBooking) register(t *testing.T, reg *dialog.Registry) {
 	add("info_pago", func(context.Context, dialog.Call) (dialog.Result, error) {
 		return dialog.Result{Data: map[string]any{"topic": "como_pagar", "deposit_percent": int64(30), "alias": "los.robles.demo"}}, nil
 	})
+	add("liberar_hold", func(_ context.Context, c dialog.Call) (dialog.Result, error) {
+		return dialog.Result{Data: map[string]any{"ok": true, "code": c.Arg("code"), "name": "Cabaña Robles"}}, nil
+	})
 	add("precios_base", func(context.Context, dialog.Call) (dialog.Result, error) {
 		return dialog.Result{Data: map[string]any{"units": []any{map[string]any{"name": "Cabaña Robles", "capacity": int64(4), "price_cents": int64(4500000)}}}}, nil
 	})

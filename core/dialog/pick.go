@@ -63,7 +63,7 @@ var (
 // 4"); a superlative among what is left (the cheapest, the largest...); and, with one
 // option left, a yes or a "that one". A question that does not also ask to book picks
 // nothing: "¿la Robles tiene pileta?" is answered, not held.
-func pickOption(slot, text string, u Understanding, options []map[string]any) (optionMatch, bool) {
+func pickOption(slot, text string, u Understanding, options []map[string]any, newStay bool) (optionMatch, bool) {
 	folded := fold(text)
 	if folded == "" || len(options) == 0 {
 		return optionMatch{}, false
@@ -80,8 +80,8 @@ func pickOption(slot, text string, u Understanding, options []map[string]any) (o
 	if question && !choosing {
 		return optionMatch{}, false
 	}
-	if u.CheckIn != "" || u.CheckOut != "" || u.Guests > 0 {
-		// New dates or people: a new request, not a choice among these options.
+	if newStay {
+		// Other dates or people: a new request, not a choice among these options.
 		return optionMatch{}, false
 	}
 	// A position in the list as shown.
@@ -153,6 +153,9 @@ func isYes(folded string) bool {
 // positionIn reads a position: one small number that is not a count, a date or a
 // capacity ("la 2", "2 porfa", "nro 3"), an ordinal word, or a number word alone ("la dos").
 func positionIn(words []string, u Understanding, n int) (int, bool) {
+	if u.CheckIn != "" || u.CheckOut != "" || u.Guests > 0 {
+		return 0, false
+	}
 	found, pos := 0, -1
 	for i, w := range words {
 		if idx, ok := ordinalWords[w]; ok {

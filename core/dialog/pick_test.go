@@ -52,7 +52,7 @@ func TestPickOptionReadsWhatTheGuestSaw(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.text, func(t *testing.T) {
 			t.Parallel()
-			m, ok := pickOption("unidad", tc.text, tc.u, demoOffers)
+			m, ok := pickOption("unidad", tc.text, tc.u, demoOffers, tc.u.Guests > 0)
 			if tc.want == "" {
 				assert.False(t, ok, "picked %v", m)
 				return
@@ -71,11 +71,11 @@ func TestPickOptionYesToTheOnlyOption(t *testing.T) {
 	for _, text := range []string{"sí, esa", "va", "ok", "genial, reservala", "de una, reservámela", "perfecto, avanzamos con esa", "bueno igual lo quiero", "Perfect, please book it", "Ótimo, pode reservar"} {
 		t.Run(text, func(t *testing.T) {
 			t.Parallel()
-			m, ok := pickOption("unidad", text, Understanding{}, only)
+			m, ok := pickOption("unidad", text, Understanding{}, only, false)
 			assert.True(t, ok)
 			assert.True(t, m.strong)
 		})
 	}
-	_, ok := pickOption("unidad", "¿tiene wifi?", Understanding{Amenities: []string{"wifi"}}, only)
+	_, ok := pickOption("unidad", "¿tiene wifi?", Understanding{Amenities: []string{"wifi"}}, only, false)
 	assert.False(t, ok, "a question about the only option is not a yes")
 }

@@ -25,6 +25,8 @@ type Booking interface {
 	Quote(ctx context.Context, unitID int64, stay booking.Stay, guests int) (booking.Quote, error)
 	Hold(ctx context.Context, req booking.HoldRequest) (booking.Reservation, error)
 	Extend(ctx context.Context, code string) (booking.Reservation, error)
+	Get(ctx context.Context, code string) (booking.Reservation, error)
+	Cancel(ctx context.Context, code, reason string) (booking.Reservation, error)
 	DefaultProperty(ctx context.Context) (booking.PropertyInfo, error)
 }
 
@@ -72,7 +74,7 @@ type Deps struct {
 // Names are the built-in actions, as dialogs name them.
 var Names = []string{
 	"buscar_disponibilidad", "cotizar", "pre_reservar", "extender_hold", "datos_pago",
-	"info_servicios", "info_ubicacion", "info_politicas", "info_pago", "precios_base", "derivar_humano",
+	"info_servicios", "info_ubicacion", "info_politicas", "info_pago", "precios_base", "liberar_hold", "derivar_humano",
 }
 
 // Actions holds the built-ins and their shared property cache.
@@ -117,6 +119,7 @@ func (a *Actions) Register(reg *dialog.Registry) error {
 		"info_politicas":        a.infoPoliticas,
 		"info_pago":             a.infoPago,
 		"precios_base":          a.preciosBase,
+		"liberar_hold":          a.liberarHold,
 		"derivar_humano":        a.derivarHumano,
 	}
 	for _, name := range Names {

@@ -50,7 +50,8 @@ func (a *Actions) infoPago(ctx context.Context, c dialog.Call) (dialog.Result, e
 		"holder": prop.BankTransfer.Holder, "method": "transfer", "link_url": "", "links": a.deps.Payments != nil,
 		"offers": []any{}, "cheapest": nil,
 	}
-	if hold, ok := c.Results["pre_reservar"].(map[string]any); ok && hold["ok"] == true {
+	released, _ := c.Results["liberar_hold"].(map[string]any)
+	if hold, ok := c.Results["pre_reservar"].(map[string]any); ok && hold["ok"] == true && (released == nil || released["code"] != hold["code"]) {
 		total, _ := hold["total_cents"].(int64)
 		deposit, _ := hold["deposit_cents"].(int64)
 		data["has_hold"] = true

@@ -428,3 +428,36 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 		"holder": prop.BankTransfer.Holder, "amount_cents": amount, "code": code,
 	}}, nil
 }
+
+// liberarHold lets go of the guest's own hold (argument code) when they change the stay,
+// so the unit is free for their new search too. Only a hold is released: a confirmed
+// booking is changed by a person. ok says a hold was released now.
+func (a *Actions) liberarHold(ctx context.Context, c dialog.Call) (dialog.Result, error) {
+	code := strArg(c, "code")
+	data := map[string]any{"ok": false, "code": code, "name": ""}
+	if code == "" {
+		return dialog.Result{Data: data}, nil
+	}
+	r, err := a.deps.Booking.Get(ctx, code)
+	switch {
+	case errors.Is(err, booking.ErrNotFound):
+		return dialog.Result{Data: data}, nil
+	case err != nil:
+		return dialog.Result{}, fmt.Errorf("liberar_hold %s: %w", code, err)
+	}
+	if r.Status != store.StatusPreReserved {
+		return dialog.Result{Data: data}, nil
+	}
+	if _, err := a.deps.Booking.Cancel(ctx, code, "the guest changed the stay"); err != nil {
+		return dialog.Result{}, fmt.Errorf("liberar_hold %s: %w", code, err)
+	}
+	if prop, err := a.property(ctx); err == nil {
+		for _, u := range prop.Units {
+			if u.ID == r.UnitID {
+				data["name"] = u.Name
+			}
+		}
+	}
+	data["ok"] = true
+	return dialog.Result{Data: data}, nil
+}
