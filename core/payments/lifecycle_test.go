@@ -42,6 +42,7 @@ func TestLifecycle(t *testing.T) {
 			{"ReconciliationFindsALostNotification", testReconciliationFindsALostNotification},
 			{"ReversalsAndStaffRefunds", testReversalsAndStaffRefunds},
 			{"ObservedPaymentsApplyAtOnce", testObservedPaymentsApplyAtOnce},
+			{"DisputeOfAConfirmedBooking", testDisputeOfAConfirmedBooking},
 		} {
 			t.Run(sc.name, func(t *testing.T) { sc.fn(t, h) })
 		}
@@ -463,4 +464,22 @@ func testObservedPaymentsApplyAtOnce(t *testing.T, h *harness) {
 	assert.Equal(t, 1, h.events(t, r.Code, "reservation_confirmed"))
 	assert.Zero(t, h.fake.Gets(1601))
 	assert.Equal(t, payments.OutcomePaid, h.record(t, 1601).Outcome)
+}
+
+// testDisputeOfAConfirmedBooking: a dispute (in_mediation), which the booking engine has
+// no state for, is flagged for staff by the lifecycle, once.
+func testDisputeOfAConfirmedBooking(t *testing.T, h *harness) {
+	r := h.hold(t, "5493510000018")
+	h.pay(t, 1701, r.Code, "approved", r.DepositCents)
+	h.drain(t)
+	require.Equal(t, store.StatusConfirmed, h.reservation(t, r.Code).Status)
+	h.pay(t, 1701, r.Code, "in_mediation", r.DepositCents)
+	h.drain(t)
+	require.NoError(t, h.svc.Notified(context.Background(), "mercadopago", "1701"))
+	h.drain(t)
+	rec := h.record(t, 1701)
+	assert.Equal(t, payments.OutcomeDisputed, rec.Outcome)
+	assert.Equal(t, payments.ReasonReversed, rec.StaffReason)
+	assert.Equal(t, 1, h.events(t, r.Code, booking.EventPaymentNeedsStaff))
+	assert.Equal(t, store.StatusConfirmed, h.reservation(t, r.Code).Status, "staff decide")
 }
