@@ -70,7 +70,7 @@ func databases(t *testing.T, fn func(t *testing.T, h *harness)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, newHarness(t, storetest.Postgres(t))) })
 }
 
-func newHarness(t *testing.T, db *store.DB) *harness {
+func newHarness(t testing.TB, db *store.DB) *harness {
 	t.Helper()
 	_, err := demo.Seed(context.Background(), db, "demo-password")
 	require.NoError(t, err)
