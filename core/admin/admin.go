@@ -52,7 +52,9 @@ type Options struct {
 	Bookings      Bookings
 	Conversations Conversations
 	// Calendar is nil when no calendar plugin is configured.
-	Calendar   CalendarImport
+	Calendar CalendarImport
+	// Refunds is nil when no payment plugin is configured.
+	Refunds    Refunds
 	Log        *slog.Logger
 	SessionTTL time.Duration
 	// Secure marks cookies Secure (set when the public URL is https).
@@ -118,6 +120,7 @@ var funcs = template.FuncMap{
 	},
 	"statusLabel": statusLabel,
 	"reviewLabel": reviewLabel,
+	"refundKey":   refundKey,
 }
 
 var argentina = func() *time.Location {
@@ -161,6 +164,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/reservations/:id/confirm-payment", h.reservationConfirmPayment)
 	auth.Post("/reservations/:id/cancel", h.reservationCancel)
 	auth.Post("/payments/:id/reviewed", h.paymentReviewed)
+	auth.Post("/payments/refund", h.paymentRefund)
 	auth.Post("/pre-reservations/:id/extend", h.preReservationExtend)
 	auth.Get("/conversations", h.conversationList)
 	auth.Get("/conversations/:id", h.conversationShow)

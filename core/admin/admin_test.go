@@ -21,6 +21,7 @@ import (
 	"github.com/conserje/conserje/core/admin"
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/core/web/clientip"
@@ -444,4 +445,46 @@ func TestFlaggedPaymentShowsUntilReviewed(t *testing.T) {
 	_, page = b.do(http.MethodGet, "/admin/", nil)
 	assert.Contains(t, page, "Pagos para revisar (0)")
 	assert.Equal(t, store.StatusPreReserved, status(t, e.db, e.hold.Code), "a cent confirms nothing")
+}
+
+type recordingRefunds struct{ got []payments.RefundRequest }
+
+func (r *recordingRefunds) Refund(_ context.Context, req payments.RefundRequest) (payments.RefundResult, error) {
+	r.got = append(r.got, req)
+	return payments.RefundResult{Status: payments.RefundDone, RefundedCents: req.AmountCents}, nil
+}
+
+// TestRefundFromTheDashboard: a flagged payment can be refunded from its card (amount in
+// pesos, reason), CSRF-checked; the form carries its own key, so a resubmission is the
+// same refund.
+func TestRefundFromTheDashboard(t *testing.T) {
+	refunds := &recordingRefunds{}
+	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.Refunds = refunds })
+	svc := booking.NewService(e.db, booking.Options{Now: func() time.Time { return time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) }})
+	_, err := svc.ApplyPayment(context.Background(), booking.PaymentNotice{Provider: "mercadopago", PaymentID: "148205937461",
+		Reference: e.hold.Code, Status: booking.PaymentApproved, AmountCents: 1})
+	require.NoError(t, err)
+
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, "/admin/", nil)
+	require.Contains(t, page, `action="/admin/payments/refund"`)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	key := regexp.MustCompile(`name="key" value="([0-9a-f]{24})"`).FindStringSubmatch(page)
+	require.NotNil(t, key)
+	form := url.Values{"csrf": {csrf}, "provider": {"mercadopago"}, "payment_id": {"148205937461"}, "key": {key[1]},
+		"amount": {"12.395,24"}, "reason": {"el huésped pagó de más"}}
+	forged := url.Values{}
+	for k, v := range form {
+		forged[k] = v
+	}
+	forged.Set("csrf", "forged")
+	resp, _ := b.do(http.MethodPost, "/admin/payments/refund", forged)
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	require.Empty(t, refunds.got)
+	resp, _ = b.do(http.MethodPost, "/admin/payments/refund", form)
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.Len(t, refunds.got, 1)
+	assert.Equal(t, payments.RefundRequest{Provider: "mercadopago", PaymentID: "148205937461", AmountCents: 1239524,
+		Reason: "el huésped pagó de más", Key: key[1], By: "staff:admin"}, refunds.got[0])
 }

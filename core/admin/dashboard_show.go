@@ -46,12 +46,14 @@ type dashboard struct {
 	Holds     []reservationRow
 	Arrivals  []reservationRow
 	Feeds     []feedRow
+	// CanRefund shows the refund form (a payment plugin is configured).
+	CanRefund bool
 }
 
 func (h *Handler) dashboardShow(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	now := h.opts.Now().UTC()
-	var d dashboard
+	d := dashboard{CanRefund: h.opts.Refunds != nil}
 	var err error
 	if d.Escalated, err = h.conversations(ctx, "escalated", 50); err != nil {
 		return err

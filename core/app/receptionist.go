@@ -122,12 +122,16 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if err != nil {
 		return err
 	}
+	var refunds admin.Refunds
+	if cfg.Payments.Plugin != "" {
+		refunds = a.Payments
+	}
 	var calImport admin.CalendarImport
 	if a.CalendarSync != nil {
 		calImport = a.CalendarSync
 	}
 	adm, err := admin.New(admin.Options{
-		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport,
+		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds,
 		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
 	})
 	if err != nil {
