@@ -34,7 +34,7 @@ func oggDuration(data []byte) (time.Duration, bool) {
 		if i+14 > len(data) || data[i+4] != 0 {
 			continue
 		}
-		granule := int64(binary.LittleEndian.Uint64(data[i+6:]))
+		granule := int64(binary.LittleEndian.Uint64(data[i+6:])) //nolint:gosec // two's complement on purpose: -1 means no packet ends here
 		if granule < 0 {
 			continue // -1: no packet ends on this page
 		}
