@@ -222,6 +222,27 @@ func TestMailboxAckAndRestart(t *testing.T) {
 	quiet(t, in3, time.Second)
 }
 
+// TestMailboxBackfill: without a cursor only recent mail is read — also after the first
+// search, when the plugin wakes for new mail.
+func TestMailboxBackfill(t *testing.T) {
+	t.Parallel()
+	mb := newMailbox(t, map[string]any{"backfill_hours": 24})
+	c := mb.srv.Client(t, mb.user, mb.password)
+	old := corpusMail(t, "19_directo_latin1_8bit.eml")
+	cmd := c.Append("INBOX", int64(len(old)), &imap.AppendOptions{Time: time.Now().Add(-10 * 24 * time.Hour)})
+	_, err := cmd.Write(old)
+	require.NoError(t, err)
+	require.NoError(t, cmd.Close())
+	_, err = cmd.Wait()
+	require.NoError(t, err)
+	in, _ := mb.receive(t, "")
+	quiet(t, in, time.Second)
+	mailtest.Append(t, c, corpusMail(t, "21_directo_utc_manana.eml"))
+	m := next(t, in, 10*time.Second)
+	assert.Equal(t, "tobi.luna.95@example.com", m.From)
+	quiet(t, in, 500*time.Millisecond)
+}
+
 // TestMailboxAnswerAndFollowUp: the answer to an inquiry is threaded, automatic,
 // multipart, and reaches the SMTP server; the guest's reply to it is a new turn of that
 // conversation; the figure is append → handed to SMTP.

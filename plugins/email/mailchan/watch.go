@@ -93,6 +93,11 @@ func (ch *Channel) watch(ctx context.Context, cfg config, cur *cursor, fresh boo
 		if err := ch.readNew(ctx, c, cfg, cur, fresh, emit); err != nil {
 			return err
 		}
+		if fresh && sel.UIDNext > 1 && cur.uid < uint32(sel.UIDNext)-1 {
+			// Without a cursor only the backfill window was read: older mail stays
+			// unread by the bot from now on too, not only in the first search.
+			cur.uid = uint32(sel.UIDNext) - 1
+		}
 		fresh = false
 		if err := ch.wait(ctx, c, cfg, notify); err != nil {
 			return err

@@ -36,7 +36,7 @@ type Dovecot struct {
 }
 
 // Users is how many mailboxes (u1…uN) one server has; each test takes its own.
-const Users = 16
+const Users = 24
 
 func freePort(t testing.TB) int {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
