@@ -202,7 +202,7 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if err := a.startCalendarSync(f); err != nil {
 		return nil, err
 	}
-	exporter, err := calendar.NewExporter(a.DB, a.ICSSalt, calendar.ExportOptions{})
+	exporter, err := calendar.NewExporter(a.DB, a.ICSSalt, calendar.ExportOptions{ExportHolds: cfg.Calendar.ExportHolds})
 	if err != nil {
 		return nil, err
 	}

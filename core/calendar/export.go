@@ -46,6 +46,8 @@ type Exporter struct {
 	salt []byte
 	now  func() time.Time
 	zone *time.Location
+	// holds puts live holds in the feeds too (calendar.export_holds).
+	holds bool
 }
 
 // ExportOptions tune an Exporter; zero values take defaults.
@@ -54,6 +56,10 @@ type ExportOptions struct {
 	Now func() time.Time
 	// Zone is where "today" is decided (America/Argentina/Buenos_Aires by default).
 	Zone *time.Location
+	// ExportHolds puts live 30-minute holds in the feeds as "Reservado" too. Off by
+	// default: portals poll every 1–3 hours, so a hold shows there for hours after it
+	// lapsed, and whoever can make holds could take a unit off every portal.
+	ExportHolds bool
 }
 
 // NewExporter returns the exporter; salt is the secret behind the tokens (ics_salt).
@@ -71,7 +77,7 @@ func NewExporter(db *store.DB, salt string, opts ExportOptions) (*Exporter, erro
 		}
 		opts.Zone = loc
 	}
-	return &Exporter{db: db, salt: []byte(salt), now: opts.Now, zone: opts.Zone}, nil
+	return &Exporter{db: db, salt: []byte(salt), now: opts.Now, zone: opts.Zone, holds: opts.ExportHolds}, nil
 }
 
 // Token is the secret part of the export URL of unit for portal: HMAC-SHA256 of both
@@ -154,10 +160,14 @@ func (e *Exporter) events(ctx context.Context, db bun.IDB, unitID int64, portal 
 	var out []exportEvent
 
 	var res []store.Reservation
-	if err := db.NewSelect().Model(&res).Column("id", "code", "check_in", "check_out").
-		Where("accommodation_id = ? AND check_out > ?", unitID, since).
-		Where("(status = ? OR (status = ? AND expires_at > ?))", store.StatusConfirmed, store.StatusPreReserved, now).
-		Scan(ctx); err != nil {
+	q := db.NewSelect().Model(&res).Column("id", "code", "check_in", "check_out").
+		Where("accommodation_id = ? AND check_out > ?", unitID, since)
+	if e.holds {
+		q = q.Where("(status = ? OR (status = ? AND expires_at > ?))", store.StatusConfirmed, store.StatusPreReserved, now)
+	} else {
+		q = q.Where("status = ?", store.StatusConfirmed)
+	}
+	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("export bookings of unit %d: %w", unitID, err)
 	}
 	for _, r := range res {

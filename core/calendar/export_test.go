@@ -48,7 +48,7 @@ func newExportFixture(t *testing.T, db *store.DB) exportFixture {
 	t.Helper()
 	ctx := context.Background()
 	demo := bookingtest.SeedDemo(t, db)
-	exp, err := calendar.NewExporter(db, testSalt, calendar.ExportOptions{Now: func() time.Time { return exportNow }})
+	exp, err := calendar.NewExporter(db, testSalt, calendar.ExportOptions{Now: func() time.Time { return exportNow }, ExportHolds: true})
 	require.NoError(t, err)
 	expires := func(d time.Duration) *time.Time { t := exportNow.Add(d); return &t }
 	res := func(code, in, out, status string, exp *time.Time) store.Reservation {
@@ -343,4 +343,20 @@ func strictRead(body []byte) ([]map[string]string, error) {
 		}
 	}
 	return events, nil
+}
+
+// TestExportLeavesHoldsOutByDefault: a 30-minute hold is not "Reservado" on the portals
+// unless calendar.export_holds says so (they poll every 1–3 h and keep it for hours).
+func TestExportLeavesHoldsOutByDefault(t *testing.T) {
+	db := storetest.SQLite(t)
+	f := newExportFixture(t, db)
+	def, err := calendar.NewExporter(db, testSalt, calendar.ExportOptions{Now: func() time.Time { return exportNow }})
+	require.NoError(t, err)
+	body, err := def.Feed(context.Background(), f.demo.Robles, "airbnb")
+	require.NoError(t, err)
+	assert.Contains(t, string(body), "stay-RES270105001@conserje", "confirmed bookings are exported")
+	assert.NotContains(t, string(body), "RES270110001", "a live hold is not")
+	withHolds, err := f.exp.Feed(context.Background(), f.demo.Robles, "airbnb")
+	require.NoError(t, err)
+	assert.Contains(t, string(withHolds), "stay-RES270110001@conserje", "unless export_holds is on")
 }

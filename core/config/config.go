@@ -106,6 +106,9 @@ type Calendar struct {
 	FetchTimeout       time.Duration `yaml:"fetch_timeout"`
 	MaxFeedBytes       int64         `yaml:"max_feed_bytes"`
 	EmptyConfirmations int           `yaml:"empty_confirmations"`
+	// ExportHolds puts live holds in the iCal export feeds as "Reservado" (off: only
+	// confirmed bookings and blocks; portals would show a lapsed hold for hours).
+	ExportHolds bool `yaml:"export_holds"`
 }
 
 // Payments chooses how guests pay the deposit.
