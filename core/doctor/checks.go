@@ -181,6 +181,22 @@ func downChecks(h publicHealth) string {
 	return strings.Join(down, "; ")
 }
 
+// clientAddresses checks that conserje can tell guests apart behind the TLS proxy: with
+// an https public URL something in front terminates TLS, and unless conserje trusts its
+// X-Forwarded-For, every request comes from the proxy, so per-address limits and fail2ban
+// (deploy/host.md) would hit every guest at once.
+func (d *doctor) clientAddresses() Line {
+	l := Line{Title: "client addresses"}
+	if len(d.cfg.HTTP.TrustedProxies) == 0 {
+		l.Detail = "http.trusted_proxies is empty: behind Caddy every request seems to come from Caddy, so the login and chat limits, the logs and fail2ban see one client"
+		l.Fix = "set CONSERJE_HTTP_TRUSTED_PROXIES to the proxy's address (compose.yaml: 172.30.80.10; Caddy on the same host: 127.0.0.1,::1)"
+		return l
+	}
+	l.OK = true
+	l.Detail = "X-Forwarded-For trusted from " + strings.Join(d.cfg.HTTP.TrustedProxies, ", ")
+	return l
+}
+
 // runningPlugins reads the plugins' state from the running conserje's /healthz.
 func (d *doctor) runningPlugins(h *publicHealth) []Line {
 	if h == nil || len(d.cfg.Plugins) == 0 {

@@ -148,6 +148,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) Report {
 	add(d.plugins(ctx)...)
 	health, line := d.publicHealth(ctx)
 	add(line)
+	add(d.clientAddresses())
 	add(d.runningPlugins(health)...)
 	add(d.webhooks(ctx)...)
 	if schemaOK {

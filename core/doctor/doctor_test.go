@@ -107,6 +107,7 @@ func newInstall(t *testing.T) *install {
 	cfg.ICSSalt = "test-salt-0123456789abcdef"
 	cfg.Dialogs.Dir, cfg.Dialogs.LocalesDir, cfg.Dialogs.Reload = "../../dialogs", "../../locales", false
 	cfg.HTTP.PublicURL = "https://example.com"
+	cfg.HTTP.TrustedProxies = []string{"127.0.0.1"}
 	cfg.Plugins = []config.Plugin{
 		{Name: "ical", Path: icalBin, CallTimeout: 30 * time.Second, Settings: map[string]any{}},
 		{Name: "whatsapp", Path: whatsappBin, CallTimeout: 10 * time.Second, Settings: map[string]any{"verify_token": verifyToken, "app_secret": appSecret}},
@@ -231,7 +232,7 @@ func TestDoctor(t *testing.T) {
 		require.NoError(t, r.Write(&out))
 		assert.True(t, r.OK(), out.String())
 		assert.Equal(t, []string{
-			"database", "migrations", "redis", "plugin ical", "plugin whatsapp", "public URL",
+			"database", "migrations", "redis", "plugin ical", "plugin whatsapp", "public URL", "client addresses",
 			"plugin ical in the running conserje", "plugin whatsapp in the running conserje",
 			"WhatsApp webhook", "iCal export URLs", "admin password", "backups",
 		}, titles(r.Lines))
@@ -241,7 +242,7 @@ func TestDoctor(t *testing.T) {
 		assert.Contains(t, text, "CONSERJE_PLUGINS_1_SETTINGS_VERIFY_TOKEN")
 		assert.NotContains(t, text, verifyToken, "the verify token itself is a secret: never printed")
 		assert.Contains(t, text, "https://example.com/ical/accommodation/")
-		assert.Contains(t, text, "all 12 checks passed")
+		assert.Contains(t, text, "all 13 checks passed")
 		assert.NotContains(t, text, "✗")
 	})
 
@@ -346,6 +347,11 @@ func TestDoctor(t *testing.T) {
 			},
 			failing: "public URL", detail: "certificate",
 			alsoFailing: []string{"WhatsApp webhook"},
+		},
+		{
+			name:    "no trusted proxy behind the TLS front",
+			change:  func(_ *testing.T, cfg *config.Config, _ *doctor.Options) { cfg.HTTP.TrustedProxies = nil },
+			failing: "client addresses", detail: "trusted_proxies is empty",
 		},
 		{
 			name: "WhatsApp verify token differs from the running conserje's",
