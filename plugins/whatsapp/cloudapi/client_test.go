@@ -289,8 +289,8 @@ func TestMediaDownloadAndUpload(t *testing.T) {
 		case strings.HasPrefix(r.URL.Path, "/lookaside/"):
 			_, _ = w.Write(voice)
 		case r.Method == http.MethodPost && r.URL.Path == "/v24.0/"+phoneID+"/media":
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			require.NoError(t, r.ParseMultipartForm(1<<20))
+			r.Body = http.MaxBytesReader(nil, io.NopCloser(bytes.NewReader(body)), 1<<20)
+			require.NoError(t, r.ParseMultipartForm(1<<20)) //nolint:gosec // the body is bounded by MaxBytesReader just above
 			assert.Equal(t, "whatsapp", r.FormValue("messaging_product"))
 			assert.Equal(t, "audio/ogg", r.FormValue("type"))
 			f, hdr, err := r.FormFile("file")

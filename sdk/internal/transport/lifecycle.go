@@ -312,17 +312,17 @@ func channelCapsToPB(c *plugin.ChannelCapabilities) *pb.ChannelCapabilities {
 	}
 	return &pb.ChannelCapabilities{
 		AddressKind:     c.AddressKind,
-		MaxText:         int32(min(c.MaxText, math.MaxInt32)),
-		MaxButtons:      int32(min(c.MaxButtons, math.MaxInt32)),
-		MaxButtonTitle:  int32(min(c.MaxButtonTitle, math.MaxInt32)),
-		MaxListRows:     int32(min(c.MaxListRows, math.MaxInt32)),
-		MaxListRowTitle: int32(min(c.MaxListRowTitle, math.MaxInt32)),
+		MaxText:         clamp32(c.MaxText),
+		MaxButtons:      clamp32(c.MaxButtons),
+		MaxButtonTitle:  clamp32(c.MaxButtonTitle),
+		MaxListRows:     clamp32(c.MaxListRows),
+		MaxListRowTitle: clamp32(c.MaxListRowTitle),
 		Templates:       c.Templates,
 		AudioMime:       c.AudioMIME,
 		Media:           c.Media,
 		Pull:            c.Pull,
 		Ack:             c.Ack,
-		WindowHours:     int32(min(c.WindowHours, math.MaxInt32)),
+		WindowHours:     clamp32(c.WindowHours),
 		MaxWebhookBody:  c.MaxWebhookBody,
 	}
 }
@@ -346,4 +346,16 @@ func channelCapsFromPB(c *pb.ChannelCapabilities) *plugin.ChannelCapabilities {
 		WindowHours:     int(c.GetWindowHours()),
 		MaxWebhookBody:  c.GetMaxWebhookBody(),
 	}
+}
+
+// clamp32 is n as an int32, limited to its range (capabilities are small numbers; a
+// nonsense value must not wrap around).
+func clamp32(n int) int32 {
+	switch {
+	case n > math.MaxInt32:
+		return math.MaxInt32
+	case n < math.MinInt32:
+		return math.MinInt32
+	}
+	return int32(n) //nolint:gosec // within range: checked above
 }
