@@ -40,7 +40,7 @@ var amenityWords = map[string]int{
 	"cats": 2, "cachorro": 2, "cachorros": 2, "animales": 2, "animal": 2, "petfriendly": 2,
 	"caes": 2, "cao": 2, "cachorra": 2, "perrita": 2,
 	"cochera": 3, "cocheras": 3, "estacionamiento": 3, "garage": 3, "garaje": 3, "parking": 3,
-	"estacionar": 3, "garagem": 3, "estacionamento": 3,
+	"estacionar": 3, "garagem": 3, "estacionamento": 3, "auto": 3, "autos": 3, "coche": 3, "car": 3, "carro": 3,
 	"parrilla": 4, "parrillas": 4, "asador": 4, "quincho": 4, "bbq": 4, "barbecue": 4, "grill": 4,
 	"churrasqueira": 4, "parrillero": 4, "fogonero": 4,
 }

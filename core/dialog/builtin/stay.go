@@ -150,6 +150,17 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 		"units_text": joinList(c.Language, units), "min_nights": 0, "max_nights": a.deps.MaxNights,
 		"problem": "", "message": "", "offers": []any{}, "alternatives": []any{}, "ok": false, "fitting": nil,
 	}
+	// A stay in a year other than the one the guest would assume (a date already past
+	// this year falls in the next) is shown with its year.
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := c.Now.In(loc)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+	in := stay.CheckIn.Time()
+	data["year"] = in.Year()
+	data["show_year"] = in.Sub(today) > 270*24*time.Hour
 	if stay.Nights() > a.deps.MaxNights {
 		// The real reason, not "no room": the longest stay the host takes.
 		data["problem"] = "max_nights"
