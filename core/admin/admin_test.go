@@ -488,3 +488,20 @@ func TestRefundFromTheDashboard(t *testing.T) {
 	assert.Equal(t, payments.RefundRequest{Provider: "mercadopago", PaymentID: "148205937461", AmountCents: 1239524,
 		Reason: "el huésped pagó de más", Key: key[1], By: "staff:admin"}, refunds.got[0])
 }
+
+// TestFlashShowsOnlyOwnMessages: /admin/...?ok=TEXT in a link anyone can send must not put
+// TEXT on the page; the messages the admin writes after an action still show.
+func TestFlashShowsOnlyOwnMessages(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	_, page := b.do(http.MethodGet, "/admin/login?ok=Llam%C3%A1+al+0800-ESTAFA", nil)
+	assert.NotContains(t, page, "0800-ESTAFA")
+	b.login("correct horse")
+	_, page = b.do(http.MethodGet, "/admin/?ok=Llam%C3%A1+al+0800-ESTAFA&sig=00", nil)
+	assert.NotContains(t, page, "0800-ESTAFA")
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	resp, _ := b.do(http.MethodPost, "/admin/reservations/"+itoa(e.hold.ID)+"/confirm-payment", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	_, page = b.do(http.MethodGet, resp.Header.Get("Location"), nil)
+	assert.Contains(t, page, "Reserva "+e.hold.Code+" confirmada")
+}
