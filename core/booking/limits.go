@@ -25,10 +25,10 @@ const (
 	DefaultMaxAdvanceDays = 730
 )
 
-// ErrHoldLimit: the requester already holds what it may (the error is a *HoldLimitError).
+// ErrHoldLimit means the requester already holds what it may (the error is a *HoldLimitError).
 var ErrHoldLimit = errors.New("booking: hold limit reached")
 
-// ErrLongStay: the bot does not hold stays longer than BotMaxNights; staff book them.
+// ErrLongStay means the bot does not hold stays longer than BotMaxNights; staff book them.
 var ErrLongStay = errors.New("booking: long stays are booked by staff")
 
 // Scopes of a HoldLimitError.
