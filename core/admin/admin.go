@@ -59,7 +59,9 @@ type Options struct {
 	// Calendar is nil when no calendar plugin is configured.
 	Calendar CalendarImport
 	// Refunds is nil when no payment plugin is configured.
-	Refunds    Refunds
+	Refunds Refunds
+	// Media plays guests' voice notes from their channel (nil: not offered).
+	Media      Media
 	Log        *slog.Logger
 	SessionTTL time.Duration
 	// Secure marks cookies Secure (set when the public URL is https).
@@ -173,6 +175,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/pre-reservations/:id/extend", h.preReservationExtend)
 	auth.Get("/conversations", h.conversationList)
 	auth.Get("/conversations/:id", h.conversationShow)
+	auth.Get("/conversations/:id/messages/:mid/audio", h.messageAudio)
 	auth.Post("/conversations/:id/escalate", h.conversationEscalate)
 	auth.Post("/conversations/:id/release", h.conversationRelease)
 	auth.Get("/calendar", h.calendarShow)

@@ -131,7 +131,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 		calImport = a.CalendarSync
 	}
 	adm, err := admin.New(admin.Options{
-		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds,
+		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds, Media: a.media,
 		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
 	})
 	if err != nil {
