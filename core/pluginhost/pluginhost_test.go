@@ -445,8 +445,8 @@ func TestMaxConcurrency(t *testing.T) {
 
 func TestPerPluginStartTimeout(t *testing.T) {
 	opts := fastOptions(&syncBuffer{})
-	opts.StartTimeout = 300 * time.Millisecond
-	slow := map[string]any{"configure_delay_ms": 1500.0}
+	opts.StartTimeout = 1500 * time.Millisecond // room for the quick plugin on a busy machine
+	slow := map[string]any{"configure_delay_ms": 4000.0}
 	h := newHost(t, []Spec{
 		{Name: "model", Path: misbehaveBin, Settings: slow, StartTimeout: 20 * time.Second},
 		{Name: "quick", Path: misbehaveBin},
