@@ -32,7 +32,8 @@ type TTSPlugin interface {
 // TranscribeRequest is audio to transcribe.
 type TranscribeRequest struct {
 	Audio []byte
-	// MIME is the type of Audio, e.g. "audio/wav" (the core sends 16 kHz mono WAV).
+	// MIME is the type of Audio, e.g. "audio/ogg; codecs=opus": the core passes the
+	// channel's original bytes and the plugin converts what its engine needs (ffmpeg).
 	MIME string
 	// Language is a BCP 47 tag, e.g. "es-AR"; empty lets the plugin detect it.
 	Language string
