@@ -35,9 +35,6 @@ func fail2banTool(t *testing.T, name string) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatalf("%s not installed (Debian package fail2ban); .ci/run installs it", name)
 		}
-		if os.Getenv("CI") == "true" { // CI installs and provides it: missing is a failure
-			t.Fatalf("%s not installed (Debian package fail2ban)", name)
-		}
 		t.Skipf("%s not installed (Debian package fail2ban)", name)
 	}
 	return path

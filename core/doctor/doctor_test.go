@@ -66,9 +66,6 @@ func redisWithPassword(t *testing.T) string {
 		if os.Getenv("CI") == "true" {
 			t.Fatal("redis-server not installed (Debian package redis-server)")
 		}
-		if os.Getenv("CI") == "true" { // CI installs and provides it: missing is a failure
-			t.Fatal("redis-server not installed (Debian package redis-server)")
-		}
 		t.Skip("redis-server not installed (Debian package redis-server)")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

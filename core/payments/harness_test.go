@@ -237,9 +237,6 @@ func corpusDir(t *testing.T) string {
 	if os.Getenv("CI") == "true" {
 		t.Fatal("shared/protocols/mercadopago not found above the repository: CI must provide the protocol corpus")
 	}
-	if os.Getenv("CI") == "true" { // CI installs and provides it: missing is a failure
-		t.Fatal("shared/protocols/mercadopago not found above the repository")
-	}
 	t.Skip("shared/protocols/mercadopago not found above the repository")
 	return ""
 }

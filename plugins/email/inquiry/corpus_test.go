@@ -35,9 +35,6 @@ func corpusDir(t testing.TB) string {
 	if os.Getenv("CI") == "true" {
 		t.Fatal("shared/email (the development e-mail corpus) not found above the repository")
 	}
-	if os.Getenv("CI") == "true" { // CI installs and provides it: missing is a failure
-		t.Fatal("shared/email (the development e-mail corpus) not found above the repository")
-	}
 	t.Skip("shared/email (the development e-mail corpus) not found above the repository")
 	return ""
 }

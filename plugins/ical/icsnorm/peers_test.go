@@ -36,9 +36,6 @@ func peersDir(t *testing.T) string {
 	if os.Getenv("CI") == "true" {
 		t.Fatal("shared/peers/ical-peers not found above the package: CI must provide the peer corpus")
 	}
-	if os.Getenv("CI") == "true" { // CI installs and provides it: missing is a failure
-		t.Fatal("shared/peers/ical-peers not found above the package: peer corpus tests skipped")
-	}
 	t.Skip("shared/peers/ical-peers not found above the package: peer corpus tests skipped")
 	return ""
 }
