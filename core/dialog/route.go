@@ -1,0 +1,203 @@
+package dialog
+
+import (
+	"fmt"
+
+	"github.com/conserje/conserje/core/dialog/spec"
+)
+
+func (t *turn) complaint() bool {
+	return anyPhrase(t.folded, t.e.complaints...)
+}
+
+// trigger is the flow this message starts, by keyword first, then by intent.
+func (t *turn) trigger() *flow {
+	for _, f := range t.e.byKeyword {
+		if anyPhrase(t.folded, f.keywords...) {
+			return f
+		}
+	}
+	if t.u.Intent == "" || t.u.Confidence < t.settings().MinConfidence {
+		return nil
+	}
+	return t.e.byIntent[t.u.Intent]
+}
+
+func (t *turn) route() {
+	fr := t.st.top()
+	awaited := ""
+	if fr != nil {
+		awaited = fr.Asked
+	}
+	vals, hit, strong := t.extract(awaited)
+	trig := t.reread(t.trigger(), vals)
+	switch {
+	case awaited != "" && hit && strong:
+		t.continueWith(vals)
+	case trig != nil && trig.Interrupt && fr != nil:
+		t.interrupt(trig, vals)
+	case awaited != "" && hit:
+		t.continueWith(vals)
+	case trig != nil:
+		t.start(trig, vals)
+	case fr != nil && t.touchesFlow(fr, vals):
+		t.start(t.e.flows[fr.Flow], vals)
+	case fr == nil && t.e.askingFlow(vals) != nil:
+		// "somos 2" with no intent recognised: dates or people alone start the flow that
+		// asks for them.
+		t.start(t.e.askingFlow(vals), vals)
+	default:
+		t.fallback()
+	}
+}
+
+// askingFlow is the first flow (in dialog order) that asks for one of the slots given.
+func (e *Engine) askingFlow(vals map[string]any) *flow {
+	for _, f := range e.dialog.Flows {
+		cf := e.flows[f.Name]
+		if cf.Interrupt {
+			continue
+		}
+		for name := range vals {
+			if cf.asksBefore(name, len(cf.steps)) {
+				return cf
+			}
+		}
+	}
+	return nil
+}
+
+func (t *turn) continueWith(vals map[string]any) {
+	t.st.Fallbacks = 0
+	fr := t.st.top()
+	if s := t.e.slots[fr.Asked]; s != nil && s.Entity == spec.EntityOption {
+		// "Cabaña" picks an offer; it must not narrow later searches to cabins.
+		for name := range vals {
+			if e := t.e.slots[name]; e != nil && (e.Entity == spec.EntityUnitType || e.Entity == spec.EntityAmenities) {
+				delete(vals, name)
+			}
+		}
+	}
+	restart := false
+	f := t.e.flows[fr.Flow]
+	for name, v := range vals {
+		if name == fr.Asked {
+			continue
+		}
+		if old, ok := t.st.Slots[name]; ok && fmt.Sprint(old) != fmt.Sprint(Normalize(v)) && f != nil && f.asksBefore(name, fr.Step) {
+			restart = true
+		}
+	}
+	if restart {
+		t.start(f, vals)
+		return
+	}
+	if bad := t.fill(vals); bad != "" {
+		t.sayInvalid(bad)
+		return
+	}
+	t.run()
+}
+
+// asksBefore reports whether a step before i asks for the slot: changing it means the
+// steps since then (a search, an offer) are stale.
+func (f *flow) asksBefore(name string, i int) bool {
+	for j := 0; j < i && j < len(f.steps); j++ {
+		for _, a := range f.steps[j].Ask {
+			if a == name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// touchesFlow reports whether the message gives values for slots the running flow asks:
+// a correction ("mejor del 6 al 9") even when the NLU saw no intent.
+func (t *turn) touchesFlow(fr *Frame, vals map[string]any) bool {
+	f := t.e.flows[fr.Flow]
+	if f == nil {
+		return false
+	}
+	for name := range vals {
+		if f.asksBefore(name, len(f.steps)) {
+			return true
+		}
+	}
+	return false
+}
+
+// start runs a flow from its first step. A normal flow replaces whatever was running; the
+// options the guest was choosing from are stale, so option slots are forgotten.
+func (t *turn) start(f *flow, vals map[string]any) {
+	t.st.Fallbacks = 0
+	if f.Interrupt && t.st.top() != nil {
+		t.interrupt(f, vals)
+		return
+	}
+	t.st.Stack = nil
+	for _, s := range t.e.dialog.Slots {
+		if s.Entity == spec.EntityOption {
+			delete(t.st.Slots, s.Name)
+		}
+	}
+	t.st.Stack = append(t.st.Stack, Frame{Flow: f.Name})
+	t.changed()
+	t.out.Flow = f.Name
+	if bad := t.fill(vals); bad != "" {
+		t.sayInvalid(bad)
+		return
+	}
+	t.run()
+}
+
+// interrupt answers a question in the middle of a flow, which resumes afterwards. Only the
+// basic facts of the stay are taken from the question: "¿tiene wifi?" must not turn wifi
+// into a search filter.
+func (t *turn) interrupt(f *flow, vals map[string]any) {
+	t.st.Fallbacks = 0
+	basic := map[string]any{}
+	for name, v := range vals {
+		switch t.e.slots[name].Entity {
+		case spec.EntityCheckIn, spec.EntityCheckOut, spec.EntityGuests, spec.EntityAdults, spec.EntityChildren:
+			basic[name] = v
+		}
+	}
+	if bad := t.fill(basic); bad != "" {
+		t.sayInvalid(bad)
+		return
+	}
+	t.st.Stack = append(t.st.Stack, Frame{Flow: f.Name})
+	t.changed()
+	t.out.Flow = f.Name
+	t.run()
+}
+
+func (t *turn) fallback() {
+	t.st.Fallbacks++
+	if t.st.Fallbacks >= t.settings().Escalation.FallbacksInARow {
+		t.escalate(ReasonFallbacks)
+		return
+	}
+	if fr := t.st.top(); fr != nil && fr.Asked != "" {
+		s := t.e.slots[fr.Asked]
+		if s != nil && s.Retry != "" {
+			t.say(s.Retry, nil, s)
+			return
+		}
+		t.say(t.settings().Fallback, nil, s)
+		return
+	}
+	t.say(t.settings().Fallback, nil, nil)
+}
+
+// escalate runs the escalation flow for a reason the bot found by itself.
+func (t *turn) escalate(reason string) {
+	t.reason = reason
+	f := t.e.flows[t.settings().Escalation.Flow]
+	t.st.Stack = []Frame{{Flow: f.Name}}
+	t.changed()
+	t.st.Pending = nil
+	t.out.Flow = f.Name
+	t.run()
+}
