@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/conserje/conserje/core/secret"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -21,15 +22,16 @@ var ErrUserNotFound = errors.New("admin: no such staff user")
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,31}$`)
 
-// MinPasswordLength is the shortest staff password accepted.
-const MinPasswordLength = 10
+// MinPasswordLength is the shortest staff password accepted (the rule of core/secret,
+// shared with admin.password and the doctor).
+const MinPasswordLength = secret.MinPasswordLength
 
 func validCredentials(username, password, role string) error {
 	if !usernamePattern.MatchString(username) {
 		return fmt.Errorf("username %q: use 2-32 lower-case letters, digits, dot, dash or underscore", username)
 	}
-	if len(password) < MinPasswordLength {
-		return fmt.Errorf("password: use at least %d characters", MinPasswordLength)
+	if err := secret.CheckPassword(password); err != nil {
+		return fmt.Errorf("password: %w", err)
 	}
 	if role != "admin" && role != "staff" {
 		return fmt.Errorf("role %q: want admin or staff", role)
@@ -60,8 +62,8 @@ func CreateUser(ctx context.Context, db *store.DB, username, displayName, passwo
 
 // SetPassword replaces a staff user's password and ends their open sessions.
 func SetPassword(ctx context.Context, db *store.DB, username, password string) error {
-	if len(password) < MinPasswordLength {
-		return fmt.Errorf("password: use at least %d characters", MinPasswordLength)
+	if err := secret.CheckPassword(password); err != nil {
+		return fmt.Errorf("password: %w", err)
 	}
 	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/pluginhost"
+	"github.com/conserje/conserje/core/secret"
 	"github.com/conserje/conserje/core/stats"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
@@ -114,9 +115,9 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *App, err
 	a.onClose("database", func(context.Context) error { return a.DB.Close() })
 
 	if cfg.Redis.URL != "" {
-		opts, err := redis.ParseURL(cfg.Redis.URL)
+		opts, err := redisOptions(cfg.Redis.URL)
 		if err != nil {
-			return nil, fmt.Errorf("redis.url: %w", err)
+			return nil, err
 		}
 		a.Redis = redis.NewClient(opts)
 		a.onClose("redis", func(context.Context) error { return a.Redis.Close() })
@@ -339,4 +340,17 @@ func DataDir(cfg *config.Config) string {
 		return "data"
 	}
 	return filepath.Dir(u)
+}
+
+// redisOptions reads redis.url; go-redis's own parse errors quote the URL, password
+// included, so the URL is parsed first and any error is redacted.
+func redisOptions(raw string) (*redis.Options, error) {
+	if _, err := secret.ParseURL(raw); err != nil {
+		return nil, fmt.Errorf("redis.url: %w", err)
+	}
+	opts, err := redis.ParseURL(raw)
+	if err != nil {
+		return nil, fmt.Errorf("redis.url: %s", secret.Text(err.Error()))
+	}
+	return opts, nil
 }

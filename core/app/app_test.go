@@ -40,6 +40,9 @@ func testConfig(t testing.TB, dbURL string) *config.Config {
 	cfg.Dialogs.Dir = "../../dialogs"
 	cfg.Dialogs.LocalesDir = "../../locales"
 	cfg.Dialogs.Reload = false
+	if cfg.Production() {
+		cfg.API.Token = "test-api-token-0123456789"
+	}
 	require.NoError(t, cfg.Validate())
 	return cfg
 }

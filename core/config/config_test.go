@@ -171,11 +171,65 @@ func TestSecretsNeverPrinted(t *testing.T) {
 	cfg.API.Token = "api-token-very-secret"
 	cfg.ICSSalt = "ics-salt-very-secret"
 	cfg.Admin.Password = "admin-pass-very-secret"
-	cfg.Database.URL = "postgres://conserje:db-pass-very-secret@db:5432/conserje"
+	cfg.Database.URL = "postgres://conserje:db-pass-very-secret@db:5432/conserje?sslmode=disable&password=db-pass-very-secret"
 	cfg.Redis.URL = "redis://:redis-pass-very-secret@cache:6379/0"
 	cfg.Plugins[0].Settings = map[string]any{"access_token": "plugin-token-very-secret"}
 	out := cfg.Redacted()
 	assert.False(t, strings.Contains(out, "very-secret"), "redacted output leaks a secret:\n%s", out)
-	assert.Contains(t, out, "postgres://conserje:xxxxx@db:5432/conserje")
+	assert.Contains(t, out, "postgres://conserje:xxxxx@db:5432/conserje?password=xxxxx&sslmode=disable")
 	assert.Contains(t, out, "access_token: '*****'")
+}
+
+// The rules serve and every other command share (issue 10, item 7): one password rule, a
+// database URL parsed as the store will and never quoted with its password, and what only
+// a server needs on PostgreSQL.
+func TestValidateSharedRules(t *testing.T) {
+	t.Parallel()
+	const pg = "postgres://conserje:s3cret-pw@db:5432/conserje"
+	for _, tc := range []struct {
+		name   string
+		change func(c *Config)
+		opts   []ValidateOption
+		want   string // "" means valid
+	}{
+		{name: "admin password of one character", change: func(c *Config) { c.Admin.Password = "a" }, want: "admin.password: use at least 10 characters"},
+		{name: "admin password of nine characters", change: func(c *Config) { c.Admin.Password = "123456789" }, want: "admin.password:"},
+		{name: "admin password of ten characters", change: func(c *Config) { c.Admin.Password = "1234567890" }},
+		{name: "bad escape in the database password", change: func(c *Config) {
+			c.Database.URL = "postgres://conserje:s3cret%pw@db:5432/conserje"
+			c.ICSSalt, c.API.Token = "salt-0123456789abcdef", "token-0123456789abcdef"
+		}, want: "database.url: not a valid URL: a % must start a two-digit hex escape"},
+		{name: "database without a host", change: func(c *Config) {
+			c.Database.URL = "postgres://conserje:s3cret-pw@/conserje"
+		}, opts: []ValidateOption{SkipServeRequirements}, want: "database.url: no host"},
+		{name: "database sslmode unknown", change: func(c *Config) {
+			c.Database.URL = pg + "?sslmode=always"
+		}, opts: []ValidateOption{SkipServeRequirements}, want: "sslmode \"always\""},
+		{name: "bad escape in the redis password", change: func(c *Config) { c.Redis.URL = "redis://:s3cret%pw@cache:6379/0" }, want: "redis.url: not a valid URL"},
+		{name: "postgres without ics_salt", change: func(c *Config) {
+			c.Database.URL, c.API.Token = pg, "token-0123456789abcdef"
+		}, want: "ics_salt: required with PostgreSQL"},
+		{name: "postgres without api token", change: func(c *Config) {
+			c.Database.URL, c.ICSSalt = pg, "salt-0123456789abcdef"
+		}, want: "api.token: required with PostgreSQL"},
+		{name: "postgres without both, for migrate and admin commands", change: func(c *Config) {
+			c.Database.URL = pg
+		}, opts: []ValidateOption{SkipServeRequirements}},
+		{name: "sqlite demo generates both", change: func(*Config) {}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := Default()
+			cfg.Plugins, cfg.Calendar.Plugin = nil, ""
+			tc.change(cfg)
+			err := cfg.Validate(tc.opts...)
+			if tc.want == "" {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.want)
+			assert.NotContains(t, err.Error(), "s3cret", "a problem never repeats a password")
+		})
+	}
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/conserje/conserje/core/secret"
 )
 
 // ValidationError lists every problem found, each prefixed by its key path.
@@ -29,16 +31,25 @@ var (
 // ValidateOption relaxes a check for commands that do not need it.
 type ValidateOption int
 
-// SkipPluginFiles does not require plugin binaries to exist: commands that never start
-// plugins (migrate, seed) work before `make build`.
-const SkipPluginFiles ValidateOption = 1
+const (
+	// SkipPluginFiles does not require plugin binaries to exist: commands that never start
+	// plugins (migrate, seed) work before `make build`.
+	SkipPluginFiles ValidateOption = 1
+	// SkipServeRequirements does not require what only a running server needs (ics_salt and
+	// api.token with PostgreSQL): migrate, seed and admin commands work without them.
+	// `config check` and serve never pass it, so they refuse the same configurations.
+	SkipServeRequirements ValidateOption = 2
+)
 
 // Validate checks every setting and returns a *ValidationError listing all problems, or nil.
 func (c *Config) Validate(opts ...ValidateOption) error {
-	skipFiles := false
+	skipFiles, skipServe := false, false
 	for _, o := range opts {
-		if o == SkipPluginFiles {
+		switch o {
+		case SkipPluginFiles:
 			skipFiles = true
+		case SkipServeRequirements:
+			skipServe = true
 		}
 	}
 	var p []string
@@ -70,23 +81,37 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 		}
 	}
 
-	switch db := strings.TrimSpace(c.Database.URL); {
-	case db == "":
-		add("database.url", "is empty: use a SQLite file path (./data/conserje.db) or postgres://...")
-	case strings.Contains(db, "://") && !strings.HasPrefix(db, "postgres://") && !strings.HasPrefix(db, "postgresql://") && !strings.HasPrefix(db, "sqlite://"):
-		add("database.url", "unsupported scheme in %q: use postgres:// or a SQLite file path", redactURL(db))
-	}
+	c.validateDatabase(add)
 	if c.Database.MaxOpenConns < 0 {
 		add("database.max_open_conns", "must not be negative")
 	}
-	if r := c.Redis.URL; r != "" && !strings.HasPrefix(r, "redis://") && !strings.HasPrefix(r, "rediss://") {
-		add("redis.url", "want redis://host:port[/db], got %q", redactURL(r))
+	if r := c.Redis.URL; r != "" {
+		if u, err := secret.ParseURL(r); err != nil {
+			add("redis.url", "%v", err)
+		} else if (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			add("redis.url", "want redis://[:password@]host:port[/db], got %q", secret.URL(r))
+		}
+	}
+	if c.Admin.Password != "" {
+		if err := secret.CheckPassword(c.Admin.Password); err != nil {
+			add("admin.password", "%v, as `conserje admin add-user` requires", err)
+		}
 	}
 	if t := c.API.Token; t != "" && len(t) < 16 {
 		add("api.token", "too short: use at least 16 random characters")
 	}
 	if s := c.ICSSalt; s != "" && len(s) < 16 {
 		add("ics_salt", "too short: use at least 16 random characters")
+	}
+	if !skipServe && c.Production() {
+		// What serve needs beyond the demo: the same on every replica and kept across
+		// restarts, so they cannot be generated per start.
+		if c.ICSSalt == "" {
+			add("ics_salt", "required with PostgreSQL: set CONSERJE_ICS_SALT to at least 16 random characters, the same on every replica")
+		}
+		if c.API.Token == "" {
+			add("api.token", "required with PostgreSQL (a generated token would change at every start and differ per replica): set CONSERJE_API_TOKEN to at least 16 random characters")
+		}
 	}
 	if c.Admin.SessionTTL <= 0 {
 		add("admin.session_ttl", "must be positive")
@@ -228,7 +253,7 @@ func (c *Config) Redacted() string {
 
 const mask = "*****"
 
-func redactValue(v reflect.Value, secret string) any {
+func redactValue(v reflect.Value, kind string) any {
 	switch v.Kind() {
 	case reflect.Struct:
 		out := yaml.Node{Kind: yaml.MappingNode}
@@ -245,13 +270,13 @@ func redactValue(v reflect.Value, secret string) any {
 	case reflect.Slice:
 		items := make([]any, v.Len())
 		for i := range v.Len() {
-			items[i] = redactValue(v.Index(i), secret)
+			items[i] = redactValue(v.Index(i), kind)
 		}
 		return items
 	case reflect.Map:
 		out := map[string]any{}
 		for _, k := range v.MapKeys() {
-			if secret == "values" {
+			if kind == "values" {
 				out[fmt.Sprint(k.Interface())] = mask
 			} else {
 				out[fmt.Sprint(k.Interface())] = v.MapIndex(k).Interface()
@@ -263,10 +288,10 @@ func redactValue(v reflect.Value, secret string) any {
 		switch {
 		case s == "":
 			return s
-		case secret == "true":
+		case kind == "true":
 			return mask
-		case secret == "userinfo":
-			return redactURL(s)
+		case kind == "userinfo":
+			return secret.URL(s)
 		}
 		return s
 	case reflect.Int64:
@@ -277,14 +302,39 @@ func redactValue(v reflect.Value, secret string) any {
 	return v.Interface()
 }
 
-// redactURL masks the password of a URL.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+// Production reports a deployment on PostgreSQL; SQLite is the demo and single-machine
+// setup, where serve may generate the API token and keep the ICS salt in the data folder.
+func (c *Config) Production() bool {
+	db := strings.TrimSpace(c.Database.URL)
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+// sslModes are the sslmode values the PostgreSQL driver accepts.
+var sslModes = map[string]bool{"": true, "disable": true, "allow": true, "prefer": true, "require": true, "verify-ca": true, "verify-full": true}
+
+// validateDatabase parses database.url as the store will, so that no command fails later
+// on it, and never repeats the URL's password in a problem.
+func (c *Config) validateDatabase(add func(key, format string, args ...any)) {
+	db := strings.TrimSpace(c.Database.URL)
+	switch {
+	case db == "":
+		add("database.url", "is empty: use a SQLite file path (./data/conserje.db) or postgres://...")
+	case c.Production():
+		u, err := secret.ParseURL(db)
+		if err != nil {
+			add("database.url", "%v", err)
+			return
+		}
+		if u.Host == "" && u.Query().Get("host") == "" {
+			add("database.url", "no host in %q: want postgres://user:password@host:5432/database", secret.URL(db))
+		}
+		if u.User == nil || u.User.Username() == "" {
+			add("database.url", "no user in %q: want postgres://user:password@host:5432/database", secret.URL(db))
+		}
+		if m := u.Query().Get("sslmode"); !sslModes[m] {
+			add("database.url", "sslmode %q: want disable, allow, prefer, require, verify-ca or verify-full", m)
+		}
+	case strings.Contains(db, "://") && !strings.HasPrefix(db, "sqlite://"):
+		add("database.url", "unsupported scheme in %q: use postgres:// or a SQLite file path", secret.URL(db))
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/pluginhost"
+	"github.com/conserje/conserje/core/secret"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -387,9 +388,9 @@ func (d *doctor) admin(ctx context.Context, db *store.DB) Line {
 	case len(weak) > 0:
 		l.Detail = "a well-known password opens the account of: " + strings.Join(weak, ", ")
 		l.Fix = "replace it: `conserje admin set-password NAME` (a random one is generated and printed once)"
-	case d.cfg.Admin.Password != "" && len(d.cfg.Admin.Password) < 12:
+	case d.cfg.Admin.Password != "" && secret.CheckPassword(d.cfg.Admin.Password) != nil:
 		l.Detail = fmt.Sprintf("admin.password (CONSERJE_ADMIN_PASSWORD) has %d characters", len(d.cfg.Admin.Password))
-		l.Fix = "use at least 12 random characters (openssl rand -base64 12), then `conserje seed demo` applies it"
+		l.Fix = fmt.Sprintf("use at least %d random characters (openssl rand -base64 12), then `conserje seed demo` applies it", secret.MinPasswordLength)
 	default:
 		l.OK = true
 		l.Detail = fmt.Sprintf("%d active staff users, none with a well-known password", len(users))

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,8 @@ import (
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
 	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/conserje/conserje/core/secret"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver (pure Go, no cgo)
 )
 
@@ -62,14 +63,18 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	var db *DB
 	switch {
 	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
-		sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(rawURL)))
+		connector, err := postgresConnector(rawURL)
+		if err != nil {
+			return nil, err
+		}
+		sqldb := sql.OpenDB(connector)
 		conns := opts.MaxOpenConns
 		if conns <= 0 {
 			conns = 20
 		}
 		sqldb.SetMaxOpenConns(conns)
 		sqldb.SetMaxIdleConns(conns)
-		db = &DB{DB: bun.NewDB(sqldb, pgdialect.New()), dialect: Postgres, location: redact(rawURL)}
+		db = &DB{DB: bun.NewDB(sqldb, pgdialect.New()), dialect: Postgres, location: secret.URL(rawURL)}
 	default:
 		path, err := sqlitePath(rawURL)
 		if err != nil {
@@ -126,21 +131,24 @@ func sqlitePath(raw string) (string, error) {
 		return "", fmt.Errorf("open database: no file path in %q", raw)
 	}
 	if strings.Contains(raw, "://") && !strings.HasPrefix(raw, "sqlite://") {
-		return "", fmt.Errorf("open database: unsupported URL scheme in %q (use postgres:// or a SQLite file path)", redact(raw))
+		return "", fmt.Errorf("open database: unsupported URL scheme in %q (use postgres:// or a SQLite file path)", secret.URL(raw))
 	}
 	return p, nil
 }
 
-// redact removes the password from a URL so it can be logged.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
+// postgresConnector builds the driver's connector from the URL. The driver panics on a
+// URL it cannot read, with the URL (password included) in the panic: the URL is parsed
+// here first, and any other refusal of the driver comes back as an error, redacted.
+func postgresConnector(rawURL string) (c *pgdriver.Connector, err error) {
+	if _, err := secret.ParseURL(rawURL); err != nil {
+		return nil, fmt.Errorf("open database: database.url: %w", err)
 	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
+	defer func() {
+		if r := recover(); r != nil {
+			c, err = nil, fmt.Errorf("open database: database.url: %s", secret.Text(fmt.Sprint(r)))
+		}
+	}()
+	return pgdriver.NewConnector(pgdriver.WithDSN(rawURL)), nil
 }
 
 // Ping checks that the database answers, bounded by ctx.

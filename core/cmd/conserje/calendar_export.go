@@ -32,7 +32,7 @@ func newCalendarExportURLsCmd(g *globalFlags) *cobra.Command {
 			"from http.public_url and the ics_salt secret. Portals must reach http.public_url.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+			cfg, _, err := loadConfig(g, config.SkipPluginFiles, config.SkipServeRequirements)
 			if err != nil {
 				return err
 			}

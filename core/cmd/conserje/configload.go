@@ -33,7 +33,7 @@ func newLogger(cfg *config.Config) (*slog.Logger, error) {
 // (plugin binaries required only when needPlugins), the logger, and the database, with
 // pending migrations applied when database.auto_migrate says so. The caller closes it.
 func openStore(ctx context.Context, g *globalFlags, needPlugins bool) (*config.Config, *slog.Logger, *store.DB, error) {
-	var opts []config.ValidateOption
+	opts := []config.ValidateOption{config.SkipServeRequirements}
 	if !needPlugins {
 		opts = append(opts, config.SkipPluginFiles)
 	}

@@ -22,7 +22,7 @@ import (
 // configuration) and the locales folder (--locales; else locales/ beside a dialogs folder
 // given as argument; else dialogs.locales_dir).
 func dialogSources(g *globalFlags, args []string, locales string) (dialog.Sources, *config.Config, error) {
-	cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+	cfg, _, err := loadConfig(g, config.SkipPluginFiles, config.SkipServeRequirements)
 	if err != nil {
 		return dialog.Sources{}, nil, err
 	}

@@ -5,6 +5,8 @@ package main
 import (
 	"fmt"
 	"os"
+
+	"github.com/conserje/conserje/core/secret"
 )
 
 func main() {
@@ -13,11 +15,12 @@ func main() {
 		var exit exitError
 		if asExit(err, &exit) {
 			if exit.msg != "" {
-				fmt.Fprintln(os.Stderr, exit.msg)
+				fmt.Fprintln(os.Stderr, secret.Text(exit.msg))
 			}
 			os.Exit(exit.code)
 		}
-		fmt.Fprintln(os.Stderr, "conserje:", err)
+		// Errors may quote a database or Redis URL: never print its password.
+		fmt.Fprintln(os.Stderr, "conserje:", secret.Text(err.Error()))
 		os.Exit(1)
 	}
 }

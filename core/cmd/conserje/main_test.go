@@ -220,3 +220,43 @@ func TestDoctorExitStatus(t *testing.T) {
 		assert.NoFileExists(t, filepath.Join(dir, "data", "conserje.db"))
 	})
 }
+
+// Issue 10, item 7: a database password no command may panic on or print, one password
+// rule, and config check refusing what serve refuses.
+func TestSecretsInTheConfiguration(t *testing.T) {
+	t.Parallel()
+	const badEscape = "postgres://conserje:s3cret%pw@127.0.0.1:1/conserje"
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want string
+	}{
+		{"config check, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"config", "check"}, 2, "database.url: not a valid URL"},
+		{"config check --show, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"config", "check", "--show"}, 2, "write a % in a password as %25"},
+		{"migrate status, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"migrate", "status"}, 2, "database.url"},
+		{"admin add-user, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"admin", "add-user", "maria"}, 2, "database.url"},
+		{"serve, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"serve"}, 2, "database.url"},
+		{"stats, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"stats"}, 2, "database.url"},
+		{"doctor, % in the database password", []string{"CONSERJE_DATABASE_URL=" + badEscape}, []string{"doctor"}, 1, "database.url"},
+		{"config check, admin password of one character", []string{"CONSERJE_ADMIN_PASSWORD=a"}, []string{"config", "check"}, 2, "admin.password: use at least 10 characters"},
+		{"config check, PostgreSQL without ics_salt and api token", []string{"CONSERJE_DATABASE_URL=postgres://conserje:s3cret-pw@127.0.0.1:1/conserje"}, []string{"config", "check"}, 2, "ics_salt: required with PostgreSQL"},
+		{"serve, PostgreSQL without ics_salt and api token", []string{"CONSERJE_DATABASE_URL=postgres://conserje:s3cret-pw@127.0.0.1:1/conserje"}, []string{"serve"}, 2, "api.token: required with PostgreSQL"},
+		{"config check --show, a password query parameter", []string{"CONSERJE_DATABASE_URL=postgres://conserje@127.0.0.1:1/conserje?password=s3cret-pw", "CONSERJE_ICS_SALT=salt-0123456789abcdef", "CONSERJE_API_TOKEN=token-0123456789abcdef"}, []string{"config", "check", "--show"}, 0, "password=xxxxx"},
+		{"migrate status, database refusing the password query parameter", []string{"CONSERJE_DATABASE_URL=postgres://conserje@127.0.0.1:1/conserje?password=s3cret-pw&sslmode=disable"}, []string{"migrate", "status"}, 1, "xxxxx"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins), 0o600))
+			stdout, stderr, code := run(t, dir, tc.env, tc.args...)
+			out := stdout + stderr
+			assert.Equal(t, tc.code, code, out)
+			assert.Contains(t, out, tc.want)
+			assert.NotContains(t, out, "panic")
+			assert.NotContains(t, out, "goroutine")
+			assert.NotContains(t, out, "s3cret", "the password is never printed")
+		})
+	}
+}

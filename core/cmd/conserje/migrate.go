@@ -16,7 +16,7 @@ func init() {
 	register("migrate", func(g *globalFlags) *cobra.Command {
 		cmd := &cobra.Command{Use: "migrate", Short: "Apply, revert or list database migrations"}
 		open := func(ctx context.Context) (*store.DB, *store.Migrator, error) {
-			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+			cfg, _, err := loadConfig(g, config.SkipPluginFiles, config.SkipServeRequirements)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -35,7 +35,7 @@ func newPluginsListCmd(g *globalFlags) *cobra.Command {
 		Short: "List the configured plugins (without starting them)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+			cfg, _, err := loadConfig(g, config.SkipPluginFiles, config.SkipServeRequirements)
 			if err != nil {
 				return err
 			}
@@ -101,7 +101,7 @@ func newPluginsCheckCmd(g *globalFlags) *cobra.Command {
 			"kind, name, version, protocol and capabilities, validates the settings against the plugin's\n" +
 			"schema, configures it and stops it. It exits 1 when any plugin fails.",
 		RunE: func(cmd *cobra.Command, names []string) error {
-			cfg, _, err := loadConfig(g, config.SkipPluginFiles)
+			cfg, _, err := loadConfig(g, config.SkipPluginFiles, config.SkipServeRequirements)
 			if err != nil {
 				return err
 			}
