@@ -244,7 +244,7 @@ func (a *App) health(f *features) web.Health {
 		})
 	}
 	checks = append(checks, f.checks...)
-	return web.Health{Checks: checks, Values: f.values}
+	return web.Health{Checks: checks, Values: f.values, Token: a.APIToken}
 }
 
 // Serve runs the HTTP server on ln (or the configured address when ln is nil) until ctx is

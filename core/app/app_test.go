@@ -31,6 +31,9 @@ import (
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
+// testAPIToken is the API token of testConfig; /healthz shows its details only to it.
+const testAPIToken = "test-api-token-0123456789"
+
 func testConfig(t testing.TB, dbURL string) *config.Config {
 	cfg := config.Default()
 	cfg.Database.URL = dbURL
@@ -40,9 +43,7 @@ func testConfig(t testing.TB, dbURL string) *config.Config {
 	cfg.Dialogs.Dir = "../../dialogs"
 	cfg.Dialogs.LocalesDir = "../../locales"
 	cfg.Dialogs.Reload = false
-	if cfg.Production() {
-		cfg.API.Token = "test-api-token-0123456789"
-	}
+	cfg.API.Token = testAPIToken
 	require.NoError(t, cfg.Validate())
 	return cfg
 }
@@ -70,10 +71,12 @@ type health struct {
 	Checks map[string]json.RawMessage `json:"checks"`
 }
 
+// getHealth reads /healthz with the API token, which sees the checks' details.
 func getHealth(t *testing.T, base string) (int, health) {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
 	req.Header.Set("X-Request-ID", "probe-1")
+	req.Header.Set("Authorization", "Bearer "+testAPIToken)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
@@ -90,6 +93,20 @@ func TestHealthOnSQLite(t *testing.T) {
 	assert.Equal(t, 200, code)
 	assert.Equal(t, "ok", h.Status)
 	assert.Contains(t, string(h.Checks["db"]), `"status":"ok"`)
+
+	// Anyone may probe /healthz, but only the API token sees the details (issue 10, 15).
+	for _, auth := range []string{"", "Bearer wrong-token-0123456789", "Basic " + testAPIToken} {
+		req, _ := http.NewRequest(http.MethodGet, base+"/healthz", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		assert.Equal(t, 200, resp.StatusCode)
+		assert.JSONEq(t, `{"status":"ok"}`, string(body), "public answer with %q", auth)
+	}
 
 	require.NoError(t, a.DB.Close())
 	code, h = getHealth(t, base)

@@ -142,7 +142,7 @@ func (d *doctor) publicHealth(ctx context.Context) (*publicHealth, Line) {
 		return nil, l
 	}
 	target := base.JoinPath("healthz").String()
-	body, status, err := d.get(ctx, target)
+	body, status, err := d.get(ctx, target, d.cfg.API.Token)
 	if err != nil {
 		l.Detail = fmt.Sprintf("GET %s: %v", target, err)
 		l.Fix = "check that DNS points at this server, ports 80 and 443 are open (deploy/ufw.sh), Caddy runs and got its certificate (`docker compose logs caddy`)"
@@ -205,8 +205,12 @@ func (d *doctor) runningPlugins(h *publicHealth) []Line {
 	}
 	var states map[string]pluginhost.PluginStatus
 	if raw, ok := h.Checks["plugins"]; !ok || json.Unmarshal(raw, &states) != nil {
-		return []Line{{Title: "plugins in the running conserje", Detail: "/healthz does not list them",
-			Fix: "the running conserje is older than this binary, or not the one behind the public URL: deploy this release"}}
+		if d.cfg.API.Token == "" {
+			return []Line{{Title: "plugins in the running conserje", Detail: "/healthz shows them only to the API token, and api.token is not set here",
+				Fix: "run the doctor with the running conserje's CONSERJE_API_TOKEN"}}
+		}
+		return []Line{{Title: "plugins in the running conserje", Detail: "/healthz does not list them to this API token",
+			Fix: "the running conserje is older than this binary, not the one behind the public URL, or has another api.token: deploy this release with the same CONSERJE_API_TOKEN"}}
 	}
 	var out []Line
 	for _, p := range d.cfg.Plugins {
@@ -264,7 +268,7 @@ func (d *doctor) whatsapp(ctx context.Context, i int) Line {
 	}
 	challenge := randomHex(8)
 	q := url.Values{"hub.mode": {"subscribe"}, "hub.verify_token": {token}, "hub.challenge": {challenge}}
-	body, status, err := d.get(ctx, callback+"?"+q.Encode())
+	body, status, err := d.get(ctx, callback+"?"+q.Encode(), "")
 	switch {
 	case err != nil:
 		l.Detail = fmt.Sprintf("the verify handshake on %s failed: %v", callback, err)
@@ -444,7 +448,9 @@ func (d *doctor) backups() Line {
 }
 
 // get fetches target without following redirects and reads at most 64 KiB.
-func (d *doctor) get(ctx context.Context, target string) ([]byte, int, error) {
+// get fetches target; a non-empty bearer goes as the API token (/healthz shows its
+// details only to it).
+func (d *doctor) get(ctx context.Context, target, bearer string) ([]byte, int, error) {
 	cctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(cctx, http.MethodGet, target, nil)
@@ -452,6 +458,9 @@ func (d *doctor) get(ctx context.Context, target string) ([]byte, int, error) {
 		return nil, 0, err
 	}
 	req.Header.Set("User-Agent", "conserje-doctor")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
 	client := *d.opts.HTTPClient
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := client.Do(req)

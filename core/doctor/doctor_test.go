@@ -105,6 +105,7 @@ func newInstall(t *testing.T) *install {
 	cfg.Database.URL = storetest.SQLitePath(t)
 	cfg.Redis.URL = redisWithPassword(t)
 	cfg.ICSSalt = "test-salt-0123456789abcdef"
+	cfg.API.Token = "doctor-api-token-0123456789" // /healthz shows plugin states only to it
 	cfg.Dialogs.Dir, cfg.Dialogs.LocalesDir, cfg.Dialogs.Reload = "../../dialogs", "../../locales", false
 	cfg.HTTP.PublicURL = "https://example.com"
 	cfg.HTTP.TrustedProxies = []string{"127.0.0.1"}

@@ -75,14 +75,19 @@ func (h *BookingAPI) Mount(r fiber.Router) {
 // auth compares SHA-256 digests in constant time, so neither the token's content nor its
 // length leaks through timing.
 func (h *BookingAPI) auth(c *fiber.Ctx) error {
-	raw := c.Get(fiber.HeaderAuthorization)
-	scheme, token, ok := strings.Cut(raw, " ")
-	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-	if !ok || !strings.EqualFold(scheme, "Bearer") || subtle.ConstantTimeCompare(got[:], h.tokenHash[:]) != 1 {
+	if !bearerMatches(c, h.tokenHash) {
 		c.Set(fiber.HeaderWWWAuthenticate, `Bearer realm="conserje"`)
 		return &APIError{Status: fiber.StatusUnauthorized, Code: "unauthorized", Message: "send Authorization: Bearer <api.token>"}
 	}
 	return c.Next()
+}
+
+// bearerMatches reports whether the request carries "Authorization: Bearer <token>" for the
+// token whose SHA-256 digest is want, compared in constant time.
+func bearerMatches(c *fiber.Ctx, want [32]byte) bool {
+	scheme, token, ok := strings.Cut(c.Get(fiber.HeaderAuthorization), " ")
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	return ok && strings.EqualFold(scheme, "Bearer") && subtle.ConstantTimeCompare(got[:], want[:]) == 1
 }
 
 type unitJSON struct {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -24,10 +25,15 @@ type Health struct {
 	Values map[string]func(ctx context.Context) any
 	// Timeout bounds each check (default 2 s).
 	Timeout time.Duration
+	// Token is the API token whose bearer sees the details (checks, plugins with their
+	// pids, versions and errors, latencies, the version). Without it, or with no token
+	// set, /healthz answers only {"status": ...}: anyone may probe it.
+	Token string
 }
 
 func (s *Server) handleHealth(c *fiber.Ctx) error {
 	ctx := c.UserContext()
+	details := s.health.Token != "" && bearerMatches(c, sha256.Sum256([]byte(s.health.Token)))
 	timeout := s.health.Timeout
 	if timeout <= 0 {
 		timeout = 2 * time.Second
@@ -55,13 +61,16 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 		}
 		checks[ch.Name] = out
 	}
-	for name, value := range s.health.Values {
-		checks[name] = value(ctx)
-	}
 	status, code := "ok", fiber.StatusOK
 	if !healthy {
 		status, code = "down", fiber.StatusServiceUnavailable
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
+	if !details {
+		return c.Status(code).JSON(fiber.Map{"status": status})
+	}
+	for name, value := range s.health.Values {
+		checks[name] = value(ctx)
+	}
 	return c.Status(code).JSON(fiber.Map{"status": status, "checks": checks, "version": obs.Version})
 }

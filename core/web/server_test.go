@@ -77,9 +77,18 @@ func TestHealthReflectsCriticalChecks(t *testing.T) {
 			{Name: "optional", Run: func(context.Context) (map[string]any, error) { return nil, errors.New("meh") }},
 		},
 		Values: map[string]func(context.Context) any{"ical_age_min": func(context.Context) any { return 3 }},
+		Token:  "api-token-0123456789",
 	}})
-	get := func() (int, string) {
+	public := func() (int, string) {
 		resp, err := s.App().Test(httptest.NewRequest(http.MethodGet, "/healthz", nil))
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body)
+	}
+	get := func() (int, string) {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Header.Set("Authorization", "Bearer api-token-0123456789")
+		resp, err := s.App().Test(req)
 		require.NoError(t, err)
 		body, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(body)
@@ -90,10 +99,17 @@ func TestHealthReflectsCriticalChecks(t *testing.T) {
 	assert.Contains(t, body, `"ical_age_min":3`)
 	assert.Contains(t, body, `"latency_ms"`)
 
+	code, body = public()
+	assert.Equal(t, 200, code)
+	assert.JSONEq(t, `{"status":"ok"}`, body, "without the token: the status only")
+
 	dbDown.Store(true)
 	code, body = get()
 	assert.Equal(t, 503, code)
 	assert.Contains(t, body, `"error":"connection refused"`)
+	code, body = public()
+	assert.Equal(t, 503, code)
+	assert.JSONEq(t, `{"status":"down"}`, body, "no error text, latency or version for anyone")
 
 	dbDown.Store(false)
 	code, _ = get()
