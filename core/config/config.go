@@ -69,9 +69,21 @@ type Admin struct {
 
 // Log configures slog.
 type Log struct {
-	Level  string `yaml:"level"`
+	Level string `yaml:"level"`
+	// Format is json, text, or auto: text when stderr is a terminal (`make run`), JSON
+	// otherwise (systemd, containers, fail2ban).
 	Format string `yaml:"format"`
 }
+
+// Log formats (log.format).
+const (
+	LogFormatAuto = "auto"
+	LogFormatJSON = "json"
+	LogFormatText = "text"
+)
+
+// DefaultPluginCallTimeout is a plugin entry's call_timeout when it names none.
+const DefaultPluginCallTimeout = 30 * time.Second
 
 // Dialogs points at the host-editable dialog and template files.
 type Dialogs struct {
@@ -192,7 +204,7 @@ func Default() *Config {
 		},
 		Database: Database{URL: "./data/conserje.db", AutoMigrate: true},
 		Admin:    Admin{SessionTTL: 12 * time.Hour},
-		Log:      Log{Level: "info", Format: "json"},
+		Log:      Log{Level: "info", Format: LogFormatAuto},
 		Dialogs:  Dialogs{Dir: "dialogs", LocalesDir: "locales", Reload: true},
 		NLU:      NLU{FallbackThreshold: 0.35},
 		Booking: Booking{
@@ -217,7 +229,7 @@ func Default() *Config {
 			VoiceReplies:  VoiceRepliesWhenSpoken,
 		},
 		Plugins: []Plugin{
-			{Name: "ical", Path: "./bin/plugins/ical", CallTimeout: 30 * time.Second, Settings: map[string]any{}},
+			{Name: "ical", Path: "./bin/plugins/ical", CallTimeout: DefaultPluginCallTimeout, Settings: map[string]any{}},
 		},
 		Chat: WebChat{RatePerMinute: 30},
 	}

@@ -123,7 +123,7 @@ plugins:
   - name: ical
     path: /definitely/not/here
     sha256: xyz
-    call_timeout: 0s
+    call_timeout: -1s
 `)
 	cfg, _, err := load(p, env(map[string]string{"CONSERJE_CALENDAR_SYNC_INTERVAL": "5s"}))
 	require.NoError(t, err)
@@ -230,6 +230,30 @@ func TestValidateSharedRules(t *testing.T) {
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tc.want)
 			assert.NotContains(t, err.Error(), "s3cret", "a problem never repeats a password")
+		})
+	}
+}
+
+// A plugins: entry gets the defaults of the keys it leaves out (issue 10: an entry without
+// call_timeout was refused, "must be positive").
+func TestPluginEntriesTakeTheDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, body  string
+		wantTimeout time.Duration
+	}{
+		{"no call_timeout", "plugins:\n  - name: ical\n    path: /bin/true\n", DefaultPluginCallTimeout},
+		{"call_timeout 0: the default", "plugins:\n  - name: ical\n    path: /bin/true\n    call_timeout: 0s\n", DefaultPluginCallTimeout},
+		{"call_timeout set", "plugins:\n  - name: ical\n    path: /bin/true\n    call_timeout: 5s\n", 5 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, _, err := load(writeFile(t, tc.body), env(nil))
+			require.NoError(t, err)
+			require.NoError(t, cfg.Validate())
+			require.Len(t, cfg.Plugins, 1)
+			assert.Equal(t, tc.wantTimeout, cfg.Plugins[0].CallTimeout)
+			assert.NotNil(t, cfg.Plugins[0].Settings)
 		})
 	}
 }

@@ -75,7 +75,23 @@ func load(path string, lookup func(string) (string, bool)) (*Config, Source, err
 		return nil, src, err
 	}
 	src.Env = used
+	applyPluginDefaults(cfg)
 	return cfg, src, nil
+}
+
+// applyPluginDefaults gives every plugins: entry the defaults of the keys it leaves out,
+// as every other setting has: a file listing its own plugins replaces the default list,
+// so the entries' optional keys would otherwise be zero.
+func applyPluginDefaults(cfg *Config) {
+	for i := range cfg.Plugins {
+		p := &cfg.Plugins[i]
+		if p.CallTimeout == 0 {
+			p.CallTimeout = DefaultPluginCallTimeout
+		}
+		if p.Settings == nil {
+			p.Settings = map[string]any{}
+		}
+	}
 }
 
 func decode(raw []byte, cfg *Config) error {

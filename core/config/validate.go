@@ -122,9 +122,9 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 		add("log.level", "want debug, info, warn or error, got %q", c.Log.Level)
 	}
 	switch c.Log.Format {
-	case "json", "text":
+	case LogFormatAuto, LogFormatJSON, LogFormatText:
 	default:
-		add("log.format", "want json or text, got %q", c.Log.Format)
+		add("log.format", "want auto, json or text, got %q", c.Log.Format)
 	}
 	if c.Dialogs.Dir == "" {
 		add("dialogs.dir", "is empty")

@@ -24,9 +24,21 @@ func loadConfig(g *globalFlags, opts ...config.ValidateOption) (*config.Config, 
 	return cfg, src, nil
 }
 
-// newLogger builds the process logger on stderr from the configuration.
+// newLogger builds the process logger on stderr from the configuration; log.format auto
+// is text on a terminal and JSON otherwise.
 func newLogger(cfg *config.Config) (*slog.Logger, error) {
-	return obs.NewLogger(os.Stderr, cfg.Log.Level, cfg.Log.Format)
+	return obs.NewLogger(os.Stderr, cfg.Log.Level, logFormat(cfg.Log.Format, isTerminal(os.Stderr)))
+}
+
+// logFormat resolves log.format auto for a stderr that is (or is not) a terminal.
+func logFormat(format string, terminal bool) string {
+	if format != config.LogFormatAuto {
+		return format
+	}
+	if terminal {
+		return config.LogFormatText
+	}
+	return config.LogFormatJSON
 }
 
 // openStore is what commands that work on the database do first: the configuration

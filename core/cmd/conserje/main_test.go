@@ -157,8 +157,24 @@ func TestMigrateSeedAndServeGracefully(t *testing.T) {
 	case <-time.After(15 * time.Second):
 		t.Fatalf("serve did not stop within 15 s of SIGTERM; output:\n%s", out.String())
 	}
-	assert.Contains(t, out.String(), "/chat")
-	assert.Contains(t, out.String(), "API token for this run")
+	text := out.String()
+	// The banner shows the URLs serve really answers on (http.addr, public_url unset) and
+	// how to get a new admin password.
+	assert.Contains(t, text, "http://"+addr+"/chat")
+	assert.NotContains(t, text, "localhost:8080")
+	assert.Contains(t, text, "admin set-password admin")
+	// stdout is not a terminal: the generated token goes to a 0600 file, whose path (never
+	// the token) is logged; the logs are JSON.
+	tokenFile := filepath.Join(dir, "data", "api_token")
+	st, err := os.Stat(tokenFile)
+	require.NoError(t, err, text)
+	assert.Equal(t, os.FileMode(0o600), st.Mode().Perm())
+	token, err := os.ReadFile(tokenFile)
+	require.NoError(t, err)
+	assert.Regexp(t, `^[0-9a-f]{48}\n$`, string(token))
+	assert.NotContains(t, text, strings.TrimSpace(string(token)), "the token never reaches stdout or the logs")
+	assert.Contains(t, text, `"token_file":"`+tokenFile+`"`)
+	assert.Contains(t, text, "API token for this run: in "+tokenFile)
 }
 
 func TestAdminUsers(t *testing.T) {
