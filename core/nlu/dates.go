@@ -70,6 +70,13 @@ type dateFinding struct {
 	reason       string // ambiguity reason, "" when none
 	spanI, spanJ int    // token span of the expression the dates come from
 	hasSpan      bool
+	// month is a month said without days (its year in monthYear, written when
+	// monthYearSaid); 0 when none.
+	month, monthYear int
+	monthYearSaid    bool
+	// bad is a day named that does not exist ("31/4"), when hasBad.
+	bad    ImpossibleDate
+	hasBad bool
 }
 
 type dateCtx struct {
@@ -77,6 +84,8 @@ type dateCtx struct {
 	role []uint8
 	ref  int
 	cal  *holidays.Calendar
+	// stay is what the conversation holds (ParseIn); zero for a message read alone.
+	stay stayCtx
 }
 
 func (c *dateCtx) word(i int) string {
@@ -111,16 +120,29 @@ func (c *dateCtx) extractDates() dateFinding {
 			continue
 		}
 		if p1, p2, end, ok := c.parseRange(i); ok {
+			monthAt, placed := c.placeRange(&p1, &p2)
 			if in, out, ok := c.resolveRange(p1, p2); ok {
 				c.mark(i, end, roleDate)
 				f.in, f.out, f.hasIn, f.hasOut = in, out, true, true
 				f.spanI, f.spanJ, f.hasSpan = i, end, true
+				if placed && monthAt >= 0 {
+					c.mark(monthAt, monthAt+1, roleDate)
+					f.spanI, f.spanJ = min(f.spanI, monthAt), max(f.spanJ, monthAt+1)
+				}
 				f.reason = ""
+				f.hasBad = false
 				return c.finishDates(f)
 			}
 			c.mark(i, end, roleDate)
 			f.reason = ReasonInvalidDate
 			f.spanI, f.spanJ, f.hasSpan = i, end, true
+			if !f.hasBad {
+				c.noteImpossible(&f, p1, p2)
+			}
+			if f.hasIn {
+				f.reason = ""
+				return f
+			}
 			continue
 		}
 		if s, ok := c.quincenaAt(i); ok {
@@ -149,6 +171,7 @@ func (c *dateCtx) extractDates() dateFinding {
 		}
 		f.in, f.out, f.hasIn, f.hasOut = sp.in, sp.out, true, true
 		f.reason = "" // a broken range earlier in the message gave way to this one
+		f.hasBad = false
 		return c.finishDates(f)
 	}
 	if f.reason != "" {
@@ -195,8 +218,19 @@ func (c *dateCtx) extractDates() dateFinding {
 			"chegamos", "chegada", "entrando", "llegando", "vamos", "iriamos", "vamo":
 			anchor, k = "start", i+1
 		case "hasta", "until", "till", "salida", "egreso", "checkout", "salimos", "saliendo", "leave",
-			"leaving", "departure", "ate", "volvemos", "saida":
+			"leaving", "departure", "ate", "volvemos", "saida", "irnos", "irme", "salgo", "saldria",
+			"saldriamos", "vuelvo", "volveria", "volveriamos":
 			anchor, k = "end", i+1
+		case "me":
+			// "me voy el 6", "me vuelvo el martes"
+			if w := c.word(i + 1); w == "voy" || w == "iria" || w == "vuelvo" || w == "volveria" {
+				anchor, k = "end", i+2
+			}
+		case "ir":
+			// "me tengo que ir el 5/2", "nos tenemos que ir el domingo": leaving.
+			if c.word(i-1) == "me" || c.word(i-1) == "nos" || c.word(i-3) == "me" || c.word(i-3) == "nos" {
+				anchor, k = "end", i+1
+			}
 		case "nos":
 			if w := c.word(i + 1); w == "vamos" || w == "iriamos" || w == "volvemos" || w == "quedamos" {
 				if w == "quedamos" {
@@ -208,6 +242,15 @@ func (c *dateCtx) extractDates() dateFinding {
 				if c.word(k) == "hasta" {
 					anchor, k = "end", k+1
 				}
+			}
+		}
+		if anchor != "" {
+			// "la salida sería el sábado", "el check out es el 6", "la entrada va a ser el 3"
+			switch {
+			case c.word(k) == "seria" || c.word(k) == "es" || c.word(k) == "sera":
+				k++
+			case c.word(k) == "va" && c.word(k+1) == "a" && c.word(k+2) == "ser":
+				k += 3
 			}
 		}
 		if c.word(k) == "el" || c.word(k) == "del" || c.word(k) == "the" || c.word(k) == "dia" || c.word(k) == "o" || c.word(k) == "do" || c.word(k) == "on" {
@@ -240,13 +283,18 @@ func (c *dateCtx) extractDates() dateFinding {
 		i = p.j - 1
 	}
 	// A bare day number ("el 10") is a date only with an anchor, a length right next to
-	// it, or a second day to pair with.
+	// it, a second day to pair with, or when it plainly names a day ("para el 16", "el
+	// día quince", "el 16" alone). It then falls in the month said, if any.
 	var strong []anchored
+	monthAt := -1
 	for _, a := range pts {
-		if a.p.kind == pDay && a.p.mOff < 0 {
+		if bareDays(a.p) {
 			adjacentLength := nightsAt >= 0 && (nightsAt == a.p.j || nightsAt == a.p.j+1 || c.toksBetweenAre(a.p.j, nightsAt, "por", "x", "for", "durante") || c.toksBetweenAre(nightsAt+2, a.p.i, "desde", "a", "partir", "del", "de", "el", "from", "the"))
-			if a.anchor == "" && !adjacentLength {
+			if a.anchor == "" && !adjacentLength && !c.namesDay(a.p) {
 				continue
+			}
+			if at, ok := c.placeDay(&a.p); ok && at >= 0 {
+				monthAt = at
 			}
 		}
 		strong = append(strong, a)
@@ -282,15 +330,27 @@ func (c *dateCtx) extractDates() dateFinding {
 			}
 		}
 	}
+	if start != nil && end == nil && nights == 0 && start.anchor == "" && c.stay.departure && c.stay.in > 0 {
+		// Asked for the departure, "el sábado" is the departure.
+		start, end = nil, start
+	}
 	if start == nil && end == nil {
 		f.nights = nights
 		c.vague(&f)
+		if !c.moveStay(&f) && f.month > 0 {
+			f.reason = ReasonVaguePeriod
+		}
 		return f
 	}
 	if start == nil {
-		// Only a check-out ("hasta el 8"): not enough for a stay.
+		// Only a check-out ("hasta el 8"): a stay only when the conversation has its
+		// check-in.
 		f.nights = nights
+		c.departure(&f, end.p, end.ai)
 		return f
+	}
+	if monthAt >= 0 {
+		c.mark(monthAt, monthAt+1, roleDate)
 	}
 	f.spanI, f.spanJ, f.hasSpan = start.p.i, start.p.j, true
 	if end != nil {
@@ -307,11 +367,21 @@ func (c *dateCtx) extractDates() dateFinding {
 			f.spanJ = end.p.j
 			return c.finishDates(f)
 		}
+		if c.noteImpossible(&f, start.p, end.p); f.hasBad {
+			c.mark(start.ai, start.p.j, roleDate)
+			c.mark(end.ai, end.p.j, roleDate)
+			f.spanJ = end.p.j
+			if !f.hasIn {
+				f.reason = ReasonInvalidDate
+			}
+			return f
+		}
 	}
 	in, ok := c.resolvePoint(start.p, c.ref)
 	c.mark(start.ai, start.p.j, roleDate)
 	if !ok {
 		f.reason = ReasonInvalidDate
+		f.bad, f.hasBad = c.impossible(start.p)
 		return f
 	}
 	f.in, f.hasIn = in, true

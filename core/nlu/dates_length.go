@@ -71,6 +71,7 @@ func (c *dateCtx) vague(f *dateFinding) {
 		w := c.toks[i].w
 		if mw, ok := months[w]; ok && !mw.short {
 			f.reason, f.spanI, f.spanJ, f.hasSpan = ReasonVaguePeriod, i, i+1, true
+			c.vagueMonth(f, int(mw.m), i)
 			return
 		}
 		if vaguePeriodWords[w] {

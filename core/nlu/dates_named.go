@@ -126,6 +126,12 @@ func (c *dateCtx) weekendAt(i int) (special, bool) {
 		after = "siguiente"
 		k += 4
 	}
+	if !long && after == "" {
+		if sp, ok := c.weekendOf(k); ok {
+			sp.start = start
+			return sp, true
+		}
+	}
 	sp := special{start: start, end: k}
 	if long {
 		lw, ok := c.longWeekend(k, det, after)
@@ -381,4 +387,47 @@ func (c *dateCtx) quincenaAt(i int) (special, bool) {
 		out = mkDay(y, m+1, 1)
 	}
 	return special{in: in, out: out, end: k}, true
+}
+
+// weekendOf reads the day that names a weekend, at k just past "finde": "el finde del
+// 20 de marzo", "el fin de semana que cae 20 de febrero", "the weekend of March 20". The
+// stay is that weekend's Friday to Sunday; a Monday or Tuesday names the weekend before
+// it, a Wednesday or Thursday the one after.
+func (c *dateCtx) weekendOf(k int) (special, bool) {
+	j := k
+	switch {
+	case c.word(j) == "del" || c.word(j) == "de" || c.word(j) == "of":
+		j++
+	case c.word(j) == "que" && (c.word(j+1) == "cae" || c.word(j+1) == "incluye"):
+		j += 2
+	case c.word(j) == "en" && c.word(j+1) == "que" && c.word(j+2) == "cae":
+		j += 3
+	default:
+		return special{}, false
+	}
+	j = c.skipArticle(j)
+	p, ok := c.parsePoint(j)
+	if !ok || p.kind == pRel || p.kind == pWeekday && p.d == 0 {
+		return special{}, false
+	}
+	c.placeDay(&p)
+	d, ok := c.resolvePoint(p, c.ref)
+	if !ok {
+		sp := special{end: p.j, reason: ReasonInvalidDate}
+		return sp, true
+	}
+	var fri int
+	switch wd := dayWeekday(d); wd {
+	case time.Wednesday, time.Thursday:
+		fri = d + int(time.Friday-wd)
+	case time.Friday, time.Saturday:
+		fri = d - int(wd-time.Friday)
+	default: // Sunday to Tuesday: the weekend just before
+		fri = d - int(wd) - 2
+	}
+	in, out := max(fri, c.ref), fri+2
+	if in >= out {
+		return special{end: p.j, reason: ReasonWeekendOver}, true
+	}
+	return special{in: in, out: out, end: p.j}, true
 }

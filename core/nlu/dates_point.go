@@ -215,21 +215,13 @@ func (c *dateCtx) resolvePoint(p point, after int) (int, bool) {
 		if p.m < 1 || p.m > 12 || p.d > 31 {
 			return 0, false
 		}
-		y := ay
-		if p.nextYear && p.m <= rm && y <= ry {
-			y = ry + 1
+		// A 29/2 falling in a year that is not a leap year does not exist: it does not
+		// wait for the next leap year.
+		y := c.fallYear(p, after)
+		if !validYMD(y, p.m, p.d) {
+			return 0, false
 		}
-		for n := 0; n < 9; n++ { // 29/2 may wait for a leap year
-			if validYMD(y, p.m, p.d) {
-				if d := mkDay(y, p.m, p.d); d >= after {
-					return d, true
-				}
-			} else if p.d <= 28 || p.m != 2 || p.d > 29 {
-				return 0, false
-			}
-			y++
-		}
-		return 0, false
+		return mkDay(y, p.m, p.d), true
 	case pDay:
 		y, m := ay, am
 		if p.mOff >= 0 {
@@ -263,4 +255,36 @@ func (c *dateCtx) resolvePoint(p point, after int) (int, bool) {
 		return c.resolveWeekday(p, after)
 	}
 	return 0, false
+}
+
+// fallYear is the year a day and month written without a year fall in: the first year
+// in which that day (or the month's last day, for a "29/2" or a "31/4") is on or after
+// `after` ("que viene" after the month skips the reference year).
+func (c *dateCtx) fallYear(p point, after int) int {
+	ay, _, _ := dayYMD(after)
+	ry, rm, _ := dayYMD(c.ref)
+	y := ay
+	if p.nextYear && p.m <= rm && y <= ry {
+		y = ry + 1
+	}
+	for mkDay(y, p.m, min(p.d, daysIn(y, p.m))) < after {
+		y++
+	}
+	return y
+}
+
+// impossible reports whether a point names a day its month does not have ("31/4",
+// "30/2", "29/2" in a year that is not a leap year), with the year it would fall in.
+func (c *dateCtx) impossible(p point) (ImpossibleDate, bool) {
+	if p.kind != pAbs && p.kind != pWeekday || p.m < 1 || p.m > 12 || p.d < 1 || p.d > 31 {
+		return ImpossibleDate{}, false
+	}
+	y := p.y
+	if y == 0 {
+		y = c.fallYear(p, c.ref)
+	}
+	if validYMD(y, p.m, p.d) {
+		return ImpossibleDate{}, false
+	}
+	return ImpossibleDate{Day: p.d, Month: p.m, Year: y, DaysInMonth: daysIn(y, p.m)}, true
 }

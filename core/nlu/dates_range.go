@@ -104,7 +104,7 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 		}
 	case "a", "ao", "ate":
 		// "de 2 a 3 personas" is not a range; "de 5 a 8 de enero" and "del 5 a 8" are.
-		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs && p2.mOff < 0 {
+		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs && p2.mOff < 0 && !(p1.kind == pWeekday && p2.kind == pWeekday && p2.m > 0) {
 			return point{}, point{}, 0, false
 		}
 	case "-":
@@ -148,8 +148,18 @@ func (c *dateCtx) resolveRange(p1, p2 point) (int, int, bool) {
 			p1.y--
 		}
 	}
-	if p1.kind == pWeekday && p1.d > 0 && p1.m == 0 && p2.kind == pAbs {
-		p1.m = p2.m
+	if p1.kind == pWeekday && p1.d > 0 && p1.m == 0 && (p2.kind == pAbs || p2.kind == pWeekday && p2.m > 0) {
+		// "lunes 1 a jueves 4 de marzo": the month written once is both ends'.
+		p1.m, p1.y = p2.m, p2.y
+		if p1.d >= p2.d {
+			p1.m--
+			if p1.m == 0 {
+				p1.m = 12
+				if p1.y > 0 {
+					p1.y--
+				}
+			}
+		}
 	}
 	in, ok := c.resolvePoint(p1, c.ref)
 	if !ok {

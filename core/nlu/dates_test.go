@@ -98,7 +98,8 @@ func TestDates(t *testing.T) {
 		{"length alone", "tienen algo para 4 noches?", refWed, "", "", 4, ""},
 		// Invalid days.
 		{"no such day", "el 30/2", refWed, "", "", 0, ReasonInvalidDate},
-		{"leap day waits for a leap year", "del 29/2 al 2/3", refSat, "2028-02-29", "2028-03-02", 0, ""},
+		{"a leap day in a year that has none does not exist", "del 29/2 al 2/3", refSat, "", "", 0, ReasonInvalidDate},
+		{"a leap day in a leap year", "del 29/2 al 2/3", "2027-03-10T10:00:00-03:00", "2028-02-29", "2028-03-02", 0, ""},
 		// English and Portuguese.
 		{"english range", "from January 5 to 8", refSat, "2027-01-05", "2027-01-08", 0, ""},
 		{"english short range", "Jan 5-8", refSat, "2027-01-05", "2027-01-08", 0, ""},

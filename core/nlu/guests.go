@@ -183,7 +183,7 @@ func (g guestCtx) extractGuests() guestFinding {
 		// Triggers: "somos 4", "seremos 6", "vamos a ser 5", "para 4", "for 2", "we are 3".
 		trigger := 0
 		switch w {
-		case "somos", "seremos", "fuimos", "estamos":
+		case "somos", "seremos", "seriamos", "fuimos", "estamos", "estariamos":
 			trigger = i + 1
 			if g.word(trigger) == "en" && g.word(trigger+1) == "total" {
 				trigger += 2
@@ -281,7 +281,7 @@ func (g guestCtx) companions() (guestFinding, bool) {
 		}
 		// "con mi señora", "vamos con mi novio", "yo y mi esposa", "mi novia y yo".
 		prev := g.word(i - 1)
-		withMe := prev == "con" || prev == "with" || prev == "com" || prev == "somos" || prev == "seremos" || (prev == "y" && (g.word(i-2) == "yo" || g.word(i-2) == "i" || g.word(i-2) == "eu"))
+		withMe := prev == "con" || prev == "with" || prev == "com" || prev == "somos" || prev == "seremos" || prev == "seriamos" || (prev == "y" && (g.word(i-2) == "yo" || g.word(i-2) == "i" || g.word(i-2) == "eu"))
 		if !withMe && !g.endsWithMe(i) {
 			continue
 		}

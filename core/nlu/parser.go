@@ -107,6 +107,12 @@ type Result struct {
 	WeekendChoice WeekendChoice `json:"weekend_choice,omitempty"`
 	// Scores are the calibrated probabilities of every intent, highest first.
 	Scores []IntentScore `json:"scores,omitempty"`
+	// Month is a month said without days ("para febrero", "no, de marzo"), as its first
+	// day in the year it falls in; nil when none.
+	Month *Date `json:"month,omitempty"`
+	// Impossible is a day named that does not exist ("31/4"); the dates it belonged to
+	// are null (a valid check-in before an impossible check-out stays).
+	Impossible *ImpossibleDate `json:"impossible_date,omitempty"`
 }
 
 // Contract is the result as the command line prints it: exactly the fields of the
@@ -228,10 +234,10 @@ type analysis struct {
 }
 
 func (p *Parser) analyze(text string, ref int) analysis {
-	return p.analyzeInto(text, ref, nil)
+	return p.analyzeInto(text, ref, stayCtx{}, nil)
 }
 
-func (p *Parser) analyzeInto(text string, ref int, ws *workspace) analysis {
+func (p *Parser) analyzeInto(text string, ref int, stay stayCtx, ws *workspace) analysis {
 	var a analysis
 	if ws != nil {
 		ws.toks = tokenize(text, ws.toks[:0])
@@ -246,7 +252,7 @@ func (p *Parser) analyzeInto(text string, ref int, ws *workspace) analysis {
 		a.greeting = make([]bool, len(a.toks))
 	}
 	markTimesAndAddresses(a.toks, a.role)
-	dc := &dateCtx{toks: a.toks, role: a.role, ref: ref, cal: p.cal}
+	dc := &dateCtx{toks: a.toks, role: a.role, ref: ref, cal: p.cal, stay: stay}
 	a.dates = dc.extractDates()
 	a.guests = guestCtx{dc}.extractGuests()
 	a.unit, a.units2, a.amen = unitsAndAmenities(a.toks)
@@ -438,10 +444,16 @@ func markGreeting(toks []token, g []bool) int {
 // Parse reads one message received at ref. It never fails; what it cannot decide is
 // null and listed in Ambiguous.
 func (p *Parser) Parse(text string, ref time.Time) Result {
+	return p.ParseIn(text, ref, Context{})
+}
+
+// ParseIn reads one message received at ref against what the conversation already holds
+// (see Context). With a zero Context it is Parse.
+func (p *Parser) ParseIn(text string, ref time.Time, ctx Context) Result {
 	ws := p.pool.Get().(*workspace)
 	defer p.pool.Put(ws)
 	day := refDay(ref)
-	a := p.analyzeInto(text, day, ws)
+	a := p.analyzeInto(text, day, ctx.days(), ws)
 
 	r := Result{Text: text}
 	r.Language, r.LanguageKnown = languageOf(a.toks)
@@ -677,6 +689,14 @@ func (p *Parser) fillEntities(r *Result, a *analysis, text string) {
 	}
 	if d.reason != "" {
 		r.addAmbiguous("dates", d.reason)
+	}
+	if d.month > 0 {
+		m := NewDate(d.monthYear, time.Month(d.month), 1)
+		r.Month = &m
+	}
+	if d.hasBad {
+		bad := d.bad
+		r.Impossible = &bad
 	}
 	g := a.guests
 	if g.has {

@@ -1,0 +1,212 @@
+package nlu
+
+// Context is what a conversation already holds when a message arrives; ParseIn reads the
+// message against it: bare days fall in the month said before ("para febrero" … "del 16
+// al 19"), a month said alone moves the stay to that month ("no, de febrero"), and a
+// departure said alone ("salimos el viernes", "hasta el domingo") follows the check-in.
+type Context struct {
+	// CheckIn and CheckOut are the stay being discussed (zero when unknown).
+	CheckIn, CheckOut Date
+	// Month is a month said without days, as its first day (zero when none).
+	Month Date
+	// Departure says the bot asked for the check-out: a lone day is the departure.
+	Departure bool
+}
+
+// ImpossibleDate is a day the guest named that its month does not have: "31/4", "30/2",
+// or "29/2" in a year that is not a leap year. Year is the year it would fall in.
+type ImpossibleDate struct {
+	Day         int `json:"day"`
+	Month       int `json:"month"`
+	Year        int `json:"year"`
+	DaysInMonth int `json:"days_in_month"`
+}
+
+// stayCtx is a Context in day numbers (0 = unknown).
+type stayCtx struct {
+	in, out     int
+	month, year int
+	departure   bool
+}
+
+func (x Context) days() stayCtx {
+	var s stayCtx
+	if !x.CheckIn.IsZero() {
+		s.in = mkDayT(x.CheckIn.Time)
+	}
+	if !x.CheckOut.IsZero() {
+		s.out = mkDayT(x.CheckOut.Time)
+	}
+	if !x.Month.IsZero() {
+		s.year, s.month = x.Month.Year(), int(x.Month.Month())
+	}
+	s.departure = x.Departure
+	return s
+}
+
+// saidMonth finds a month named on its own in the message ("quise decir febrero: del 8
+// al 11", "de enero: 13 al 16"): a full month name no other expression used.
+func (c *dateCtx) saidMonth() (m, at int, ok bool) {
+	for i := range c.toks {
+		if !c.free(i) || c.toks[i].kind != tWord {
+			continue
+		}
+		if mw, found := months[c.toks[i].w]; found && !mw.short {
+			return int(mw.m), i, true
+		}
+	}
+	return 0, -1, false
+}
+
+// monthForDays is the month bare day numbers fall in: one named in the message, else
+// the one said earlier in the conversation. at is the month's token (-1 for the
+// conversation's).
+func (c *dateCtx) monthForDays() (m, at int, ok bool) {
+	if m, at, ok := c.saidMonth(); ok {
+		return m, at, true
+	}
+	if c.stay.month > 0 {
+		return c.stay.month, -1, true
+	}
+	return 0, -1, false
+}
+
+// bareDays reports whether a point is a day number with nothing placing it in a month.
+func bareDays(p point) bool { return p.kind == pDay && p.mOff < 0 }
+
+// placeRange puts a range of bare days ("del 16 al 19") in the month said; it returns the
+// month's token (-1 when none in the message) and whether it placed them.
+func (c *dateCtx) placeRange(p1, p2 *point) (int, bool) {
+	if !bareDays(*p1) || !bareDays(*p2) {
+		return -1, false
+	}
+	m, at, ok := c.monthForDays()
+	if !ok {
+		return -1, false
+	}
+	p2.kind, p2.m = pAbs, m
+	return at, true
+}
+
+// placeDay puts a lone bare day ("para el 16") in the month said.
+func (c *dateCtx) placeDay(p *point) (int, bool) {
+	if !bareDays(*p) {
+		return -1, false
+	}
+	m, at, ok := c.monthForDays()
+	if !ok {
+		return -1, false
+	}
+	p.kind, p.m = pAbs, m
+	return at, true
+}
+
+// vagueMonth reads a month said without days at token i: its year is the reference
+// year unless the month is already over (then the next), or the one written after it.
+func (c *dateCtx) vagueMonth(f *dateFinding, m, i int) {
+	ry, rm, _ := dayYMD(c.ref)
+	y := ry
+	if m < rm {
+		y++
+	}
+	if yy, _, ok := c.yearAt(i + 1); ok {
+		y, f.monthYearSaid = yy, true
+	}
+	f.month, f.monthYear = m, y
+}
+
+// moveStay moves the conversation's stay to the month said alone ("no no, de febrero"):
+// the same days and nights in that month, in the first year it is still ahead (or the
+// year written).
+func (c *dateCtx) moveStay(f *dateFinding) bool {
+	if f.month == 0 || c.stay.in == 0 {
+		return false
+	}
+	_, _, d := dayYMD(c.stay.in)
+	p := point{kind: pAbs, d: d, m: f.month, mOff: -1}
+	if f.monthYearSaid {
+		p.y = f.monthYear
+	}
+	if bad, ok := c.impossible(p); ok {
+		f.bad, f.hasBad = bad, true
+		f.reason = ReasonInvalidDate
+		return true
+	}
+	in, ok := c.resolvePoint(p, c.ref)
+	if !ok {
+		return false
+	}
+	f.in, f.hasIn, f.reason = in, true, ""
+	if c.stay.out > c.stay.in {
+		f.out, f.hasOut = in+c.stay.out-c.stay.in, true
+	}
+	return true
+}
+
+// noteImpossible records the end of a broken stay whose day does not exist (a day
+// without its month takes the other end's: "del 28 al 31/4"). When only the check-out is
+// impossible the check-in stands, so the guest is asked for the departure alone.
+func (c *dateCtx) noteImpossible(f *dateFinding, in, out point) {
+	if bareDays(in) && out.m > 0 {
+		in.kind, in.m, in.y = pAbs, out.m, out.y
+	}
+	if bad, ok := c.impossible(in); ok {
+		f.bad, f.hasBad = bad, true
+		return
+	}
+	bad, ok := c.impossible(out)
+	if !ok {
+		return
+	}
+	f.bad, f.hasBad = bad, true
+	if d, ok := c.resolvePoint(in, c.ref); ok {
+		// The check-in stands: only the departure is asked again.
+		f.in, f.hasIn = d, true
+	}
+}
+
+// namesDay reports whether a bare day number plainly names a day: "para el 16", "el día
+// quince", "del 16 en adelante", or "el 16" as the whole message.
+func (c *dateCtx) namesDay(p point) bool {
+	num := p.j - 1
+	switch {
+	case c.word(num-1) == "dia":
+		return true
+	case c.word(num-1) == "el" && c.word(num-2) == "para":
+		return true
+	case c.word(p.j) == "en" && c.word(p.j+1) == "adelante":
+		return true
+	}
+	if c.word(num-1) != "el" {
+		return false
+	}
+	for k := range c.toks {
+		if k == num || k == num-1 || c.toks[k].kind == tPunct || c.toks[k].kind == tEmoji {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// departure reads a check-out said alone ("salimos el viernes", "hasta el domingo a la
+// mañana", "el check out sería el sábado") as the departure of the conversation's stay:
+// the first such day after its check-in.
+func (c *dateCtx) departure(f *dateFinding, p point, ai int) {
+	if c.stay.in == 0 {
+		return
+	}
+	out, ok := c.resolvePoint(p, c.stay.in+1)
+	c.mark(ai, p.j, roleDate)
+	f.spanI, f.spanJ, f.hasSpan = ai, p.j, true
+	if !ok {
+		if bad, isBad := c.impossible(p); isBad {
+			f.bad, f.hasBad = bad, true
+		}
+		f.reason = ReasonInvalidDate
+		return
+	}
+	f.out, f.hasOut = out, true
+	f.nights = out - c.stay.in
+	c.lengthsOnly(f)
+}
