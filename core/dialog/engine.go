@@ -265,13 +265,14 @@ type Output struct {
 // complete (the context ended); the caller should not store st and may retry the message.
 func (e *Engine) Turn(ctx context.Context, st *State, in Input) (*Output, error) {
 	t := e.newTurn(ctx, st, in)
+	t.expireSession()
 	if in.Understanding != nil {
 		t.u = *in.Understanding
 	} else {
-		t.u = e.Understand(in.Text, in.Now)
+		t.u = e.understandIn(in.Text, in.Now, t.stayContext())
 	}
 	t.out.Understanding = t.u
-	t.expireSession()
+	t.rememberMonth()
 	t.detectLanguage()
 	st.GuestTurns++
 	st.LastSeen = in.Now
@@ -382,6 +383,7 @@ func (t *turn) expireSession() {
 	st.Stack = nil
 	st.Pending = nil
 	st.Fallbacks = 0
+	st.Month = ""
 	t.out.SessionExpired = true
 	t.changed()
 }

@@ -31,6 +31,7 @@ func (t *turn) route() {
 	}
 	vals, hit, strong := t.extract(awaited)
 	trig := t.reread(t.trigger(), vals)
+	t.sayImpossible()
 	switch {
 	case awaited != "" && hit && strong:
 		t.continueWith(vals)

@@ -21,6 +21,8 @@ type State struct {
 	Results      map[string]any `json:"results,omitempty"`
 	Stack        []Frame        `json:"stack,omitempty"`
 	Pending      *Pending       `json:"pending,omitempty"`
+	// Month is a month the guest said without days (YYYY-MM), for the days said later.
+	Month string `json:"month,omitempty"`
 	// Fallbacks counts turns in a row the bot did not understand.
 	Fallbacks int `json:"fallbacks,omitempty"`
 	// PaymentRejections counts rejected payments since the last escalation.

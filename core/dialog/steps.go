@@ -251,6 +251,7 @@ func (t *turn) env() map[string]any {
 		"text": t.in.Text, "intent": t.u.Intent, "confidence": t.u.Confidence,
 		"check_in": t.u.CheckIn, "check_out": t.u.CheckOut, "guests": int64(t.u.Guests),
 		"unit_type": t.u.UnitType, "amenities": Normalize(t.u.Amenities),
+		"impossible": impossibleEnv(t.u.Impossible),
 	}
 	m["today"] = t.today().Format(time.DateOnly)
 	m["now"] = t.in.Now

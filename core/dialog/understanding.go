@@ -21,6 +21,10 @@ type Understanding struct {
 	// placed them in the next such month, but in a conversation already about January
 	// they mean January (a correction), which the engine fixes.
 	DaysOnly bool `json:"days_only,omitempty"`
+	// Month is a month said without days, YYYY-MM ("para febrero"); "" when none.
+	Month string `json:"month,omitempty"`
+	// Impossible is a day named that does not exist ("31/4"); nil when none.
+	Impossible *ImpossibleDay `json:"impossible,omitempty"`
 }
 
 // AmbiguousDates says the guest named dates the NLU could not decide (this weekend or the

@@ -57,6 +57,7 @@ type point struct {
 	mOff     int  // pDay/pAbs: month relative to the reference ("del mes que viene" = 1); -1 none
 	nextYear bool // "enero que viene", "del año que viene"
 	nextWeek bool // pWeekday: "el miércoles de la semana que viene"
+	loose    bool // pRel: a span from today ("en 7 días"), a day only when said alone
 	notToday bool // pWeekday: "el próximo jueves" said on a Thursday is next week's
 	i, j     int  // token span [i, j)
 }
@@ -204,6 +205,11 @@ func (c *dateCtx) extractDates() dateFinding {
 			i = end - 1
 			continue
 		}
+		if p, ok := c.offsetAt(i); ok {
+			pts = append(pts, anchored{p: p, ai: i})
+			i = p.j - 1
+			continue
+		}
 		anchor := ""
 		k := i
 		switch c.word(i) {
@@ -296,6 +302,9 @@ func (c *dateCtx) extractDates() dateFinding {
 			if at, ok := c.placeDay(&a.p); ok && at >= 0 {
 				monthAt = at
 			}
+		}
+		if a.p.loose && a.anchor == "" && !c.loneMention(a.p) {
+			continue
 		}
 		strong = append(strong, a)
 	}

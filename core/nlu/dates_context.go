@@ -148,7 +148,16 @@ func (c *dateCtx) moveStay(f *dateFinding) bool {
 // impossible the check-in stands, so the guest is asked for the departure alone.
 func (c *dateCtx) noteImpossible(f *dateFinding, in, out point) {
 	if bareDays(in) && out.m > 0 {
+		// As resolveRange reads it: "del 31 al 4/7" starts in June.
 		in.kind, in.m, in.y = pAbs, out.m, out.y
+		if in.d >= out.d {
+			if in.m--; in.m == 0 {
+				in.m = 12
+				if in.y > 0 {
+					in.y--
+				}
+			}
+		}
 	}
 	if bad, ok := c.impossible(in); ok {
 		f.bad, f.hasBad = bad, true

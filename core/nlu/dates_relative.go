@@ -84,7 +84,7 @@ func (c *dateCtx) weekdayPoint(p point, i int) (point, bool, bool) {
 		q, _ := c.parsePoint(k)
 		q.i = i
 		return q, true, true
-	} else if shortWeekday[w] {
+	} else if shortWeekday[w] && !c.shortWeekdayStands(i) {
 		return point{}, false, true
 	}
 	// "el viernes que viene", "el próximo viernes" both mean the coming one, but not
@@ -177,4 +177,72 @@ func (c *dateCtx) resolveWeekday(p point, after int) (int, bool) {
 		}
 	}
 	return 0, false
+}
+
+// offsetAt reads a check-in counted from today at i: "en 7 días", "en una semana",
+// "dentro de 10 días", "in 3 days". Such a span names a day only when nothing else is
+// said with it (see loneMention): "te confirmo en 2 días" is no stay.
+func (c *dateCtx) offsetAt(i int) (point, bool) {
+	k := i + 1
+	switch c.word(i) {
+	case "en", "in", "em":
+	case "dentro":
+		if c.word(k) != "de" {
+			return point{}, false
+		}
+		k++
+	default:
+		return point{}, false
+	}
+	if !c.free(k) || k >= len(c.toks) {
+		return point{}, false
+	}
+	t := &c.toks[k]
+	n := 0
+	switch {
+	case t.kind == tNum && !t.has(fMoney|fThousand) && t.n >= 1 && t.n <= 60 && (t.has(fNumWord) || t.digits <= 2):
+		n = t.n
+	case t.kind == tWord && (t.w == "a" || t.w == "one"):
+		n = 1
+	default:
+		return point{}, false
+	}
+	mult := 0
+	switch c.word(k + 1) {
+	case "dia", "dias", "day", "days":
+		mult = 1
+	case "semana", "semanas", "week", "weeks", "semanita":
+		mult = 7
+	default:
+		return point{}, false
+	}
+	return point{kind: pRel, off: n * mult, i: i, j: k + 2, mOff: -1, loose: true}, true
+}
+
+// loneMention reports whether the message says nothing but the point (punctuation and
+// "para", "desde", "el" aside): "en 7 días", "lun.", "el 16".
+func (c *dateCtx) loneMention(p point) bool {
+	for k := range c.toks {
+		if k >= p.i && k < p.j || c.toks[k].kind == tPunct || c.toks[k].kind == tEmoji {
+			continue
+		}
+		if w := c.word(k); k < p.i && (w == "para" || w == "desde" || w == "el" || w == "este") {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// shortWeekdayStands reports whether a weekday abbreviation with no day number is a day:
+// in a range ("del lun al mié") or alone in the message ("lun.").
+func (c *dateCtx) shortWeekdayStands(i int) bool {
+	switch c.word(i - 1) {
+	case "del", "desde", "al", "hasta", "entre":
+		return true
+	}
+	if w := c.word(i + 1); w == "al" || w == "hasta" {
+		return true
+	}
+	return c.loneMention(point{i: i, j: i + 1})
 }

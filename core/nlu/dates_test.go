@@ -100,6 +100,29 @@ func TestDates(t *testing.T) {
 		{"no such day", "el 30/2", refWed, "", "", 0, ReasonInvalidDate},
 		{"a leap day in a year that has none does not exist", "del 29/2 al 2/3", refSat, "", "", 0, ReasonInvalidDate},
 		{"a leap day in a leap year", "del 29/2 al 2/3", "2027-03-10T10:00:00-03:00", "2028-02-29", "2028-03-02", 0, ""},
+		// A weekend named by one of its days; ranges of weekdays with their day numbers.
+		{"weekend of a saturday", "el fin de semana del 20 de marzo", "2027-03-03T09:30:00-03:00", "2027-03-19", "2027-03-21", 2, ""},
+		{"weekend that a day falls in", "para el finde que cae 14 de febrero", "2026-12-12T09:40:00-03:00", "2027-02-12", "2027-02-14", 2, ""},
+		{"weekend of a thursday is the one after", "el finde del 18 de febrero", "2026-12-12T09:40:00-03:00", "2027-02-19", "2027-02-21", 2, ""},
+		{"weekday range with the month once", "lunes 1 a jueves 4 de marzo", "2027-01-20T11:00:00-03:00", "2027-03-01", "2027-03-04", 3, ""},
+		{"short weekday range", "del lun al mié", refSat, "2026-11-30", "2026-12-02", 2, ""},
+		// The departure said first, in other words.
+		{"departure before arrival", "me tengo que ir el 5/2 temprano, llegaría el 1/2", "2026-12-28T15:50:00-03:00", "2027-02-01", "2027-02-05", 4, ""},
+		{"me voy", "llego el 2/2 y me voy el 6/2", refWed, "2027-02-02", "2027-02-06", 4, ""},
+		{"check out with a verb between", "check in el 3/3, el check out sería el 6/3", refWed, "2027-03-03", "2027-03-06", 3, ""},
+		// A month said once in the message places bare days.
+		{"month said before the days", "quise decir febrero: del 8 al 11", refWed, "2027-02-08", "2027-02-11", 3, ""},
+		{"month said before the days, next year", "no, de enero: 13 al 16", "2026-12-19T17:05:00-03:00", "2027-01-13", "2027-01-16", 3, ""},
+		// Bare days and spans from today that plainly name a day.
+		{"para el 16", "¿tienen lugar para el 16?", refWed, "2027-02-16", "", 0, ""},
+		{"el día quince", "el día quince", refWed, "2027-02-15", "", 0, ""},
+		{"a day number in a sentence is not a day", "el 10 rindo un final", refWed, "", "", 0, ""},
+		{"en 7 días", "en 7 días", refWed, "2027-01-27", "", 0, ""},
+		{"dentro de una semana", "dentro de una semana", refWed, "2027-01-27", "", 0, ""},
+		{"a span in a sentence is not a day", "te confirmo en 2 días", refWed, "", "", 0, ""},
+		// Impossible days: the check-in stands when only the departure is impossible.
+		{"impossible departure keeps the check-in", "del 28/4 al 31/4", refWed, "2027-04-28", "", 0, ""},
+		{"impossible arrival", "entramos el 30/2 y salimos el 2/3", refWed, "", "", 0, ReasonInvalidDate},
 		// English and Portuguese.
 		{"english range", "from January 5 to 8", refSat, "2027-01-05", "2027-01-08", 0, ""},
 		{"english short range", "Jan 5-8", refSat, "2027-01-05", "2027-01-08", 0, ""},
@@ -131,4 +154,64 @@ func TestDateText(t *testing.T) {
 	assert.Equal(t, "del 5 al 8/1", r.DateText)
 	r = p.Parse("PRECIO PARA EL OTRO FINDE", ts(t, refWed))
 	assert.Equal(t, "EL OTRO FINDE", r.DateText)
+}
+
+func TestImpossibleDates(t *testing.T) {
+	p := defaultParser(t)
+	tests := []struct {
+		name, text, ref string
+		want            *ImpossibleDate
+	}{
+		{"31 of april", "del 28/4 al 31/4", refWed, &ImpossibleDate{Day: 31, Month: 4, Year: 2027, DaysInMonth: 30}},
+		{"30 of february", "entramos el 30/2 y salimos el 2/3", refWed, &ImpossibleDate{Day: 30, Month: 2, Year: 2027, DaysInMonth: 28}},
+		{"31 of june without its month", "del 31 al 4/7", refWed, &ImpossibleDate{Day: 31, Month: 6, Year: 2027, DaysInMonth: 30}},
+		{"29/2 in a year that is not a leap year", "el 29/2", refWed, &ImpossibleDate{Day: 29, Month: 2, Year: 2027, DaysInMonth: 28}},
+		{"29/2 in a leap year", "el 29/2", "2027-03-10T10:00:00-03:00", nil},
+		{"a day that exists", "del 28/4 al 30/4", refWed, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := p.Parse(tc.text, ts(t, tc.ref))
+			assert.Equal(t, tc.want, r.Impossible)
+		})
+	}
+}
+
+func TestDatesInContext(t *testing.T) {
+	p := defaultParser(t)
+	day := func(s string) Date {
+		d, err := ParseDate(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	tests := []struct {
+		name, text, ref string
+		ctx             Context
+		in, out         string
+		month           string // "" = none
+	}{
+		{"a month alone is remembered", "estamos viendo para febrero, somos 3", "2026-12-10T11:15:00-03:00", Context{}, "", "", "2027-02-01"},
+		{"december said in january is the coming one", "quiero ir en diciembre", "2027-01-20T11:00:00-03:00", Context{}, "", "", "2027-12-01"},
+		{"bare days fall in the month said", "del 16 al 19", "2026-12-10T11:15:00-03:00", Context{Month: day("2027-02-01")}, "2027-02-16", "2027-02-19", ""},
+		{"bare days in december of the next year", "del 27 al 30", "2027-01-20T11:00:00-03:00", Context{Month: day("2027-12-01")}, "2027-12-27", "2027-12-30", ""},
+		{"a month alone moves the stay", "no no, de febrero", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-01-22"), CheckOut: day("2027-01-25")}, "2027-02-22", "2027-02-25", "2027-02-01"},
+		{"a month alone moves a stay of next year back", "uy perdón, marzo!", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2028-02-10"), CheckOut: day("2028-02-13")}, "2027-03-10", "2027-03-13", "2027-03-01"},
+		{"a departure weekday follows the check-in", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{CheckIn: day("2027-01-18")}, "", "2027-01-22", ""},
+		{"hasta el domingo a la mañana", "nos quedamos hasta el domingo a la mañana", "2027-01-20T11:00:00-03:00", Context{CheckIn: day("2027-03-01")}, "", "2027-03-07", ""},
+		{"a departure with a weekday and its day", "mejor hasta el jueves 18", "2027-01-04T10:20:00-03:00", Context{CheckIn: day("2027-02-15"), CheckOut: day("2027-02-17")}, "", "2027-02-18", ""},
+		{"asked for the departure, a lone day is it", "el sábado", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2027-03-03"), Departure: true}, "", "2027-03-06", ""},
+		{"without a stay a departure alone is nothing", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{}, "", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := p.ParseIn(tc.text, ts(t, tc.ref), tc.ctx)
+			assert.Equal(t, tc.in, dateStr(r.CheckIn), "check_in")
+			assert.Equal(t, tc.out, dateStr(r.CheckOut), "check_out")
+			assert.Equal(t, tc.month, dateStr(r.Month), "month")
+		})
+	}
 }

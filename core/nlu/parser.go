@@ -616,7 +616,16 @@ func cueCandidate(t *token) bool {
 	if _, ok := weekdays[t.w]; ok {
 		return false
 	}
-	return true
+	return !modalWords[t.w]
+}
+
+// modalWords say that the guest wants or needs something, never what: "quiero cancelar"
+// and "quiero ir en diciembre" share "quiero", only "cancelar" is a cue.
+var modalWords = map[string]bool{
+	"quiero": true, "queremos": true, "quisiera": true, "quisieramos": true, "tengo": true,
+	"tenemos": true, "necesito": true, "necesitamos": true, "puedo": true, "podemos": true,
+	"podria": true, "podriamos": true, "gustaria": true, "want": true, "need": true,
+	"quero": true, "queria": true, "queriamos": true, "preciso": true, "precisamos": true,
 }
 
 func (p *Parser) hasCue(toks []token, role []uint8, label int) bool {

@@ -17,7 +17,7 @@ type Parser struct {
 	p *nlu.Parser
 }
 
-var _ dialog.Understander = (*Parser)(nil)
+var _ dialog.StayUnderstander = (*Parser)(nil)
 
 // Options tune training (the fallback threshold, the holiday calendar).
 type Options = nlu.Options
@@ -41,6 +41,24 @@ func Train(examples map[string][]string) (dialog.Understander, error) {
 // Understand parses text received at ref.
 func (p *Parser) Understand(text string, ref time.Time) dialog.Understanding {
 	return Convert(p.p.Parse(text, ref))
+}
+
+// UnderstandStay parses text received at ref against the conversation's stay: bare days
+// fall in the month said, a month alone moves the stay, a lone departure follows the
+// check-in.
+func (p *Parser) UnderstandStay(text string, ref time.Time, stay dialog.StayContext) dialog.Understanding {
+	var ctx nlu.Context
+	if d, err := nlu.ParseDate(stay.CheckIn); err == nil {
+		ctx.CheckIn = d
+	}
+	if d, err := nlu.ParseDate(stay.CheckOut); err == nil {
+		ctx.CheckOut = d
+	}
+	if d, err := nlu.ParseDate(stay.Month + "-01"); err == nil {
+		ctx.Month = d
+	}
+	ctx.Departure = stay.Departure
+	return Convert(p.p.ParseIn(text, ref, ctx))
 }
 
 // Convert maps an NLU result to the engine's view.
@@ -70,6 +88,12 @@ func Convert(r nlu.Result) dialog.Understanding {
 		u.UnitType = *r.UnitType
 	}
 	u.DaysOnly = u.CheckIn != "" && daysOnly(r.DateText)
+	if r.Month != nil {
+		u.Month = r.Month.Format("2006-01")
+	}
+	if b := r.Impossible; b != nil {
+		u.Impossible = &dialog.ImpossibleDay{Day: b.Day, Month: b.Month, Year: b.Year, DaysInMonth: b.DaysInMonth}
+	}
 	return u
 }
 
