@@ -61,7 +61,9 @@ type Options struct {
 	// Refunds is nil when no payment plugin is configured.
 	Refunds Refunds
 	// Media plays guests' voice notes from their channel (nil: not offered).
-	Media      Media
+	Media Media
+	// Replies sends staff's replies to guests (nil: no reply box).
+	Replies    StaffReplies
 	Log        *slog.Logger
 	SessionTTL time.Duration
 	// Secure marks cookies Secure (set when the public URL is https).
@@ -173,11 +175,14 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/payments/:id/reviewed", h.paymentReviewed)
 	auth.Post("/payments/refund", h.paymentRefund)
 	auth.Post("/pre-reservations/:id/extend", h.preReservationExtend)
+	auth.Get("/live", h.liveStream)
 	auth.Get("/conversations", h.conversationList)
 	auth.Get("/conversations/:id", h.conversationShow)
 	auth.Get("/conversations/:id/messages/:mid/audio", h.messageAudio)
 	auth.Post("/conversations/:id/escalate", h.conversationEscalate)
 	auth.Post("/conversations/:id/release", h.conversationRelease)
+	auth.Post("/conversations/:id/reply", h.conversationReply)
+	auth.Post("/conversations/:id/notes", h.conversationNote)
 	auth.Get("/calendar", h.calendarShow)
 	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
 	auth.Post("/feeds/:id/confirm-removals", h.feedConfirmRemovals)
@@ -187,7 +192,7 @@ func (h *Handler) securityHeaders(c *fiber.Ctx) error {
 	c.Set("X-Frame-Options", "DENY")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
-	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'none'; form-action 'self'; frame-ancestors 'none'")
+	c.Set("Content-Security-Policy", "default-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Next()
 }

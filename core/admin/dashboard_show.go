@@ -20,7 +20,24 @@ type reservationRow struct {
 type conversationRow struct {
 	store.Conversation `bun:",extend"`
 	LastText           string `bun:"last_text"`
+	// GuestWords is the guest's last message (what they asked a person for).
+	GuestWords string `bun:"guest_words"`
+	// BookedAs is the guest name on the conversation's latest booking.
+	BookedAs string `bun:"booked_as"`
+	Unread   bool   `bun:"unread"`
 }
+
+// Name is the guest's name, or a readable stand-in.
+func (r conversationRow) Name() string { return guestName(&r.Conversation, r.BookedAs) }
+
+// ContactLine is the guest's phone or e-mail ("" for the web chat).
+func (r conversationRow) ContactLine() string { return guestContact(&r.Conversation) }
+
+// ChannelName is the channel as staff call it.
+func (r conversationRow) ChannelName() string { return channelLabel(r.Channel) }
+
+// Reason says in plain Spanish why a person has the conversation.
+func (r conversationRow) Reason() string { return reasonLabel(r.EscalationReason) }
 
 type conflictRow struct {
 	ID           int64      `bun:"id"`
@@ -90,10 +107,7 @@ func (h *Handler) reservations(_ context.Context) *bunSelect {
 
 func (h *Handler) conversations(ctx context.Context, state string, limit int) ([]conversationRow, error) {
 	var rows []conversationRow
-	q := h.db.NewSelect().
-		ColumnExpr("c.*").
-		ColumnExpr("(SELECT m.text FROM messages AS m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text").
-		TableExpr("conversations AS c")
+	q := h.conversationQuery()
 	if state != "" {
 		q = q.Where("c.state = ?", state)
 	}
@@ -102,6 +116,17 @@ func (h *Handler) conversations(ctx context.Context, state string, limit int) ([
 		return nil, fmt.Errorf("admin: list conversations: %w", err)
 	}
 	return rows, nil
+}
+
+// conversationQuery selects conversations with what a list shows of each.
+func (h *Handler) conversationQuery() *bunSelect {
+	return h.db.NewSelect().
+		ColumnExpr("c.*").
+		ColumnExpr("(SELECT m.text FROM messages AS m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text").
+		ColumnExpr("(SELECT m.text FROM messages AS m WHERE m.conversation_id = c.id AND m.direction = 'in' ORDER BY m.id DESC LIMIT 1) AS guest_words").
+		ColumnExpr("(SELECT r.guest_name FROM reservations AS r WHERE r.conversation_id = c.id AND r.guest_name <> '' ORDER BY r.id DESC LIMIT 1) AS booked_as").
+		ColumnExpr("CASE WHEN c.last_inbound_at IS NOT NULL AND (c.staff_read_at IS NULL OR c.last_inbound_at > c.staff_read_at) THEN 1 ELSE 0 END AS unread").
+		TableExpr("conversations AS c")
 }
 
 func (h *Handler) openConflicts(ctx context.Context) ([]conflictRow, error) {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/conserje/conserje/core/channel"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -55,7 +56,9 @@ func (c *backlogCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	var pending []store.OutboxItem
 	err = c.db.NewSelect().Model(&pending).Column("id", "not_before").
-		Where("status IN ('pending', 'sending') AND not_before <= ?", now).
+		// The web chat's messages wait for the guest's page to collect them, not for a
+		// sender: a closed page is not a stuck outbox (they expire after a day).
+		Where("status IN ('pending', 'sending') AND not_before <= ? AND channel <> ?", now, channel.Webchat).
 		OrderExpr("not_before").Limit(1).Scan(ctx)
 	if err != nil {
 		ch <- prometheus.MustNewConstMetric(c.up, prometheus.GaugeValue, 0)

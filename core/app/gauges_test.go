@@ -43,10 +43,13 @@ conserje_outbox_oldest_pending_seconds 0
 			}).Exec(ctx)
 			require.NoError(t, err)
 		}
-		_, err := db.NewInsert().Model(&store.OutboxItem{Channel: "webchat", Recipient: "x", Kind: "text", Payload: []byte("{}"),
+		_, err := db.NewInsert().Model(&store.OutboxItem{Channel: "whatsapp", Recipient: "x", Kind: "text", Payload: []byte("{}"),
 			IdempotencyKey: "k1", Status: "pending", NotBefore: now.Add(-90 * time.Second)}).Exec(ctx)
 		require.NoError(t, err)
-		_, err = db.NewInsert().Model(&store.OutboxItem{Channel: "webchat", Recipient: "x", Kind: "text", Payload: []byte("{}"),
+		_, err = db.NewInsert().Model(&store.OutboxItem{Channel: "webchat", Recipient: "wc_x", Kind: "text", Payload: []byte("{}"),
+			IdempotencyKey: "k3", Status: "pending", NotBefore: now.Add(-20 * time.Minute)}).Exec(ctx)
+		require.NoError(t, err, "a web chat message waits for the guest's page, not for a sender: not a backlog")
+		_, err = db.NewInsert().Model(&store.OutboxItem{Channel: "whatsapp", Recipient: "x", Kind: "text", Payload: []byte("{}"),
 			IdempotencyKey: "k2", Status: "pending", NotBefore: now.Add(8 * time.Hour)}).Exec(ctx)
 		require.NoError(t, err, "a message deferred by quiet hours is not a backlog")
 

@@ -103,6 +103,12 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if err := a.startPayments(); err != nil {
 		return err
 	}
+	if err := a.Jobs.Every("webchat_uncollected", 10*time.Minute, func(ctx context.Context) error {
+		_, err := a.Conversations.ExpireUncollected(ctx, channel.Webchat, WebchatCollectWindow)
+		return err
+	}); err != nil {
+		return err
+	}
 	watcher := conversation.NewConfirmationWatcher(a.Conversations, 0)
 	if err := a.Jobs.Every("confirmation_messages", 5*time.Second, func(ctx context.Context) error {
 		_, err := watcher.Step(ctx)
@@ -131,7 +137,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 		calImport = a.CalendarSync
 	}
 	adm, err := admin.New(admin.Options{
-		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds, Media: a.media,
+		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds, Media: a.media, Replies: a.Conversations,
 		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
 	})
 	if err != nil {
@@ -140,6 +146,10 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	f.mounts = append(f.mounts, chat, adm)
 	return a.startWebhooks(f)
 }
+
+// WebchatCollectWindow is how long a message for a web chat page waits for the page to
+// collect it (the guest may come back to the tab) before it is marked expired.
+const WebchatCollectWindow = 24 * time.Hour
 
 func isHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }
 

@@ -117,14 +117,35 @@ func Eval[T any](tab *Tab, expr string) T {
 func (tab *Tab) WaitText(sel, want string) string {
 	tab.t.Helper()
 	expr := fmt.Sprintf(`(function(){var e=document.querySelector(%q);return !!e && e.textContent.indexOf(%q) >= 0})()`, sel, want)
-	ctx, cancel := context.WithTimeout(tab.Ctx, DefaultTimeout)
-	defer cancel()
-	_, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond)))
-	if err != nil {
+	if !tab.poll(expr) {
 		got, _ := chromedp.Run(tab.Ctx, chromedp.Evaluate[string](fmt.Sprintf(`(document.querySelector(%q)||{}).textContent||""`, sel)))
-		tab.t.Fatalf("waiting for %q in %s: %v; it has: %s", want, sel, err, strings.TrimSpace(got))
+		tab.t.Fatalf("waiting for %q in %s; it has: %s", want, sel, strings.TrimSpace(got))
 	}
 	return tab.Text(sel)
+}
+
+// WaitTrue waits until the JavaScript expression is true in the page.
+func (tab *Tab) WaitTrue(expr string) {
+	tab.t.Helper()
+	if !tab.poll(expr) {
+		tab.t.Fatalf("waiting for %s: not true after %s", expr, DefaultTimeout)
+	}
+}
+
+// poll evaluates expr until it is true or DefaultTimeout passes; a page navigating
+// meanwhile (a form's redirect) is waited for.
+func (tab *Tab) poll(expr string) bool {
+	deadline := time.Now().Add(DefaultTimeout)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(tab.Ctx, 5*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](expr))
+		cancel()
+		if err == nil && ok {
+			return true
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }
 
 // Login signs staff into the admin of s and waits for the home page.

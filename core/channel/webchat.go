@@ -43,6 +43,8 @@ type ChatButton struct {
 type ChatReply struct {
 	Text    string       `json:"text"`
 	Buttons []ChatButton `json:"buttons"`
+	// Staff is true for a message a person wrote from the admin.
+	Staff bool `json:"staff,omitempty"`
 }
 
 // ChatResult is the answer to one web chat message.
@@ -93,15 +95,47 @@ func (w *WebchatChannel) Chat(ctx context.Context, convID, text string) (ChatRes
 	if err != nil {
 		return ChatResult{}, err
 	}
-	res := ChatResult{ConversationID: convID, Replies: make([]ChatReply, 0, len(out))}
+	return ChatResult{ConversationID: convID, Replies: chatReplies(out)}, nil
+}
+
+// Pending is what the web chat needs to collect messages that arrived after its last
+// answer (core/conversation's TakePendingFor).
+type Pending interface {
+	TakePendingFor(ctx context.Context, channel, contact string) ([]conversation.Outgoing, error)
+}
+
+var _ Pending = (*conversation.Service)(nil)
+
+// Updates hands the guest's page the messages queued for its conversation since its last
+// request (a staff reply, a payment confirmation), each once. An unknown conversation has
+// none.
+func (w *WebchatChannel) Updates(ctx context.Context, convID string) (ChatResult, error) {
+	if !ValidConversationID(convID) {
+		return ChatResult{}, &InputError{Field: "conversation_id", Message: "unknown format"}
+	}
+	res := ChatResult{ConversationID: convID, Replies: []ChatReply{}}
+	p, ok := w.conv.(Pending)
+	if !ok {
+		return res, nil
+	}
+	out, err := p.TakePendingFor(ctx, Webchat, convID)
+	if err != nil {
+		return ChatResult{}, err
+	}
+	res.Replies = chatReplies(out)
+	return res, nil
+}
+
+func chatReplies(out []conversation.Outgoing) []ChatReply {
+	replies := make([]ChatReply, 0, len(out))
 	for _, o := range out {
-		r := ChatReply{Text: o.Text, Buttons: make([]ChatButton, 0, len(o.Buttons))}
+		r := ChatReply{Text: o.Text, Buttons: make([]ChatButton, 0, len(o.Buttons)), Staff: o.Staff != ""}
 		for _, b := range o.Buttons {
 			r.Buttons = append(r.Buttons, ChatButton{ID: b.ID, Title: b.Title})
 		}
-		res.Replies = append(res.Replies, r)
+		replies = append(replies, r)
 	}
-	return res, nil
+	return replies
 }
 
 // IsInputError reports whether err is the guest page's fault.

@@ -448,6 +448,8 @@ type Outgoing struct {
 	From string `json:"from,omitempty"`
 	// UseTemplate sends Approved instead of the text (the window was found closed).
 	UseTemplate bool `json:"use_template,omitempty"`
+	// Staff is the staff user who typed the message in the admin ("" for the bot's).
+	Staff string `json:"staff,omitempty"`
 }
 
 // modalityOf is the modality label of an inbound message kind.

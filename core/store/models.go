@@ -151,8 +151,22 @@ type Conversation struct {
 	EscalatedAt      *time.Time      `bun:"escalated_at"`
 	LastInboundAt    *time.Time      `bun:"last_inbound_at"`
 	LastMessageAt    *time.Time      `bun:"last_message_at"`
-	CreatedAt        time.Time       `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt        time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
+	// StaffReadAt is when staff last opened the conversation in the admin (unread: a
+	// guest message after it).
+	StaffReadAt *time.Time `bun:"staff_read_at"`
+	CreatedAt   time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt   time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+}
+
+// ConversationNote is an internal note staff left on a conversation (never sent).
+type ConversationNote struct {
+	bun.BaseModel `bun:"table:conversation_notes"`
+
+	ID             int64     `bun:"id,pk,autoincrement"`
+	ConversationID int64     `bun:"conversation_id,notnull"`
+	Author         string    `bun:"author,notnull"`
+	Text           string    `bun:"text,notnull"`
+	CreatedAt      time.Time `bun:"created_at,notnull"`
 }
 
 // Message is one message in or out of a conversation.

@@ -31,6 +31,20 @@ type ChatService interface {
 
 var _ ChatService = (*channel.WebchatChannel)(nil)
 
+// ChatUpdates hands a page the messages queued for its conversation since its last
+// request (*channel.WebchatChannel): staff replies, confirmations.
+type ChatUpdates interface {
+	Updates(ctx context.Context, conversationID string) (channel.ChatResult, error)
+}
+
+var _ ChatUpdates = (*channel.WebchatChannel)(nil)
+
+// Polls of a page for new messages: every few seconds while it is open.
+const (
+	chatPollsPerMinute = 40
+	chatPollBurst      = 10
+)
+
 // ChatOptions configure the web chat.
 type ChatOptions struct {
 	Service ChatService
@@ -53,6 +67,7 @@ type Chat struct {
 	page   []byte
 	byIP   *chatLimiter
 	byConv *chatLimiter
+	polls  *chatLimiter
 }
 
 var _ Mounter = (*Chat)(nil)
@@ -110,6 +125,7 @@ func NewChat(opts ChatOptions) (*Chat, error) {
 		opts: opts, log: opts.Logger, page: page.Bytes(),
 		byIP:   newChatLimiter(opts.PerIPPerMinute, opts.PerIPBurst, opts.Now),
 		byConv: newChatLimiter(opts.PerConversationPerMinute, opts.PerConversationBurst, opts.Now),
+		polls:  newChatLimiter(chatPollsPerMinute, chatPollBurst, opts.Now),
 	}, nil
 }
 
@@ -118,6 +134,7 @@ func (h *Chat) Mount(r fiber.Router) {
 	r.Get("/chat", h.servePage)
 	r.Get("/chat/assets/:name", h.serveAsset)
 	r.Post("/api/v1/chat", h.post)
+	r.Get("/api/v1/chat/updates", h.updates)
 }
 
 // The page may be embedded anywhere (frame-ancestors *) but only runs its own script.
@@ -187,6 +204,31 @@ func (h *Chat) post(c *fiber.Ctx) error {
 		return WriteError(c, &APIError{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid request",
 			Fields: map[string]string{ie.Field: ie.Message}})
 	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(res)
+}
+
+// updates answers the page's poll: the messages queued for its conversation since its
+// last request (a staff reply, a payment confirmation), each delivered once. The
+// conversation id is the guest's secret (random, kept by the page); an unknown one has
+// none.
+func (h *Chat) updates(c *fiber.Ctx) error {
+	id := c.Query("conversation_id")
+	if !channel.ValidConversationID(id) {
+		return WriteError(c, &APIError{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid request",
+			Fields: map[string]string{"conversation_id": "unknown format"}})
+	}
+	if ok, wait := h.polls.allow(id); !ok {
+		return h.limited(c, wait, "in this conversation")
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	svc, ok := h.opts.Service.(ChatUpdates)
+	if !ok {
+		return c.JSON(channel.ChatResult{ConversationID: id, Replies: []channel.ChatReply{}})
+	}
+	res, err := svc.Updates(c.UserContext(), id)
 	if err != nil {
 		return err
 	}

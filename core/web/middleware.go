@@ -65,9 +65,15 @@ func (s *Server) accessLog(m *obs.HTTPMetrics) fiber.Handler {
 		m.Requests.WithLabelValues(labels...).Inc()
 		m.Latency.WithLabelValues(labels...).Observe(elapsed.Seconds())
 		if route != "/healthz" && route != "/metrics" {
+			// A streamed body (Server-Sent Events) is still being written: reading its
+			// length would wait for the stream's end.
+			size := -1
+			if !c.Response().IsBodyStream() {
+				size = len(c.Response().Body())
+			}
 			s.log.InfoContext(c.UserContext(), "http request",
 				"method", c.Method(), "route", route, "status", status,
-				"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", len(c.Response().Body()))
+				"duration_ms", float64(elapsed.Microseconds())/1000, "bytes", size)
 		}
 		return nil
 	}

@@ -37,7 +37,7 @@
     var li = document.createElement("li");
     li.className = "msg " + kind;
     var p = document.createElement("p");
-    if (kind === "bot") appendText(p, text); else p.textContent = text;
+    if (kind.indexOf("bot") === 0) appendText(p, text); else p.textContent = text;
     li.appendChild(p);
     log.appendChild(li);
     log.scrollTop = log.scrollHeight;
@@ -87,6 +87,24 @@
       input.focus();
     });
   }
+
+  // Messages that arrive later (a staff reply, the payment's confirmation) are collected by
+  // polling while the page is visible; each is handed over once.
+  var pollMs = 3000;
+  function poll() {
+    if (!conversationId || send.disabled || document.visibilityState === "hidden") return;
+    fetch("/api/v1/chat/updates?conversation_id=" + encodeURIComponent(conversationId), {
+      headers: { "Accept": "application/json" }, cache: "no-store"
+    }).then(function (res) {
+      return res.ok ? res.json() : { replies: [] };
+    }).then(function (body) {
+      var replies = (body && body.replies) || [];
+      replies.forEach(function (rep) { add(rep.staff ? "bot staff" : "bot", rep.text); });
+      if (replies.length) showButtons(replies[replies.length - 1].buttons);
+    }).catch(function () { /* offline for a moment: the next poll retries */ });
+  }
+  window.setInterval(poll, pollMs);
+  document.addEventListener("visibilitychange", poll);
 
   form.addEventListener("submit", function (ev) { ev.preventDefault(); submit(input.value); });
   input.addEventListener("keydown", function (ev) {
