@@ -251,6 +251,12 @@ func (c *dateCtx) extractDates() dateFinding {
 			}
 		}
 		if anchor != "" {
+			if p, ok := c.offsetAt(k); ok {
+				// "llegamos en 10 días"
+				pts = append(pts, anchored{p: p, anchor: anchor, ai: i})
+				i = p.j - 1
+				continue
+			}
 			// "la salida sería el sábado", "el check out es el 6", "la entrada va a ser el 3"
 			switch {
 			case c.word(k) == "seria" || c.word(k) == "es" || c.word(k) == "sera":

@@ -219,3 +219,10 @@ func (c *dateCtx) departure(f *dateFinding, p point, ai int) {
 	f.nights = out - c.stay.in
 	c.lengthsOnly(f)
 }
+
+// monthKnown reports whether bare days have a month to fall in: one named in the
+// message or said earlier ("en abril" … "de 12 a 15").
+func (c *dateCtx) monthKnown() bool {
+	_, _, ok := c.monthForDays()
+	return ok
+}

@@ -104,7 +104,7 @@ func (c *dateCtx) parseRange(i int) (point, point, int, bool) {
 		}
 	case "a", "ao", "ate":
 		// "de 2 a 3 personas" is not a range; "de 5 a 8 de enero" and "del 5 a 8" are.
-		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs && p2.mOff < 0 && !(p1.kind == pWeekday && p2.kind == pWeekday && p2.m > 0) {
+		if !strongOpener && !(opener == "de" && (p1.kind != pDay || p2.kind != pDay)) && p2.kind != pAbs && p2.mOff < 0 && !(p1.kind == pWeekday && p2.kind == pWeekday && p2.m > 0) && !(opener == "de" && c.monthKnown()) {
 			return point{}, point{}, 0, false
 		}
 	case "-":

@@ -120,6 +120,7 @@ func TestDates(t *testing.T) {
 		{"en 7 días", "en 7 días", refWed, "2027-01-27", "", 0, ""},
 		{"dentro de una semana", "dentro de una semana", refWed, "2027-01-27", "", 0, ""},
 		{"a span in a sentence is not a day", "te confirmo en 2 días", refWed, "", "", 0, ""},
+		{"an arrival in a span from today", "somos 2, llegamos en 10 días, por 3 noches", refWed, "2027-01-30", "2027-02-02", 3, ""},
 		// Impossible days: the check-in stands when only the departure is impossible.
 		{"impossible departure keeps the check-in", "del 28/4 al 31/4", refWed, "2027-04-28", "", 0, ""},
 		{"impossible arrival", "entramos el 30/2 y salimos el 2/3", refWed, "", "", 0, ReasonInvalidDate},
@@ -197,6 +198,8 @@ func TestDatesInContext(t *testing.T) {
 		{"december said in january is the coming one", "quiero ir en diciembre", "2027-01-20T11:00:00-03:00", Context{}, "", "", "2027-12-01"},
 		{"bare days fall in the month said", "del 16 al 19", "2026-12-10T11:15:00-03:00", Context{Month: day("2027-02-01")}, "2027-02-16", "2027-02-19", ""},
 		{"bare days in december of the next year", "del 27 al 30", "2027-01-20T11:00:00-03:00", Context{Month: day("2027-12-01")}, "2027-12-27", "2027-12-30", ""},
+		{"de N a M in the month said", "de 12 a 15", "2027-01-10T10:00:00-03:00", Context{Month: day("2027-04-01")}, "2027-04-12", "2027-04-15", ""},
+		{"de N a M without a month is no stay", "de 12 a 15", "2027-01-10T10:00:00-03:00", Context{}, "", "", ""},
 		{"a month alone moves the stay", "no no, de febrero", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-01-22"), CheckOut: day("2027-01-25")}, "2027-02-22", "2027-02-25", "2027-02-01"},
 		{"a month alone moves a stay of next year back", "uy perdón, marzo!", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2028-02-10"), CheckOut: day("2028-02-13")}, "2027-03-10", "2027-03-13", "2027-03-01"},
 		{"a departure weekday follows the check-in", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{CheckIn: day("2027-01-18")}, "", "2027-01-22", ""},
