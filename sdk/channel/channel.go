@@ -162,7 +162,34 @@ type InboundMessage struct {
 	// e-mail channel): skip it, hand it to staff, or a bounce of one of our messages.
 	// Nil: an ordinary guest message for the dialog.
 	Notice *Notice
+	// Mail is an e-mail's threading headers: the core stores them with the message and
+	// passes them back on the answer (SendRequest.ReplyTo, References, Subject).
+	Mail *MailHeaders
+	// Constraints are relay rules the answers to this sender must obey (Constraint*).
+	Constraints []string
 }
+
+// MailHeaders are the threading headers of one e-mail.
+type MailHeaders struct {
+	// MessageID is the mail's own Message-ID with <>; empty when it had none.
+	MessageID  string
+	InReplyTo  []string
+	References []string
+}
+
+// Relay constraints a channel puts on the answers to a sender (InboundMessage.Constraints);
+// the core renders its answers by them.
+const (
+	// ConstraintNoExternalLinks: no URLs, payment links included (Airbnb's relay).
+	ConstraintNoExternalLinks = "no_external_links"
+	// ConstraintNoContactDetails: no phone numbers or e-mail addresses (Airbnb's relay).
+	ConstraintNoContactDetails = "no_contact_details"
+	// ConstraintNoOffPlatformPayment: no payment outside the portal, neither link nor
+	// bank transfer (Airbnb, Booking.com).
+	ConstraintNoOffPlatformPayment = "no_off_platform_payment"
+	// ConstraintStayOnRelay: answer only through the relay's alias (Booking.com).
+	ConstraintStayOnRelay = "stay_on_relay"
+)
 
 // NoticeKind is what a channel decided about an inbound item.
 type NoticeKind string
@@ -314,9 +341,16 @@ type SendRequest struct {
 	IdempotencyKey string
 	// ReplyTo is the ExternalID of the message answered, for channels that quote.
 	ReplyTo string
-	// Thread and Subject are for threaded channels (email).
+	// Thread and Subject are for threaded channels (email): Subject is the answered
+	// message's (the channel prefixes "Re: " once) or a new thread's.
 	Thread  string
 	Subject string
+	// References thread an e-mail answer: the thread's Message-IDs, oldest first, ending
+	// with ReplyTo (the answered message's Message-ID, the answer's In-Reply-To).
+	References []string
+	// Author is who wrote the message: "" for the bot (an automatic answer, marked so
+	// by e-mail); a staff member's name when a person wrote it (never marked automatic).
+	Author string
 
 	Text     *Text
 	Buttons  *Buttons

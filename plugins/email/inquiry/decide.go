@@ -127,6 +127,9 @@ type Decision struct {
 	// Thread is our Message-ID the message answers (follow-ups, and automatic mail
 	// naming one).
 	Thread string `json:"thread"`
+	// InReplyTo and References are the message's own threading headers.
+	InReplyTo  []string `json:"-"`
+	References []string `json:"-"`
 	// FailedRecipient and FailedMessageID describe a bounce of our mail.
 	FailedRecipient string   `json:"failed_recipient"`
 	FailedMessageID string   `json:"failed_message_id"`
@@ -299,7 +302,7 @@ func newEval(m *mailmsg.Message, cfg Config) *eval {
 	ref = ref.In(loc)
 	e := &eval{m: m, cfg: cfg, ref: ref}
 	e.d = Decision{
-		MessageID: m.MessageID, Subject: m.Subject, Adults: -1, Children: -1,
+		MessageID: m.MessageID, Subject: m.Subject, Adults: -1, Children: -1, InReplyTo: m.InReplyTo, References: m.References,
 		ReceivedLocal: ref.Format(time.RFC3339), Defects: m.Defects, Constraints: []string{},
 	}
 	return e

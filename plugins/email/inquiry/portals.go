@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"github.com/conserje/conserje/sdk/channel"
 )
 
 // Portals, by the registrable domain of their senders (email-inquiries.md section 3).
@@ -120,10 +122,10 @@ func zonapropRelay(addr string) bool {
 
 // Constraints on answers through a relay (email-inquiries.md section 4, expected.json R6).
 const (
-	NoContactDetails        = "no_contact_details"
-	NoExternalLinks         = "no_external_links"
-	NoOffPlatformPayment    = "no_off_platform_payment"
-	StayOnRelay             = "stay_on_relay"
+	NoContactDetails        = channel.ConstraintNoContactDetails
+	NoExternalLinks         = channel.ConstraintNoExternalLinks
+	NoOffPlatformPayment    = channel.ConstraintNoOffPlatformPayment
+	StayOnRelay             = channel.ConstraintStayOnRelay
 	SenderMustBeApproved    = "links_and_sender_must_be_approved_in_extranet"
 	airbnbThreadPrefix      = "airbnb:thread/"
 	bookingReservationLabel = "booking:"

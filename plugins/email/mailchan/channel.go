@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -28,19 +26,12 @@ type Channel struct {
 
 	mu      sync.Mutex
 	cfg     *config
-	unacked []cursor // emitted, not yet acknowledged, in order
-	lastErr error    // the last session failure, until a session succeeds
-	threads map[string]thread
+	unacked []cursor                        // emitted, not yet acknowledged, in order
+	lastErr error                           // the last session failure, until a session succeeds
 	sent    map[string]channel.SendResponse // by idempotency key
 	batches map[string]*batch               // by recipient
 	answers map[string][]time.Time          // automatic answers by recipient (24 h)
 	smtp    func(ctx context.Context, cfg config, from string, to []string, raw []byte) error
-}
-
-// thread is what an answer to one correspondent needs from their last message.
-type thread struct {
-	reply       inquiry.ReplyHeaders
-	constraints []string
 }
 
 var (
@@ -55,7 +46,7 @@ func New(log *slog.Logger) *Channel {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Channel{log: log, now: time.Now, threads: map[string]thread{}, sent: map[string]channel.SendResponse{},
+	return &Channel{log: log, now: time.Now, sent: map[string]channel.SendResponse{},
 		batches: map[string]*batch{}, answers: map[string][]time.Time{}, smtp: submitSMTP}
 }
 
@@ -212,21 +203,8 @@ func (ch *Channel) pending(c cursor) {
 	ch.mu.Unlock()
 }
 
-// maxThreads bounds the correspondents remembered for threading.
-const maxThreads = 10000
-
-// remember keeps what an answer to this message's correspondent must carry.
-func (ch *Channel) remember(d inquiry.Decision) {
-	if d.Reply == nil || d.AnswerTo == "" {
-		return
-	}
-	ch.mu.Lock()
-	defer ch.mu.Unlock()
-	if len(ch.threads) >= maxThreads {
-		clear(ch.threads)
-	}
-	ch.threads[strings.ToLower(d.AnswerTo)] = thread{reply: *d.Reply, constraints: slices.Clone(d.Constraints)}
-}
+// maxSent bounds the idempotency keys remembered.
+const maxSent = 10000
 
 func submitSMTP(ctx context.Context, cfg config, from string, to []string, raw []byte) error {
 	s := outgoing.SMTP{Addr: cfg.SMTPAddr, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}

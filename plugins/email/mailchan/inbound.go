@@ -2,6 +2,7 @@ package mailchan
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,10 @@ func toInbound(d inquiry.Decision, mailbox string, cur cursor, received time.Tim
 		Subject:    d.Subject,
 		Cursor:     cur.String(),
 		Metadata:   metadata(d),
+		Mail:       &channel.MailHeaders{MessageID: d.MessageID, InReplyTo: d.InReplyTo, References: d.References},
+	}
+	if len(d.Constraints) > 0 {
+		m.Constraints = slices.Clone(d.Constraints)
 	}
 	switch {
 	case d.Category == inquiry.CategoryBounce:

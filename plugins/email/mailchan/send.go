@@ -18,20 +18,29 @@ import (
 // batch gathers the texts of one turn to one recipient into one e-mail: one automatic
 // answer per inbound message.
 type batch struct {
-	texts []string
-	keys  []string
-	done  chan struct{}
-	resp  channel.SendResponse
-	err   error
+	to     string
+	author string
+	// The threading of the answer, from the first request (one turn answers one message).
+	subject    string
+	inReplyTo  string
+	references []string
+	texts      []string
+	keys       []string
+	done       chan struct{}
+	resp       channel.SendResponse
+	err        error
 }
 
 // sendTimeout bounds one SMTP submission.
 const sendTimeout = time.Minute
 
-// Send answers req.To by e-mail. Texts sent to one address within the coalesce window
-// go as one message, threaded on the correspondent's last message, redacted as its relay
-// requires; an address over its daily cap gets plugin.ErrRateLimited. Only text is sent
-// (buttons degrade to text in the core).
+// Send answers req.To by e-mail, threaded as the core says (ReplyTo is the answered
+// message's Message-ID, References the thread, Subject the answered message's: the core
+// stores them, so threads survive a restart of the plugin). Texts sent to one address
+// by one author within the coalesce window go as one message, redacted as its relay
+// requires. The bot's answers (no Author) are marked Auto-Submitted and capped per
+// correspondent (plugin.ErrRateLimited over the daily cap); a staff member's are neither.
+// Only text is sent (buttons degrade to text in the core).
 func (ch *Channel) Send(ctx context.Context, req channel.SendRequest) (channel.SendResponse, error) {
 	if err := req.Validate(); err != nil {
 		return channel.SendResponse{}, err
@@ -55,11 +64,13 @@ func (ch *Channel) Send(ctx context.Context, req channel.SendRequest) (channel.S
 		ch.mu.Unlock()
 		return r, nil
 	}
-	b := ch.batches[to]
+	key := to + "\x00" + req.Author
+	b := ch.batches[key]
 	if b == nil {
-		b = &batch{done: make(chan struct{})}
-		ch.batches[to] = b
-		time.AfterFunc(cfg.coalesce, func() { ch.flush(cfg, to, b, req.Subject) })
+		b = &batch{to: to, author: req.Author, subject: req.Subject, inReplyTo: req.ReplyTo,
+			references: slices.Clone(req.References), done: make(chan struct{})}
+		ch.batches[key] = b
+		time.AfterFunc(cfg.coalesce, func() { ch.flush(cfg, key, b) })
 	}
 	b.texts = append(b.texts, req.Text.Body)
 	b.keys = append(b.keys, req.IdempotencyKey)
@@ -73,10 +84,10 @@ func (ch *Channel) Send(ctx context.Context, req channel.SendRequest) (channel.S
 }
 
 // flush writes and submits one batch.
-func (ch *Channel) flush(cfg config, to string, b *batch, subject string) {
+func (ch *Channel) flush(cfg config, key string, b *batch) {
+	to, automatic := b.to, b.author == ""
 	ch.mu.Lock()
-	delete(ch.batches, to)
-	th, threaded := ch.threads[to]
+	delete(ch.batches, key)
 	now := ch.now()
 	recent := ch.answers[to][:0]
 	for _, t := range ch.answers[to] {
@@ -85,7 +96,7 @@ func (ch *Channel) flush(cfg config, to string, b *batch, subject string) {
 		}
 	}
 	ch.answers[to] = recent
-	capped := len(recent) >= cfg.MaxPerCorrespondent
+	capped := automatic && len(recent) >= cfg.MaxPerCorrespondent
 	ch.mu.Unlock()
 	defer close(b.done)
 	if capped {
@@ -94,16 +105,19 @@ func (ch *Channel) flush(cfg config, to string, b *batch, subject string) {
 		ch.log.Warn("answer held: cap per correspondent reached", "to", to, "answers_24h", len(recent))
 		return
 	}
-	text := strings.Join(b.texts, "\n\n")
-	r := outgoing.Reply{From: mail.Address{Name: cfg.from.Name, Address: cfg.from.Address}, To: to, Text: text, Automatic: true, Date: now}
-	if threaded {
-		r.Subject, r.InReplyTo, r.References = th.reply.Subject, th.reply.InReplyTo, th.reply.References
-	} else if subject != "" {
-		r.Subject = inquiry.ReplySubject(subject)
-	} else {
+	r := outgoing.Reply{From: mail.Address{Name: cfg.from.Name, Address: cfg.from.Address}, To: to,
+		Text: strings.Join(b.texts, "\n\n"), Automatic: automatic, Date: now, Subject: b.subject}
+	if b.inReplyTo != "" {
+		r.InReplyTo, r.References = b.inReplyTo, b.references
+		if len(r.References) == 0 || r.References[len(r.References)-1] != b.inReplyTo {
+			r.References = append(r.References, b.inReplyTo)
+		}
+		r.Subject = inquiry.ReplySubject(r.Subject)
+	}
+	if strings.TrimSpace(r.Subject) == "" || r.Subject == inquiry.ReplySubject("") {
 		r.Subject = "Tu consulta"
 	}
-	if airbnbRelay(to) || slices.Contains(th.constraints, inquiry.NoExternalLinks) {
+	if airbnbRelay(to) {
 		var red outgoing.Redaction
 		r.Text, red = outgoing.RedactContacts(r.Text)
 		r.NoLinks = true
@@ -127,8 +141,10 @@ func (ch *Channel) flush(cfg config, to string, b *batch, subject string) {
 	}
 	b.resp = channel.SendResponse{ExternalID: id, SentAt: now}
 	ch.mu.Lock()
-	ch.answers[to] = append(ch.answers[to], now)
-	if len(ch.sent) > maxThreads {
+	if automatic {
+		ch.answers[to] = append(ch.answers[to], now)
+	}
+	if len(ch.sent) > maxSent {
 		clear(ch.sent)
 	}
 	for _, k := range b.keys {
@@ -137,7 +153,7 @@ func (ch *Channel) flush(cfg config, to string, b *batch, subject string) {
 		}
 	}
 	ch.mu.Unlock()
-	ch.log.Info("answer sent", "to", to, "message_id", id, "texts", len(b.texts), "threaded", threaded)
+	ch.log.Info("answer sent", "to", to, "message_id", id, "texts", len(b.texts), "threaded", r.InReplyTo != "", "automatic", automatic)
 }
 
 func airbnbRelay(addr string) bool {

@@ -177,7 +177,6 @@ func (ch *Channel) readNew(ctx context.Context, c *imapclient.Client, cfg config
 				received = ch.now()
 			}
 			in := toInbound(d, cfg.from.Address, next, received)
-			ch.remember(d)
 			ch.log.Info("mail read", "uid", m.UID, "decision", d.Decision, "category", d.Category, "reason", d.Reason)
 			if err := emit(in); err != nil {
 				return fmt.Errorf("%w: %w", errEmit, err)

@@ -240,7 +240,14 @@ type ChannelInboundMessage struct {
 	FromUserId string `protobuf:"bytes,19,opt,name=from_user_id,json=fromUserId,proto3" json:"from_user_id,omitempty"`
 	// Set by channels that decide for themselves what an inbound item is (e-mail): what
 	// the core must do instead of, or besides, answering it.
-	Notice        *ChannelNotice `protobuf:"bytes,20,opt,name=notice,proto3" json:"notice,omitempty"`
+	Notice *ChannelNotice `protobuf:"bytes,20,opt,name=notice,proto3" json:"notice,omitempty"`
+	// The threading headers of an e-mail (channels with threads), stored by the core with
+	// the message and handed back on the answer, so threads survive a plugin restart.
+	Mail *ChannelMailHeaders `protobuf:"bytes,21,opt,name=mail,proto3" json:"mail,omitempty"`
+	// Relay rules the answers to this sender must obey (e-mail portals' relays):
+	// "no_external_links", "no_contact_details", "no_off_platform_payment",
+	// "stay_on_relay", ...; the core renders its answers by them.
+	Constraints   []string `protobuf:"bytes,22,rep,name=constraints,proto3" json:"constraints,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -415,6 +422,82 @@ func (x *ChannelInboundMessage) GetNotice() *ChannelNotice {
 	return nil
 }
 
+func (x *ChannelInboundMessage) GetMail() *ChannelMailHeaders {
+	if x != nil {
+		return x.Mail
+	}
+	return nil
+}
+
+func (x *ChannelInboundMessage) GetConstraints() []string {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
+}
+
+// The threading headers of one e-mail.
+type ChannelMailHeaders struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its own Message-ID, with <>; empty when it had none (external_id is then made up).
+	MessageId     string   `protobuf:"bytes,1,opt,name=message_id,json=messageId,proto3" json:"message_id,omitempty"`
+	InReplyTo     []string `protobuf:"bytes,2,rep,name=in_reply_to,json=inReplyTo,proto3" json:"in_reply_to,omitempty"`
+	References    []string `protobuf:"bytes,3,rep,name=references,proto3" json:"references,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelMailHeaders) Reset() {
+	*x = ChannelMailHeaders{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelMailHeaders) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelMailHeaders) ProtoMessage() {}
+
+func (x *ChannelMailHeaders) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelMailHeaders.ProtoReflect.Descriptor instead.
+func (*ChannelMailHeaders) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChannelMailHeaders) GetMessageId() string {
+	if x != nil {
+		return x.MessageId
+	}
+	return ""
+}
+
+func (x *ChannelMailHeaders) GetInReplyTo() []string {
+	if x != nil {
+		return x.InReplyTo
+	}
+	return nil
+}
+
+func (x *ChannelMailHeaders) GetReferences() []string {
+	if x != nil {
+		return x.References
+	}
+	return nil
+}
+
 // What a channel decided about one inbound item.
 type ChannelNotice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -436,7 +519,7 @@ type ChannelNotice struct {
 
 func (x *ChannelNotice) Reset() {
 	*x = ChannelNotice{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -448,7 +531,7 @@ func (x *ChannelNotice) String() string {
 func (*ChannelNotice) ProtoMessage() {}
 
 func (x *ChannelNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -461,7 +544,7 @@ func (x *ChannelNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelNotice.ProtoReflect.Descriptor instead.
 func (*ChannelNotice) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ChannelNotice) GetKind() string {
@@ -511,7 +594,7 @@ type ChannelReaction struct {
 
 func (x *ChannelReaction) Reset() {
 	*x = ChannelReaction{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -523,7 +606,7 @@ func (x *ChannelReaction) String() string {
 func (*ChannelReaction) ProtoMessage() {}
 
 func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -536,7 +619,7 @@ func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReaction.ProtoReflect.Descriptor instead.
 func (*ChannelReaction) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChannelReaction) GetMessageId() string {
@@ -570,7 +653,7 @@ type ChannelMedia struct {
 
 func (x *ChannelMedia) Reset() {
 	*x = ChannelMedia{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -582,7 +665,7 @@ func (x *ChannelMedia) String() string {
 func (*ChannelMedia) ProtoMessage() {}
 
 func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -595,7 +678,7 @@ func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelMedia.ProtoReflect.Descriptor instead.
 func (*ChannelMedia) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChannelMedia) GetId() string {
@@ -659,7 +742,7 @@ type ChannelLocation struct {
 
 func (x *ChannelLocation) Reset() {
 	*x = ChannelLocation{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -671,7 +754,7 @@ func (x *ChannelLocation) String() string {
 func (*ChannelLocation) ProtoMessage() {}
 
 func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -684,7 +767,7 @@ func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelLocation.ProtoReflect.Descriptor instead.
 func (*ChannelLocation) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelLocation) GetLatitude() float64 {
@@ -739,7 +822,7 @@ type ChannelDeliveryStatus struct {
 
 func (x *ChannelDeliveryStatus) Reset() {
 	*x = ChannelDeliveryStatus{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +834,7 @@ func (x *ChannelDeliveryStatus) String() string {
 func (*ChannelDeliveryStatus) ProtoMessage() {}
 
 func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +847,7 @@ func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelDeliveryStatus.ProtoReflect.Descriptor instead.
 func (*ChannelDeliveryStatus) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChannelDeliveryStatus) GetExternalId() string {
@@ -837,7 +920,15 @@ type ChannelSendRequest struct {
 	IdempotencyKey string                 `protobuf:"bytes,3,opt,name=idempotency_key,json=idempotencyKey,proto3" json:"idempotency_key,omitempty"`
 	ReplyTo        string                 `protobuf:"bytes,4,opt,name=reply_to,json=replyTo,proto3" json:"reply_to,omitempty"`
 	Thread         string                 `protobuf:"bytes,5,opt,name=thread,proto3" json:"thread,omitempty"`
-	Subject        string                 `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
+	// The subject of the message answered (threaded channels prefix "Re: " once), or of a
+	// new thread.
+	Subject string `protobuf:"bytes,6,opt,name=subject,proto3" json:"subject,omitempty"`
+	// Threaded channels (e-mail): the References of the answer, oldest first, ending with
+	// reply_to (the answered message's Message-ID, the answer's In-Reply-To).
+	References []string `protobuf:"bytes,7,rep,name=references,proto3" json:"references,omitempty"`
+	// Who wrote the message: empty for the bot (an automatic answer, marked so by e-mail);
+	// a staff member's name when a person wrote it (never marked automatic).
+	Author string `protobuf:"bytes,8,opt,name=author,proto3" json:"author,omitempty"`
 	// Types that are valid to be assigned to Content:
 	//
 	//	*ChannelSendRequest_Text
@@ -852,7 +943,7 @@ type ChannelSendRequest struct {
 
 func (x *ChannelSendRequest) Reset() {
 	*x = ChannelSendRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -864,7 +955,7 @@ func (x *ChannelSendRequest) String() string {
 func (*ChannelSendRequest) ProtoMessage() {}
 
 func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -877,7 +968,7 @@ func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendRequest.ProtoReflect.Descriptor instead.
 func (*ChannelSendRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelSendRequest) GetTo() string {
@@ -918,6 +1009,20 @@ func (x *ChannelSendRequest) GetThread() string {
 func (x *ChannelSendRequest) GetSubject() string {
 	if x != nil {
 		return x.Subject
+	}
+	return ""
+}
+
+func (x *ChannelSendRequest) GetReferences() []string {
+	if x != nil {
+		return x.References
+	}
+	return nil
+}
+
+func (x *ChannelSendRequest) GetAuthor() string {
+	if x != nil {
+		return x.Author
 	}
 	return ""
 }
@@ -1023,7 +1128,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1035,7 +1140,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1048,7 +1153,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelList) GetBody() string {
@@ -1096,7 +1201,7 @@ type ChannelListSection struct {
 
 func (x *ChannelListSection) Reset() {
 	*x = ChannelListSection{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1108,7 +1213,7 @@ func (x *ChannelListSection) String() string {
 func (*ChannelListSection) ProtoMessage() {}
 
 func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1121,7 +1226,7 @@ func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListSection.ProtoReflect.Descriptor instead.
 func (*ChannelListSection) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChannelListSection) GetTitle() string {
@@ -1149,7 +1254,7 @@ type ChannelListRow struct {
 
 func (x *ChannelListRow) Reset() {
 	*x = ChannelListRow{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1161,7 +1266,7 @@ func (x *ChannelListRow) String() string {
 func (*ChannelListRow) ProtoMessage() {}
 
 func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1174,7 +1279,7 @@ func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRow.ProtoReflect.Descriptor instead.
 func (*ChannelListRow) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChannelListRow) GetId() string {
@@ -1207,7 +1312,7 @@ type ChannelText struct {
 
 func (x *ChannelText) Reset() {
 	*x = ChannelText{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1219,7 +1324,7 @@ func (x *ChannelText) String() string {
 func (*ChannelText) ProtoMessage() {}
 
 func (x *ChannelText) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1232,7 +1337,7 @@ func (x *ChannelText) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelText.ProtoReflect.Descriptor instead.
 func (*ChannelText) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChannelText) GetBody() string {
@@ -1254,7 +1359,7 @@ type ChannelButtons struct {
 
 func (x *ChannelButtons) Reset() {
 	*x = ChannelButtons{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1371,7 @@ func (x *ChannelButtons) String() string {
 func (*ChannelButtons) ProtoMessage() {}
 
 func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1384,7 @@ func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButtons.ProtoReflect.Descriptor instead.
 func (*ChannelButtons) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelButtons) GetBody() string {
@@ -1320,7 +1425,7 @@ type ChannelButton struct {
 
 func (x *ChannelButton) Reset() {
 	*x = ChannelButton{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1332,7 +1437,7 @@ func (x *ChannelButton) String() string {
 func (*ChannelButton) ProtoMessage() {}
 
 func (x *ChannelButton) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1345,7 +1450,7 @@ func (x *ChannelButton) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButton.ProtoReflect.Descriptor instead.
 func (*ChannelButton) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelButton) GetId() string {
@@ -1375,7 +1480,7 @@ type ChannelAudio struct {
 
 func (x *ChannelAudio) Reset() {
 	*x = ChannelAudio{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1387,7 +1492,7 @@ func (x *ChannelAudio) String() string {
 func (*ChannelAudio) ProtoMessage() {}
 
 func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1400,7 +1505,7 @@ func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelAudio.ProtoReflect.Descriptor instead.
 func (*ChannelAudio) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChannelAudio) GetData() []byte {
@@ -1447,7 +1552,7 @@ type ChannelTemplate struct {
 
 func (x *ChannelTemplate) Reset() {
 	*x = ChannelTemplate{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1459,7 +1564,7 @@ func (x *ChannelTemplate) String() string {
 func (*ChannelTemplate) ProtoMessage() {}
 
 func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1472,7 +1577,7 @@ func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelTemplate.ProtoReflect.Descriptor instead.
 func (*ChannelTemplate) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChannelTemplate) GetName() string {
@@ -1522,7 +1627,7 @@ type ChannelSendResponse struct {
 
 func (x *ChannelSendResponse) Reset() {
 	*x = ChannelSendResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1534,7 +1639,7 @@ func (x *ChannelSendResponse) String() string {
 func (*ChannelSendResponse) ProtoMessage() {}
 
 func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1547,7 +1652,7 @@ func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendResponse.ProtoReflect.Descriptor instead.
 func (*ChannelSendResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChannelSendResponse) GetExternalId() string {
@@ -1581,7 +1686,7 @@ type ChannelFetchMediaRequest struct {
 
 func (x *ChannelFetchMediaRequest) Reset() {
 	*x = ChannelFetchMediaRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1593,7 +1698,7 @@ func (x *ChannelFetchMediaRequest) String() string {
 func (*ChannelFetchMediaRequest) ProtoMessage() {}
 
 func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1606,7 +1711,7 @@ func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaRequest.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ChannelFetchMediaRequest) GetMediaId() string {
@@ -1636,7 +1741,7 @@ type ChannelFetchMediaResponse struct {
 
 func (x *ChannelFetchMediaResponse) Reset() {
 	*x = ChannelFetchMediaResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1648,7 +1753,7 @@ func (x *ChannelFetchMediaResponse) String() string {
 func (*ChannelFetchMediaResponse) ProtoMessage() {}
 
 func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1661,7 +1766,7 @@ func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaResponse.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ChannelFetchMediaResponse) GetData() []byte {
@@ -1701,7 +1806,7 @@ type ChannelReceiveRequest struct {
 
 func (x *ChannelReceiveRequest) Reset() {
 	*x = ChannelReceiveRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1713,7 +1818,7 @@ func (x *ChannelReceiveRequest) String() string {
 func (*ChannelReceiveRequest) ProtoMessage() {}
 
 func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1726,7 +1831,7 @@ func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReceiveRequest.ProtoReflect.Descriptor instead.
 func (*ChannelReceiveRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{22}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ChannelReceiveRequest) GetCursor() string {
@@ -1749,7 +1854,7 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x1cChannelHandleWebhookResponse\x124\n" +
 	"\x04http\x18\x01 \x01(\v2 .conserje.plugin.v1.WebhookReplyR\x04http\x12E\n" +
 	"\bmessages\x18\x02 \x03(\v2).conserje.plugin.v1.ChannelInboundMessageR\bmessages\x12E\n" +
-	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xc5\x06\n" +
+	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xa3\a\n" +
 	"\x15ChannelInboundMessage\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x12\n" +
@@ -1775,10 +1880,19 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"errorCodes\x12 \n" +
 	"\ffrom_user_id\x18\x13 \x01(\tR\n" +
 	"fromUserId\x129\n" +
-	"\x06notice\x18\x14 \x01(\v2!.conserje.plugin.v1.ChannelNoticeR\x06notice\x1a;\n" +
+	"\x06notice\x18\x14 \x01(\v2!.conserje.plugin.v1.ChannelNoticeR\x06notice\x12:\n" +
+	"\x04mail\x18\x15 \x01(\v2&.conserje.plugin.v1.ChannelMailHeadersR\x04mail\x12 \n" +
+	"\vconstraints\x18\x16 \x03(\tR\vconstraints\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xae\x01\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"s\n" +
+	"\x12ChannelMailHeaders\x12\x1d\n" +
+	"\n" +
+	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1e\n" +
+	"\vin_reply_to\x18\x02 \x03(\tR\tinReplyTo\x12\x1e\n" +
+	"\n" +
+	"references\x18\x03 \x03(\tR\n" +
+	"references\"\xae\x01\n" +
 	"\rChannelNotice\x12\x12\n" +
 	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x16\n" +
 	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x1a\n" +
@@ -1814,14 +1928,18 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\verror_codes\x18\a \x03(\tR\n" +
 	"errorCodes\x12\x16\n" +
 	"\x06sender\x18\b \x01(\tR\x06sender\x12\x18\n" +
-	"\afailure\x18\t \x01(\tR\afailure\"\xe4\x03\n" +
+	"\afailure\x18\t \x01(\tR\afailure\"\x9c\x04\n" +
 	"\x12ChannelSendRequest\x12\x0e\n" +
 	"\x02to\x18\x01 \x01(\tR\x02to\x12\x12\n" +
 	"\x04from\x18\x02 \x01(\tR\x04from\x12'\n" +
 	"\x0fidempotency_key\x18\x03 \x01(\tR\x0eidempotencyKey\x12\x19\n" +
 	"\breply_to\x18\x04 \x01(\tR\areplyTo\x12\x16\n" +
 	"\x06thread\x18\x05 \x01(\tR\x06thread\x12\x18\n" +
-	"\asubject\x18\x06 \x01(\tR\asubject\x125\n" +
+	"\asubject\x18\x06 \x01(\tR\asubject\x12\x1e\n" +
+	"\n" +
+	"references\x18\a \x03(\tR\n" +
+	"references\x12\x16\n" +
+	"\x06author\x18\b \x01(\tR\x06author\x125\n" +
 	"\x04text\x18\n" +
 	" \x01(\v2\x1f.conserje.plugin.v1.ChannelTextH\x00R\x04text\x12>\n" +
 	"\abuttons\x18\v \x01(\v2\".conserje.plugin.v1.ChannelButtonsH\x00R\abuttons\x128\n" +
@@ -1898,72 +2016,74 @@ func file_conserje_plugin_v1_channel_proto_rawDescGZIP() []byte {
 	return file_conserje_plugin_v1_channel_proto_rawDescData
 }
 
-var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
+var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
 var file_conserje_plugin_v1_channel_proto_goTypes = []any{
 	(*ChannelAckRequest)(nil),            // 0: conserje.plugin.v1.ChannelAckRequest
 	(*ChannelAckResponse)(nil),           // 1: conserje.plugin.v1.ChannelAckResponse
 	(*ChannelHandleWebhookRequest)(nil),  // 2: conserje.plugin.v1.ChannelHandleWebhookRequest
 	(*ChannelHandleWebhookResponse)(nil), // 3: conserje.plugin.v1.ChannelHandleWebhookResponse
 	(*ChannelInboundMessage)(nil),        // 4: conserje.plugin.v1.ChannelInboundMessage
-	(*ChannelNotice)(nil),                // 5: conserje.plugin.v1.ChannelNotice
-	(*ChannelReaction)(nil),              // 6: conserje.plugin.v1.ChannelReaction
-	(*ChannelMedia)(nil),                 // 7: conserje.plugin.v1.ChannelMedia
-	(*ChannelLocation)(nil),              // 8: conserje.plugin.v1.ChannelLocation
-	(*ChannelDeliveryStatus)(nil),        // 9: conserje.plugin.v1.ChannelDeliveryStatus
-	(*ChannelSendRequest)(nil),           // 10: conserje.plugin.v1.ChannelSendRequest
-	(*ChannelList)(nil),                  // 11: conserje.plugin.v1.ChannelList
-	(*ChannelListSection)(nil),           // 12: conserje.plugin.v1.ChannelListSection
-	(*ChannelListRow)(nil),               // 13: conserje.plugin.v1.ChannelListRow
-	(*ChannelText)(nil),                  // 14: conserje.plugin.v1.ChannelText
-	(*ChannelButtons)(nil),               // 15: conserje.plugin.v1.ChannelButtons
-	(*ChannelButton)(nil),                // 16: conserje.plugin.v1.ChannelButton
-	(*ChannelAudio)(nil),                 // 17: conserje.plugin.v1.ChannelAudio
-	(*ChannelTemplate)(nil),              // 18: conserje.plugin.v1.ChannelTemplate
-	(*ChannelSendResponse)(nil),          // 19: conserje.plugin.v1.ChannelSendResponse
-	(*ChannelFetchMediaRequest)(nil),     // 20: conserje.plugin.v1.ChannelFetchMediaRequest
-	(*ChannelFetchMediaResponse)(nil),    // 21: conserje.plugin.v1.ChannelFetchMediaResponse
-	(*ChannelReceiveRequest)(nil),        // 22: conserje.plugin.v1.ChannelReceiveRequest
-	nil,                                  // 23: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	(*WebhookRequest)(nil),               // 24: conserje.plugin.v1.WebhookRequest
-	(*WebhookReply)(nil),                 // 25: conserje.plugin.v1.WebhookReply
-	(*timestamppb.Timestamp)(nil),        // 26: google.protobuf.Timestamp
+	(*ChannelMailHeaders)(nil),           // 5: conserje.plugin.v1.ChannelMailHeaders
+	(*ChannelNotice)(nil),                // 6: conserje.plugin.v1.ChannelNotice
+	(*ChannelReaction)(nil),              // 7: conserje.plugin.v1.ChannelReaction
+	(*ChannelMedia)(nil),                 // 8: conserje.plugin.v1.ChannelMedia
+	(*ChannelLocation)(nil),              // 9: conserje.plugin.v1.ChannelLocation
+	(*ChannelDeliveryStatus)(nil),        // 10: conserje.plugin.v1.ChannelDeliveryStatus
+	(*ChannelSendRequest)(nil),           // 11: conserje.plugin.v1.ChannelSendRequest
+	(*ChannelList)(nil),                  // 12: conserje.plugin.v1.ChannelList
+	(*ChannelListSection)(nil),           // 13: conserje.plugin.v1.ChannelListSection
+	(*ChannelListRow)(nil),               // 14: conserje.plugin.v1.ChannelListRow
+	(*ChannelText)(nil),                  // 15: conserje.plugin.v1.ChannelText
+	(*ChannelButtons)(nil),               // 16: conserje.plugin.v1.ChannelButtons
+	(*ChannelButton)(nil),                // 17: conserje.plugin.v1.ChannelButton
+	(*ChannelAudio)(nil),                 // 18: conserje.plugin.v1.ChannelAudio
+	(*ChannelTemplate)(nil),              // 19: conserje.plugin.v1.ChannelTemplate
+	(*ChannelSendResponse)(nil),          // 20: conserje.plugin.v1.ChannelSendResponse
+	(*ChannelFetchMediaRequest)(nil),     // 21: conserje.plugin.v1.ChannelFetchMediaRequest
+	(*ChannelFetchMediaResponse)(nil),    // 22: conserje.plugin.v1.ChannelFetchMediaResponse
+	(*ChannelReceiveRequest)(nil),        // 23: conserje.plugin.v1.ChannelReceiveRequest
+	nil,                                  // 24: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	(*WebhookRequest)(nil),               // 25: conserje.plugin.v1.WebhookRequest
+	(*WebhookReply)(nil),                 // 26: conserje.plugin.v1.WebhookReply
+	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
 }
 var file_conserje_plugin_v1_channel_proto_depIdxs = []int32{
-	24, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
-	25, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
+	25, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
+	26, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
 	4,  // 2: conserje.plugin.v1.ChannelHandleWebhookResponse.messages:type_name -> conserje.plugin.v1.ChannelInboundMessage
-	9,  // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
-	26, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
-	7,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
-	8,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
-	23, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	6,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
-	5,  // 9: conserje.plugin.v1.ChannelInboundMessage.notice:type_name -> conserje.plugin.v1.ChannelNotice
-	26, // 10: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
-	14, // 11: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
-	15, // 12: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
-	17, // 13: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
-	18, // 14: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
-	11, // 15: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
-	12, // 16: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
-	13, // 17: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
-	16, // 18: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
-	26, // 19: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
-	2,  // 20: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
-	10, // 21: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
-	20, // 22: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
-	22, // 23: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
-	0,  // 24: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
-	3,  // 25: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
-	19, // 26: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
-	21, // 27: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
-	4,  // 28: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
-	1,  // 29: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
-	25, // [25:30] is the sub-list for method output_type
-	20, // [20:25] is the sub-list for method input_type
-	20, // [20:20] is the sub-list for extension type_name
-	20, // [20:20] is the sub-list for extension extendee
-	0,  // [0:20] is the sub-list for field type_name
+	10, // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
+	27, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
+	8,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
+	9,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
+	24, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	7,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
+	6,  // 9: conserje.plugin.v1.ChannelInboundMessage.notice:type_name -> conserje.plugin.v1.ChannelNotice
+	5,  // 10: conserje.plugin.v1.ChannelInboundMessage.mail:type_name -> conserje.plugin.v1.ChannelMailHeaders
+	27, // 11: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
+	15, // 12: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
+	16, // 13: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
+	18, // 14: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
+	19, // 15: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
+	12, // 16: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
+	13, // 17: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
+	14, // 18: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
+	17, // 19: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
+	27, // 20: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
+	2,  // 21: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
+	11, // 22: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
+	21, // 23: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
+	23, // 24: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
+	0,  // 25: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
+	3,  // 26: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
+	20, // 27: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
+	22, // 28: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
+	4,  // 29: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
+	1,  // 30: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
+	26, // [26:31] is the sub-list for method output_type
+	21, // [21:26] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_conserje_plugin_v1_channel_proto_init() }
@@ -1972,7 +2092,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 		return
 	}
 	file_conserje_plugin_v1_common_proto_init()
-	file_conserje_plugin_v1_channel_proto_msgTypes[10].OneofWrappers = []any{
+	file_conserje_plugin_v1_channel_proto_msgTypes[11].OneofWrappers = []any{
 		(*ChannelSendRequest_Text)(nil),
 		(*ChannelSendRequest_Buttons)(nil),
 		(*ChannelSendRequest_Audio)(nil),
@@ -1985,7 +2105,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conserje_plugin_v1_channel_proto_rawDesc), len(file_conserje_plugin_v1_channel_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   24,
+			NumMessages:   25,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -180,22 +180,26 @@ func (c *ChannelClient) Receive(ctx context.Context, req channel.ReceiveRequest,
 
 func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
 	out := &pb.ChannelInboundMessage{
-		ExternalId: m.ExternalID,
-		From:       m.From,
-		FromName:   m.FromName,
-		To:         m.To,
-		Thread:     m.Thread,
-		ReceivedAt: timeToPB(m.ReceivedAt),
-		Type:       string(m.Type),
-		Text:       m.Text,
-		Subject:    m.Subject,
-		ButtonId:   m.ButtonID,
-		ReplyTo:    m.ReplyTo,
-		Cursor:     m.Cursor,
-		Metadata:   m.Metadata,
-		RawType:    m.RawType,
-		ErrorCodes: m.ErrorCodes,
-		FromUserId: m.FromUserID,
+		ExternalId:  m.ExternalID,
+		From:        m.From,
+		FromName:    m.FromName,
+		To:          m.To,
+		Thread:      m.Thread,
+		ReceivedAt:  timeToPB(m.ReceivedAt),
+		Type:        string(m.Type),
+		Text:        m.Text,
+		Subject:     m.Subject,
+		ButtonId:    m.ButtonID,
+		ReplyTo:     m.ReplyTo,
+		Cursor:      m.Cursor,
+		Metadata:    m.Metadata,
+		RawType:     m.RawType,
+		ErrorCodes:  m.ErrorCodes,
+		FromUserId:  m.FromUserID,
+		Constraints: m.Constraints,
+	}
+	if h := m.Mail; h != nil {
+		out.Mail = &pb.ChannelMailHeaders{MessageId: h.MessageID, InReplyTo: h.InReplyTo, References: h.References}
 	}
 	if n := m.Notice; n != nil {
 		out.Notice = &pb.ChannelNotice{Kind: string(n.Kind), Reason: n.Reason, Category: n.Category,
@@ -216,22 +220,26 @@ func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
 
 func inboundFromPB(m *pb.ChannelInboundMessage) channel.InboundMessage {
 	out := channel.InboundMessage{
-		ExternalID: m.GetExternalId(),
-		From:       m.GetFrom(),
-		FromName:   m.GetFromName(),
-		To:         m.GetTo(),
-		Thread:     m.GetThread(),
-		ReceivedAt: timeFromPB(m.GetReceivedAt()),
-		Type:       channel.MessageType(m.GetType()),
-		Text:       m.GetText(),
-		Subject:    m.GetSubject(),
-		ButtonID:   m.GetButtonId(),
-		ReplyTo:    m.GetReplyTo(),
-		Cursor:     m.GetCursor(),
-		Metadata:   m.GetMetadata(),
-		RawType:    m.GetRawType(),
-		ErrorCodes: m.GetErrorCodes(),
-		FromUserID: m.GetFromUserId(),
+		ExternalID:  m.GetExternalId(),
+		From:        m.GetFrom(),
+		FromName:    m.GetFromName(),
+		To:          m.GetTo(),
+		Thread:      m.GetThread(),
+		ReceivedAt:  timeFromPB(m.GetReceivedAt()),
+		Type:        channel.MessageType(m.GetType()),
+		Text:        m.GetText(),
+		Subject:     m.GetSubject(),
+		ButtonID:    m.GetButtonId(),
+		ReplyTo:     m.GetReplyTo(),
+		Cursor:      m.GetCursor(),
+		Metadata:    m.GetMetadata(),
+		RawType:     m.GetRawType(),
+		ErrorCodes:  m.GetErrorCodes(),
+		FromUserID:  m.GetFromUserId(),
+		Constraints: m.GetConstraints(),
+	}
+	if h := m.GetMail(); h != nil {
+		out.Mail = &channel.MailHeaders{MessageID: h.GetMessageId(), InReplyTo: h.GetInReplyTo(), References: h.GetReferences()}
 	}
 	if n := m.GetNotice(); n != nil {
 		out.Notice = &channel.Notice{Kind: channel.NoticeKind(n.GetKind()), Reason: n.GetReason(), Category: n.GetCategory(),
@@ -261,6 +269,8 @@ func sendToPB(req channel.SendRequest) (*pb.ChannelSendRequest, error) {
 		ReplyTo:        req.ReplyTo,
 		Thread:         req.Thread,
 		Subject:        req.Subject,
+		References:     req.References,
+		Author:         req.Author,
 	}
 	switch {
 	case req.Text != nil:
@@ -298,6 +308,8 @@ func sendFromPB(req *pb.ChannelSendRequest) channel.SendRequest {
 		ReplyTo:        req.GetReplyTo(),
 		Thread:         req.GetThread(),
 		Subject:        req.GetSubject(),
+		References:     req.GetReferences(),
+		Author:         req.GetAuthor(),
 	}
 	switch c := req.GetContent().(type) {
 	case *pb.ChannelSendRequest_Text:

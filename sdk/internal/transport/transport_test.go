@@ -291,6 +291,8 @@ func TestChannelRoundTrip(t *testing.T) {
 		Cursor:   "uid:42", Metadata: map[string]string{"k": "v"},
 		RawType: "sticker", Reaction: &channel.Reaction{MessageID: "wamid.out1", Emoji: "😍"},
 		ErrorCodes: []string{"131051"}, FromUserID: "AR.1",
+		Mail:        &channel.MailHeaders{MessageID: "<m2@x>", InReplyTo: []string{"<conserje.1@y>"}, References: []string{"<m1@x>", "<conserje.1@y>"}},
+		Constraints: []string{channel.ConstraintNoExternalLinks, channel.ConstraintNoContactDetails},
 	}
 	fake := &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel},
 		webhook: channel.WebhookResponse{
@@ -316,7 +318,8 @@ func TestChannelRoundTrip(t *testing.T) {
 	assert.Equal(t, fake.webhook, got)
 
 	sends := []channel.SendRequest{
-		{To: "549", From: "phone-1", IdempotencyKey: "k1", ReplyTo: "wamid.in1", Thread: "t", Subject: "s", Text: &channel.Text{Body: "Hola"}},
+		{To: "549", From: "phone-1", IdempotencyKey: "k1", ReplyTo: "wamid.in1", Thread: "t", Subject: "s",
+			References: []string{"<m1@x>", "wamid.in1"}, Author: "Marta", Text: &channel.Text{Body: "Hola"}},
 		{To: "549", Buttons: &channel.Buttons{Body: "¿Reservo?", Header: "h", Footer: "f", Buttons: []channel.Button{{ID: "y", Title: "Sí"}, {ID: "n", Title: "No"}}}},
 		{To: "549", Audio: &channel.Audio{Data: []byte("OggS"), MIME: "audio/ogg; codecs=opus", Voice: true}},
 		{To: "549", Template: &channel.Template{Name: "hold_reminder", Language: "es_AR", Params: []string{"Lucía", "5/1"},
