@@ -45,7 +45,8 @@ func NewPluginSender(ch PluginChannel, caps *plugin.ChannelCapabilities) PluginS
 
 // Send implements conversation.ChannelSender.
 func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) (string, error) {
-	base := channel.SendRequest{To: msg.Recipient, From: msg.From, IdempotencyKey: msg.IdempotencyKey, ReplyTo: msg.ReplyTo}
+	base := channel.SendRequest{To: msg.Recipient, From: msg.From, IdempotencyKey: msg.IdempotencyKey, ReplyTo: msg.ReplyTo,
+		Subject: msg.Subject, References: msg.References, Author: msg.Author}
 	if msg.Template != nil {
 		if s.caps != nil && s.caps.Templates {
 			req := base
@@ -81,7 +82,7 @@ func (s PluginSender) Send(ctx context.Context, msg conversation.Outbound) (stri
 		req.List = s.list(msg)
 		return s.send(ctx, req)
 	}
-	return s.sendText(ctx, base, withOptions(msg.Text, msg.Buttons))
+	return s.sendText(ctx, base, dialog.OptionsText(msg.Text, msg.Buttons))
 }
 
 func (s PluginSender) audioOK(mime string) bool {
@@ -182,7 +183,7 @@ func (s PluginSender) sendLegacy(ctx context.Context, base channel.SendRequest, 
 			return id, err
 		}
 	}
-	return s.sendText(ctx, base, withOptions(msg.Text, msg.Buttons))
+	return s.sendText(ctx, base, dialog.OptionsText(msg.Text, msg.Buttons))
 }
 
 func (s PluginSender) send(ctx context.Context, req channel.SendRequest) (string, error) {
@@ -237,19 +238,6 @@ func lastIndex(r []rune, c rune) int {
 		}
 	}
 	return -1
-}
-
-// withOptions appends the buttons' titles as a numbered list the guest can answer.
-func withOptions(text string, buttons []dialog.Button) string {
-	if len(buttons) == 0 {
-		return text
-	}
-	var sb strings.Builder
-	sb.WriteString(text)
-	for i, btn := range buttons {
-		sb.WriteString("\n" + strconv.Itoa(i+1) + ". " + btn.Title)
-	}
-	return sb.String()
 }
 
 // PluginPayments is what the core needs of a payment plugin.
@@ -356,7 +344,13 @@ func Inbound(name, addressKind string, m channel.InboundMessage) conversation.In
 	in := conversation.Inbound{
 		Channel: name, Contact: m.From, AddressKind: addressKind, To: m.To, ExternalID: m.ExternalID,
 		Text: m.Text, GuestName: m.FromName,
-		Content: conversation.Content{ReplyTo: m.ReplyTo, ErrorCodes: m.ErrorCodes},
+		Content: conversation.Content{ReplyTo: m.ReplyTo, ErrorCodes: m.ErrorCodes, Constraints: m.Constraints},
+	}
+	if h := m.Mail; h != nil {
+		in.Mail = &conversation.MailThread{MessageID: h.MessageID, InReplyTo: h.InReplyTo, References: h.References, Subject: m.Subject}
+	}
+	if f := m.Form; f != nil {
+		in.Form = &conversation.Form{CheckIn: f.CheckIn, CheckOut: f.CheckOut, Guests: f.Guests}
 	}
 	if in.Contact == "" {
 		// A sender without an address (WhatsApp's business-scoped ids): keyed on the id;

@@ -118,6 +118,17 @@ func (s *Service) commitEvent(ctx context.Context, conv *store.Conversation, st 
 	if err != nil {
 		return err
 	}
+	outs := make([]Outgoing, 0, len(out.Replies))
+	for _, r := range out.Replies {
+		outs = append(outs, Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template})
+	}
+	if isMail(conv) && len(out.Replies) > 0 {
+		letter, err := s.letter(ctx, conv, st, out.Replies, "", nil)
+		if err != nil {
+			return err
+		}
+		outs = []Outgoing{letter}
+	}
 	now := s.now()
 	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewUpdate().Model((*store.Conversation)(nil)).Set("session = ?", string(session)).Set("updated_at = ?", now)
@@ -127,8 +138,8 @@ func (s *Service) commitEvent(ctx context.Context, conv *store.Conversation, st 
 		if _, err := q.Where("id = ?", conv.ID).Exec(ctx); err != nil {
 			return fmt.Errorf("save conversation %d: %w", conv.ID, err)
 		}
-		for i, r := range out.Replies {
-			if err := enqueue(ctx, tx, conv, Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template}, fmt.Sprintf("%s:%d", key, i), now, now); err != nil {
+		for i, o := range outs {
+			if err := enqueue(ctx, tx, conv, o, fmt.Sprintf("%s:%d", key, i), now, now); err != nil {
 				return err
 			}
 		}

@@ -58,6 +58,11 @@ func (s *Service) Notify(ctx context.Context, conversationID int64, template str
 			}
 		}
 		out := Outgoing{Text: reply.Text, Template: template}
+		if isMail(&conv) {
+			if out, err = s.letter(ctx, &conv, st, []dialog.Reply{reply}, "", nil); err != nil {
+				return err
+			}
+		}
 		if s.opts.Templates != nil {
 			if spec, ok := s.opts.Templates(conv.Channel, template); ok {
 				out.Approved = spec.fill(extra, &conv)

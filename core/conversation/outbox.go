@@ -44,6 +44,13 @@ type Outbound struct {
 	// IdempotencyKey is the same on every retry of one message, so a provider that
 	// supports it can drop a repeat after a crash between sending and recording it.
 	IdempotencyKey string
+	// Subject and References thread an e-mail (ReplyTo is then the answered mail's
+	// Message-ID): stored by the core, so threads outlive the plugin's memory.
+	Subject    string
+	References []string
+	// Author is the staff member who wrote the message ("" for the bot: an automatic
+	// answer; e-mail marks it so).
+	Author string
 }
 
 // ChannelSender delivers messages on one channel (a plugin's Send).
@@ -282,7 +289,8 @@ func (s *Sender) send(ctx context.Context, it store.OutboxItem) (time.Time, erro
 			}
 		}
 		msg := Outbound{ConversationID: conv, Channel: it.Channel, Recipient: it.Recipient, From: o.From,
-			Text: o.Text, Buttons: o.Buttons, Audio: o.Audio, IdempotencyKey: it.IdempotencyKey}
+			Text: o.Text, Buttons: o.Buttons, Audio: o.Audio, IdempotencyKey: it.IdempotencyKey,
+			ReplyTo: o.InReplyTo, Subject: o.Subject, References: o.References, Author: o.Staff}
 		if useTemplate {
 			msg.Template, msg.Buttons, msg.Audio = o.Approved, nil, nil
 		}

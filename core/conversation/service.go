@@ -161,6 +161,14 @@ type Content struct {
 	TraceID string `json:"trace_id,omitempty"`
 	// Voice is what the voice step learned of a voice note (its transcript is the text).
 	Voice *VoiceInfo `json:"voice,omitempty"`
+	// Mail is an e-mail's threading headers and subject: the answer is threaded on them,
+	// so a thread survives a restart of the channel plugin.
+	Mail *MailThread `json:"mail,omitempty"`
+	// Constraints are the relay rules the channel gave with the message (the answers
+	// obey them; dialog.Constraint*).
+	Constraints []string `json:"constraints,omitempty"`
+	// Form is the stay a portal's inquiry form named: the turn starts with it.
+	Form *Form `json:"form,omitempty"`
 }
 
 func encodeContent(c Content) ([]byte, error) {
@@ -450,6 +458,11 @@ type Outgoing struct {
 	UseTemplate bool `json:"use_template,omitempty"`
 	// Staff is the staff user who typed the message in the admin ("" for the bot's).
 	Staff string `json:"staff,omitempty"`
+	// Threaded channels (e-mail): the subject of the mail answered (or of a new thread),
+	// its Message-ID (the answer's In-Reply-To) and the answer's References.
+	Subject    string   `json:"subject,omitempty"`
+	InReplyTo  string   `json:"in_reply_to,omitempty"`
+	References []string `json:"references,omitempty"`
 }
 
 // modalityOf is the modality label of an inbound message kind.
@@ -490,6 +503,7 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		ctx = obs.WithRequestID(ctx, content.TraceID)
 	}
 	modality := modalityOf(msg.Kind)
+	var mail *Outgoing
 	if conv.State != StateBot {
 		// Staff have the conversation: keep the message for them, say nothing.
 		_, err := s.db.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", StatusHeld).Where("id = ?", msg.ID).Exec(ctx)
@@ -520,12 +534,14 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	}
 	engine := s.engines.Engine()
 	started := time.Now()
-	out, err := engine.Turn(ctx, st, dialog.Input{
+	in := dialog.Input{
 		Text: msg.Text, Now: msg.CreatedAt.UTC(), SpeechConfidence: content.SpeechConfidence,
-		Kind: kind, OptionID: content.OptionID,
-		Guest: dialog.Guest{ConversationID: conv.ID, Channel: conv.Channel, Contact: conv.Contact, Name: conv.GuestName,
-			AddressKind: conv.AddressKind},
-	})
+		Kind: kind, OptionID: content.OptionID, Guest: guestOf(conv), Constraints: content.Constraints,
+	}
+	if f := content.Form; f != nil {
+		in.Form = &dialog.Form{CheckIn: f.CheckIn, CheckOut: f.CheckOut, Guests: f.Guests}
+	}
+	out, err := engine.Turn(ctx, st, in)
 	if err != nil {
 		s.opts.Metrics.turn(conv.Channel, modality, "", OutcomeFailed, -1)
 		return fmt.Errorf("turn of message %d: %w", msg.ID, err)
@@ -543,7 +559,17 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 		texts = append(texts, r.Text)
 	}
 	voice := s.speak(ctx, conv, msg, st.Language, texts)
-	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), outcome, voice, h); err != nil {
+	if isMail(conv) && len(out.Replies) > 0 {
+		// One letter per answered mail: greeting, the replies, signature, threaded.
+		letter, err := s.letter(ctx, conv, st, out.Replies, "", &content)
+		if err != nil {
+			s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
+			return err
+		}
+		out.Replies = []dialog.Reply{{Text: letter.Text, Template: letter.Template}}
+		mail = &letter
+	}
+	if err := s.commit(ctx, conv, st, out, msg, int(took.Milliseconds()), outcome, voice, mail, h); err != nil {
 		s.opts.Metrics.turn(conv.Channel, modality, out.Understanding.Intent, OutcomeFailed, -1)
 		return err
 	}
@@ -554,7 +580,9 @@ func (s *Service) turn(ctx context.Context, conv *store.Conversation, msg *store
 	return nil
 }
 
-func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, outcome string, voice *Audio, h *handover) error {
+// commit saves the turn; mail, when set, is the turn's replies written as one e-mail
+// (out.Replies then holds that one letter).
+func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dialog.State, out *dialog.Output, msg *store.Message, latency int, outcome string, voice *Audio, mail *Outgoing, h *handover) error {
 	session, err := st.Encode()
 	if err != nil {
 		return err
@@ -609,8 +637,11 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
 			// No key check: the message is marked answered in this same transaction, so
 			// this turn can never be committed twice.
-			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template, ReplyTo: msg.ID,
-				ArrivedAt: msg.CreatedAt.UTC(), Modality: modalityOf(msg.Kind), TraceID: obs.RequestID(ctx)}
+			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template}
+			if mail != nil {
+				o = *mail
+			}
+			o.ReplyTo, o.ArrivedAt, o.Modality, o.TraceID = msg.ID, msg.CreatedAt.UTC(), modalityOf(msg.Kind), obs.RequestID(ctx)
 			if err := insertOutgoing(ctx, tx, conv, o, key, now, now, deliver); err != nil {
 				return err
 			}

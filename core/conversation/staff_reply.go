@@ -1,6 +1,7 @@
 package conversation
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -57,6 +59,19 @@ func (s *Service) SendStaffReply(ctx context.Context, r StaffReply) error {
 			return fmt.Errorf("staff reply: load conversation %d: %w", r.ConversationID, err)
 		}
 		out := Outgoing{Text: text, Template: StaffReplyPurpose, Staff: r.By}
+		if isMail(&conv) {
+			// A letter signed by the person who wrote it, threaded on the guest's latest
+			// mail; the channel does not mark it automatic (Outbound.Author).
+			st, err := dialog.DecodeState(conv.Session)
+			if err != nil {
+				st = &dialog.State{}
+			}
+			author := cmp.Or(r.Name, r.By)
+			if out, err = s.letter(ctx, &conv, st, []dialog.Reply{{Text: text, Template: StaffReplyPurpose}}, author, nil); err != nil {
+				return err
+			}
+			out.Staff = cmp.Or(r.By, author)
+		}
 		if s.opts.Templates != nil {
 			if spec, ok := s.opts.Templates(conv.Channel, StaffReplyPurpose); ok {
 				out.Approved = spec.fill(map[string]any{"staff": map[string]any{"name": r.Name, "text": text}}, &conv)

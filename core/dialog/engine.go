@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/conserje/conserje/core/dialog/spec"
@@ -206,6 +207,20 @@ type Input struct {
 	Kind string
 	// OptionID is the id of the option the guest tapped (Text is its title).
 	OptionID string
+	// Form is what a portal's inquiry form said, read before the guest's words.
+	Form *Form
+	// Constraints are the relay rules the channel gave with the message (Constraint*);
+	// they stay with the conversation (State.Constraints). Nil leaves them as they were.
+	Constraints []string
+}
+
+// Form is what a portal's inquiry form said (e-mail inquiries): its dates and people win
+// over the guest's free text, and the inquiry is answered as the request for a stay it
+// is — the offer with prices first, not questions the form already answered.
+type Form struct {
+	CheckIn  string // YYYY-MM-DD
+	CheckOut string
+	Guests   int
 }
 
 // Inputs the dialog answers with a fixed message instead of reading them (the message
@@ -271,6 +286,10 @@ func (e *Engine) Turn(ctx context.Context, st *State, in Input) (*Output, error)
 	} else {
 		t.u = e.understandIn(in.Text, in.Now, t.stayContext())
 	}
+	if len(in.Constraints) > 0 {
+		st.Constraints = slices.Clone(in.Constraints)
+	}
+	t.readForm()
 	t.out.Understanding = t.u
 	t.rememberMonth()
 	t.detectLanguage()
@@ -364,6 +383,9 @@ type turn struct {
 	askedAmbiguous bool
 	// quietResume: the flow that just ended asked not to repeat the question it interrupted.
 	quietResume bool
+	// askedAbove: the question an interruption ends on was asked earlier in this turn
+	// (a portal inquiry's offer), so it is not repeated.
+	askedAbove bool
 }
 
 func (t *turn) settings() spec.Settings { return t.e.dialog.Settings }

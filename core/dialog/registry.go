@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -40,7 +41,24 @@ type Guest struct {
 	// "opaque"/"" when unknown.
 	AddressKind string
 	Name        string
+	// Constraints are the relay rules answers to this guest obey (Constraint*): set by
+	// the engine from the conversation's state.
+	Constraints []string
 }
+
+// Allows reports whether answers to the guest may carry what constraint forbids.
+func (g Guest) Allows(constraint string) bool { return !slices.Contains(g.Constraints, constraint) }
+
+// Relay constraints a channel puts on the answers to a guest (the channel contract's
+// names, sdk/channel Constraint*).
+const (
+	// ConstraintNoExternalLinks: no URLs, payment links included.
+	ConstraintNoExternalLinks = "no_external_links"
+	// ConstraintNoContactDetails: no phone numbers or e-mail addresses.
+	ConstraintNoContactDetails = "no_contact_details"
+	// ConstraintNoOffPlatformPayment: no payment outside the portal (no link, no transfer).
+	ConstraintNoOffPlatformPayment = "no_off_platform_payment"
+)
 
 // Address kinds of Guest.Contact.
 const (

@@ -32,6 +32,9 @@ func (t *turn) route() {
 	vals, hit, strong := t.extract(awaited)
 	trig := t.reread(t.trigger(), vals)
 	t.sayImpossible()
+	if t.in.Form != nil && t.formFirst(trig, vals) {
+		return
+	}
 	switch {
 	case awaited != "" && hit && strong:
 		t.continueWith(vals)

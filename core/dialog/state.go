@@ -28,6 +28,9 @@ type State struct {
 	// PaymentRejections counts rejected payments since the last escalation.
 	PaymentRejections int       `json:"payment_rejections,omitempty"`
 	LastSeen          time.Time `json:"last_seen,omitzero"`
+	// Constraints are the relay rules of the guest's address (Constraint*), as the
+	// channel last said; they outlive sessions (the address does not change).
+	Constraints []string `json:"constraints,omitempty"`
 }
 
 // Frame is a running flow: the step it is at and the slot it asked for, if waiting.

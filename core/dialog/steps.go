@@ -3,6 +3,7 @@ package dialog
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/conserje/conserje/core/dialog/spec"
@@ -80,7 +81,7 @@ func (t *turn) endFlow(cs *step) {
 	t.changed()
 	if len(t.st.Stack) > 0 {
 		t.joinNext = true
-		t.quietResume = ended != nil && ended.NoReask
+		t.quietResume = ended != nil && (ended.NoReask || t.askedAbove)
 	}
 }
 
@@ -161,10 +162,17 @@ func (t *turn) action(cs *step) bool {
 	return true
 }
 
+// guest is the turn's guest with the conversation's relay constraints.
+func (t *turn) guest() Guest {
+	g := t.in.Guest
+	g.Constraints = t.st.Constraints
+	return g
+}
+
 func (t *turn) call(args map[string]any) Call {
 	return Call{
 		Args: args, Slots: t.st.Slots, Results: t.st.Results, Message: t.u, Text: t.in.Text,
-		Language: t.st.Language, Now: t.in.Now, Location: t.settings().Location, Guest: t.in.Guest,
+		Language: t.st.Language, Now: t.in.Now, Location: t.settings().Location, Guest: t.guest(),
 		Reason: t.reason,
 	}
 }
@@ -264,6 +272,17 @@ func (t *turn) env() map[string]any {
 	m["interrupted"] = len(t.st.Stack) > 1
 	m["escalation_reason"] = t.reason
 	m["property"] = t.ambient
+	g := t.guest()
+	first := ""
+	if f := strings.Fields(g.Name); len(f) > 0 {
+		first = f[0]
+	}
+	m["guest"] = map[string]any{"name": g.Name, "first_name": first}
+	m["channel"] = map[string]any{
+		"links":    g.Allows(ConstraintNoExternalLinks),
+		"contacts": g.Allows(ConstraintNoContactDetails),
+		"payments": g.Allows(ConstraintNoOffPlatformPayment),
+	}
 	t.envCache = m
 	return m
 }

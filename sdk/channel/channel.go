@@ -167,6 +167,17 @@ type InboundMessage struct {
 	Mail *MailHeaders
 	// Constraints are relay rules the answers to this sender must obey (Constraint*).
 	Constraints []string
+	// Form is what a form the sender filled said (a portal's inquiry form): the core
+	// starts the conversation with that stay, so the first answer is the offer.
+	Form *Form
+}
+
+// Form is the stay a portal's inquiry form names.
+type Form struct {
+	// CheckIn and CheckOut are calendar dates YYYY-MM-DD ("" when not said).
+	CheckIn  string
+	CheckOut string
+	Guests   int
 }
 
 // MailHeaders are the threading headers of one e-mail.

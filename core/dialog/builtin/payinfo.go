@@ -47,8 +47,12 @@ func (a *Actions) infoPago(ctx context.Context, c dialog.Call) (dialog.Result, e
 	data := map[string]any{
 		"topic": paymentTopic(foldText(c.Text)), "has_hold": false, "has_offers": false,
 		"deposit_percent": prop.DepositPercent, "alias": prop.BankTransfer.Alias, "cbu": prop.BankTransfer.CBU,
-		"holder": prop.BankTransfer.Holder, "method": "transfer", "link_url": "", "links": a.deps.Payments != nil,
+		"holder": prop.BankTransfer.Holder, "method": "transfer", "link_url": "",
+		"links":  a.deps.Payments != nil && c.Guest.Allows(dialog.ConstraintNoExternalLinks),
 		"offers": []any{}, "cheapest": nil,
+	}
+	if !c.Guest.Allows(dialog.ConstraintNoOffPlatformPayment) {
+		data["method"], data["links"], data["alias"], data["cbu"], data["holder"] = "platform", false, "", "", ""
 	}
 	released, _ := c.Results["liberar_hold"].(map[string]any)
 	if hold, ok := c.Results["pre_reservar"].(map[string]any); ok && hold["ok"] == true && (released == nil || released["code"] != hold["code"]) {
@@ -62,7 +66,7 @@ func (a *Actions) infoPago(ctx context.Context, c dialog.Call) (dialog.Result, e
 		if ext, ok := c.Results["extender_hold"].(map[string]any); ok && ext["ok"] == true && ext["code"] == hold["code"] {
 			data["hold"].(map[string]any)["expires_at"] = ext["expires_at"]
 		}
-		if pay, ok := c.Results["datos_pago"].(map[string]any); ok && pay["code"] == hold["code"] {
+		if pay, ok := c.Results["datos_pago"].(map[string]any); ok && pay["code"] == hold["code"] && data["method"] != "platform" {
 			data["method"] = pay["method"]
 			data["link_url"] = pay["link_url"]
 		}

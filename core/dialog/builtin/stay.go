@@ -407,7 +407,9 @@ func (a *Actions) extenderHold(ctx context.Context, c dialog.Call) (dialog.Resul
 }
 
 // datosPago says how to pay the deposit: a payment link when a provider is configured
-// (falling back to transfer if it fails), else the property's bank transfer details.
+// and the guest's channel takes links (falling back to transfer if it fails), else the
+// property's bank transfer details; through a portal's relay that forbids paying outside
+// it, method "platform" and no details.
 func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, error) {
 	prop, err := a.property(ctx)
 	if err != nil {
@@ -415,7 +417,12 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 	}
 	code := strArg(c, "code")
 	amount := intArg(c, "amount_cents")
-	if a.deps.Payments != nil && code != "" && amount > 0 {
+	if !c.Guest.Allows(dialog.ConstraintNoOffPlatformPayment) {
+		// A portal's relay (Airbnb, Booking.com): neither a link nor a transfer; the
+		// guest pays through the portal.
+		return dialog.Result{Data: map[string]any{"method": "platform", "link_url": "", "amount_cents": amount, "code": code}}, nil
+	}
+	if a.deps.Payments != nil && code != "" && amount > 0 && c.Guest.Allows(dialog.ConstraintNoExternalLinks) {
 		var expires time.Time
 		if hold, ok := c.Results["pre_reservar"].(map[string]any); ok {
 			if s, ok := hold["expires_at"].(string); ok {

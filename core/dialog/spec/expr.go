@@ -20,6 +20,8 @@ var Globals = []string{
 	"quiet_hours",       // whether it is quiet hours now
 	"escalation_reason", // why the bot escalated by itself (fallbacks, complaint, ...)
 	"property",          // the property: name, address, check-in/out times, ...
+	"guest",             // the guest: name, first_name (as the channel gave it)
+	"channel",           // what answers may carry on the guest's channel: links, contacts, payments
 }
 
 // Expr is a compiled expression with the root names it reads.

@@ -45,6 +45,11 @@ func toInbound(d inquiry.Decision, mailbox string, cur cursor, received time.Tim
 	if len(d.Constraints) > 0 {
 		m.Constraints = slices.Clone(d.Constraints)
 	}
+	if d.NewInquiry && d.Decision == inquiry.Answer && (d.CheckIn != "" || d.Guests > 0) {
+		// Portal fields (or the dates read from the words): the conversation starts with
+		// them filled, so the first answer is the offer.
+		m.Form = &channel.Form{CheckIn: d.CheckIn, CheckOut: d.CheckOut, Guests: max(d.Guests, 0)}
+	}
 	switch {
 	case d.Category == inquiry.CategoryBounce:
 		m.Notice = &channel.Notice{Kind: channel.NoticeBounce, Reason: d.Reason, Category: d.Category,

@@ -87,4 +87,12 @@ func TestToInbound(t *testing.T) {
 	assert.Equal(t, "Consulta", answer.Text, "an inquiry without words still reaches the dialog")
 	assert.Equal(t, "4", answer.Metadata["guests"])
 	assert.Equal(t, "a,b", answer.Metadata["constraints"])
+	assert.Equal(t, []string{"a", "b"}, answer.Constraints)
+	assert.Nil(t, answer.Form, "not a new inquiry")
+
+	inq := toInbound(inquiry.Decision{Decision: inquiry.Answer, Category: inquiry.CategoryPortalInquiry, AnswerTo: "g@example.com",
+		NewInquiry: true, CheckIn: "2027-02-06", CheckOut: "2027-02-12", Guests: 4, MessageID: "<m@x>",
+		References: []string{"<a@x>"}, InReplyTo: []string{"<a@x>"}}, "r@x", cur, at)
+	assert.Equal(t, &channel.Form{CheckIn: "2027-02-06", CheckOut: "2027-02-12", Guests: 4}, inq.Form)
+	assert.Equal(t, &channel.MailHeaders{MessageID: "<m@x>", InReplyTo: []string{"<a@x>"}, References: []string{"<a@x>"}}, inq.Mail)
 }

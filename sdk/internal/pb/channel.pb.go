@@ -247,7 +247,10 @@ type ChannelInboundMessage struct {
 	// Relay rules the answers to this sender must obey (e-mail portals' relays):
 	// "no_external_links", "no_contact_details", "no_off_platform_payment",
 	// "stay_on_relay", ...; the core renders its answers by them.
-	Constraints   []string `protobuf:"bytes,22,rep,name=constraints,proto3" json:"constraints,omitempty"`
+	Constraints []string `protobuf:"bytes,22,rep,name=constraints,proto3" json:"constraints,omitempty"`
+	// What a form the sender filled said (a portal's inquiry form): the core starts the
+	// conversation with the stay it names, so the first answer is the offer.
+	Form          *ChannelForm `protobuf:"bytes,23,opt,name=form,proto3" json:"form,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -436,6 +439,74 @@ func (x *ChannelInboundMessage) GetConstraints() []string {
 	return nil
 }
 
+func (x *ChannelInboundMessage) GetForm() *ChannelForm {
+	if x != nil {
+		return x.Form
+	}
+	return nil
+}
+
+type ChannelForm struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Calendar dates YYYY-MM-DD; empty when the form did not say.
+	CheckIn       string `protobuf:"bytes,1,opt,name=check_in,json=checkIn,proto3" json:"check_in,omitempty"`
+	CheckOut      string `protobuf:"bytes,2,opt,name=check_out,json=checkOut,proto3" json:"check_out,omitempty"`
+	Guests        int32  `protobuf:"varint,3,opt,name=guests,proto3" json:"guests,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ChannelForm) Reset() {
+	*x = ChannelForm{}
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ChannelForm) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ChannelForm) ProtoMessage() {}
+
+func (x *ChannelForm) ProtoReflect() protoreflect.Message {
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ChannelForm.ProtoReflect.Descriptor instead.
+func (*ChannelForm) Descriptor() ([]byte, []int) {
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ChannelForm) GetCheckIn() string {
+	if x != nil {
+		return x.CheckIn
+	}
+	return ""
+}
+
+func (x *ChannelForm) GetCheckOut() string {
+	if x != nil {
+		return x.CheckOut
+	}
+	return ""
+}
+
+func (x *ChannelForm) GetGuests() int32 {
+	if x != nil {
+		return x.Guests
+	}
+	return 0
+}
+
 // The threading headers of one e-mail.
 type ChannelMailHeaders struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -449,7 +520,7 @@ type ChannelMailHeaders struct {
 
 func (x *ChannelMailHeaders) Reset() {
 	*x = ChannelMailHeaders{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -461,7 +532,7 @@ func (x *ChannelMailHeaders) String() string {
 func (*ChannelMailHeaders) ProtoMessage() {}
 
 func (x *ChannelMailHeaders) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[5]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -474,7 +545,7 @@ func (x *ChannelMailHeaders) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelMailHeaders.ProtoReflect.Descriptor instead.
 func (*ChannelMailHeaders) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{5}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *ChannelMailHeaders) GetMessageId() string {
@@ -519,7 +590,7 @@ type ChannelNotice struct {
 
 func (x *ChannelNotice) Reset() {
 	*x = ChannelNotice{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -531,7 +602,7 @@ func (x *ChannelNotice) String() string {
 func (*ChannelNotice) ProtoMessage() {}
 
 func (x *ChannelNotice) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[6]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -544,7 +615,7 @@ func (x *ChannelNotice) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelNotice.ProtoReflect.Descriptor instead.
 func (*ChannelNotice) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{6}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ChannelNotice) GetKind() string {
@@ -594,7 +665,7 @@ type ChannelReaction struct {
 
 func (x *ChannelReaction) Reset() {
 	*x = ChannelReaction{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +677,7 @@ func (x *ChannelReaction) String() string {
 func (*ChannelReaction) ProtoMessage() {}
 
 func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[7]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +690,7 @@ func (x *ChannelReaction) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReaction.ProtoReflect.Descriptor instead.
 func (*ChannelReaction) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{7}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ChannelReaction) GetMessageId() string {
@@ -653,7 +724,7 @@ type ChannelMedia struct {
 
 func (x *ChannelMedia) Reset() {
 	*x = ChannelMedia{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +736,7 @@ func (x *ChannelMedia) String() string {
 func (*ChannelMedia) ProtoMessage() {}
 
 func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[8]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +749,7 @@ func (x *ChannelMedia) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelMedia.ProtoReflect.Descriptor instead.
 func (*ChannelMedia) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{8}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ChannelMedia) GetId() string {
@@ -742,7 +813,7 @@ type ChannelLocation struct {
 
 func (x *ChannelLocation) Reset() {
 	*x = ChannelLocation{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -754,7 +825,7 @@ func (x *ChannelLocation) String() string {
 func (*ChannelLocation) ProtoMessage() {}
 
 func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[9]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -767,7 +838,7 @@ func (x *ChannelLocation) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelLocation.ProtoReflect.Descriptor instead.
 func (*ChannelLocation) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{9}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ChannelLocation) GetLatitude() float64 {
@@ -822,7 +893,7 @@ type ChannelDeliveryStatus struct {
 
 func (x *ChannelDeliveryStatus) Reset() {
 	*x = ChannelDeliveryStatus{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -834,7 +905,7 @@ func (x *ChannelDeliveryStatus) String() string {
 func (*ChannelDeliveryStatus) ProtoMessage() {}
 
 func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[10]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -847,7 +918,7 @@ func (x *ChannelDeliveryStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelDeliveryStatus.ProtoReflect.Descriptor instead.
 func (*ChannelDeliveryStatus) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{10}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ChannelDeliveryStatus) GetExternalId() string {
@@ -943,7 +1014,7 @@ type ChannelSendRequest struct {
 
 func (x *ChannelSendRequest) Reset() {
 	*x = ChannelSendRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -955,7 +1026,7 @@ func (x *ChannelSendRequest) String() string {
 func (*ChannelSendRequest) ProtoMessage() {}
 
 func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[11]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -968,7 +1039,7 @@ func (x *ChannelSendRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendRequest.ProtoReflect.Descriptor instead.
 func (*ChannelSendRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{11}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ChannelSendRequest) GetTo() string {
@@ -1128,7 +1199,7 @@ type ChannelList struct {
 
 func (x *ChannelList) Reset() {
 	*x = ChannelList{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1140,7 +1211,7 @@ func (x *ChannelList) String() string {
 func (*ChannelList) ProtoMessage() {}
 
 func (x *ChannelList) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[12]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1153,7 +1224,7 @@ func (x *ChannelList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelList.ProtoReflect.Descriptor instead.
 func (*ChannelList) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{12}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ChannelList) GetBody() string {
@@ -1201,7 +1272,7 @@ type ChannelListSection struct {
 
 func (x *ChannelListSection) Reset() {
 	*x = ChannelListSection{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1213,7 +1284,7 @@ func (x *ChannelListSection) String() string {
 func (*ChannelListSection) ProtoMessage() {}
 
 func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[13]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1226,7 +1297,7 @@ func (x *ChannelListSection) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListSection.ProtoReflect.Descriptor instead.
 func (*ChannelListSection) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{13}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ChannelListSection) GetTitle() string {
@@ -1254,7 +1325,7 @@ type ChannelListRow struct {
 
 func (x *ChannelListRow) Reset() {
 	*x = ChannelListRow{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1266,7 +1337,7 @@ func (x *ChannelListRow) String() string {
 func (*ChannelListRow) ProtoMessage() {}
 
 func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[14]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1279,7 +1350,7 @@ func (x *ChannelListRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelListRow.ProtoReflect.Descriptor instead.
 func (*ChannelListRow) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{14}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ChannelListRow) GetId() string {
@@ -1312,7 +1383,7 @@ type ChannelText struct {
 
 func (x *ChannelText) Reset() {
 	*x = ChannelText{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1324,7 +1395,7 @@ func (x *ChannelText) String() string {
 func (*ChannelText) ProtoMessage() {}
 
 func (x *ChannelText) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[15]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1337,7 +1408,7 @@ func (x *ChannelText) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelText.ProtoReflect.Descriptor instead.
 func (*ChannelText) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{15}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ChannelText) GetBody() string {
@@ -1359,7 +1430,7 @@ type ChannelButtons struct {
 
 func (x *ChannelButtons) Reset() {
 	*x = ChannelButtons{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1371,7 +1442,7 @@ func (x *ChannelButtons) String() string {
 func (*ChannelButtons) ProtoMessage() {}
 
 func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[16]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1384,7 +1455,7 @@ func (x *ChannelButtons) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButtons.ProtoReflect.Descriptor instead.
 func (*ChannelButtons) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{16}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ChannelButtons) GetBody() string {
@@ -1425,7 +1496,7 @@ type ChannelButton struct {
 
 func (x *ChannelButton) Reset() {
 	*x = ChannelButton{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1437,7 +1508,7 @@ func (x *ChannelButton) String() string {
 func (*ChannelButton) ProtoMessage() {}
 
 func (x *ChannelButton) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[17]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1450,7 +1521,7 @@ func (x *ChannelButton) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelButton.ProtoReflect.Descriptor instead.
 func (*ChannelButton) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{17}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *ChannelButton) GetId() string {
@@ -1480,7 +1551,7 @@ type ChannelAudio struct {
 
 func (x *ChannelAudio) Reset() {
 	*x = ChannelAudio{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1492,7 +1563,7 @@ func (x *ChannelAudio) String() string {
 func (*ChannelAudio) ProtoMessage() {}
 
 func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[18]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1505,7 +1576,7 @@ func (x *ChannelAudio) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelAudio.ProtoReflect.Descriptor instead.
 func (*ChannelAudio) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{18}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ChannelAudio) GetData() []byte {
@@ -1552,7 +1623,7 @@ type ChannelTemplate struct {
 
 func (x *ChannelTemplate) Reset() {
 	*x = ChannelTemplate{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1564,7 +1635,7 @@ func (x *ChannelTemplate) String() string {
 func (*ChannelTemplate) ProtoMessage() {}
 
 func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[19]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1577,7 +1648,7 @@ func (x *ChannelTemplate) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelTemplate.ProtoReflect.Descriptor instead.
 func (*ChannelTemplate) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{19}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ChannelTemplate) GetName() string {
@@ -1627,7 +1698,7 @@ type ChannelSendResponse struct {
 
 func (x *ChannelSendResponse) Reset() {
 	*x = ChannelSendResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1639,7 +1710,7 @@ func (x *ChannelSendResponse) String() string {
 func (*ChannelSendResponse) ProtoMessage() {}
 
 func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[20]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1652,7 +1723,7 @@ func (x *ChannelSendResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelSendResponse.ProtoReflect.Descriptor instead.
 func (*ChannelSendResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{20}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ChannelSendResponse) GetExternalId() string {
@@ -1686,7 +1757,7 @@ type ChannelFetchMediaRequest struct {
 
 func (x *ChannelFetchMediaRequest) Reset() {
 	*x = ChannelFetchMediaRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1698,7 +1769,7 @@ func (x *ChannelFetchMediaRequest) String() string {
 func (*ChannelFetchMediaRequest) ProtoMessage() {}
 
 func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[21]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1711,7 +1782,7 @@ func (x *ChannelFetchMediaRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaRequest.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{21}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ChannelFetchMediaRequest) GetMediaId() string {
@@ -1741,7 +1812,7 @@ type ChannelFetchMediaResponse struct {
 
 func (x *ChannelFetchMediaResponse) Reset() {
 	*x = ChannelFetchMediaResponse{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1753,7 +1824,7 @@ func (x *ChannelFetchMediaResponse) String() string {
 func (*ChannelFetchMediaResponse) ProtoMessage() {}
 
 func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[22]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1766,7 +1837,7 @@ func (x *ChannelFetchMediaResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelFetchMediaResponse.ProtoReflect.Descriptor instead.
 func (*ChannelFetchMediaResponse) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{22}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ChannelFetchMediaResponse) GetData() []byte {
@@ -1806,7 +1877,7 @@ type ChannelReceiveRequest struct {
 
 func (x *ChannelReceiveRequest) Reset() {
 	*x = ChannelReceiveRequest{}
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1818,7 +1889,7 @@ func (x *ChannelReceiveRequest) String() string {
 func (*ChannelReceiveRequest) ProtoMessage() {}
 
 func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[23]
+	mi := &file_conserje_plugin_v1_channel_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1831,7 +1902,7 @@ func (x *ChannelReceiveRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ChannelReceiveRequest.ProtoReflect.Descriptor instead.
 func (*ChannelReceiveRequest) Descriptor() ([]byte, []int) {
-	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{23}
+	return file_conserje_plugin_v1_channel_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ChannelReceiveRequest) GetCursor() string {
@@ -1854,7 +1925,7 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"\x1cChannelHandleWebhookResponse\x124\n" +
 	"\x04http\x18\x01 \x01(\v2 .conserje.plugin.v1.WebhookReplyR\x04http\x12E\n" +
 	"\bmessages\x18\x02 \x03(\v2).conserje.plugin.v1.ChannelInboundMessageR\bmessages\x12E\n" +
-	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xa3\a\n" +
+	"\bstatuses\x18\x03 \x03(\v2).conserje.plugin.v1.ChannelDeliveryStatusR\bstatuses\"\xd8\a\n" +
 	"\x15ChannelInboundMessage\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x12\x12\n" +
@@ -1882,10 +1953,15 @@ const file_conserje_plugin_v1_channel_proto_rawDesc = "" +
 	"fromUserId\x129\n" +
 	"\x06notice\x18\x14 \x01(\v2!.conserje.plugin.v1.ChannelNoticeR\x06notice\x12:\n" +
 	"\x04mail\x18\x15 \x01(\v2&.conserje.plugin.v1.ChannelMailHeadersR\x04mail\x12 \n" +
-	"\vconstraints\x18\x16 \x03(\tR\vconstraints\x1a;\n" +
+	"\vconstraints\x18\x16 \x03(\tR\vconstraints\x123\n" +
+	"\x04form\x18\x17 \x01(\v2\x1f.conserje.plugin.v1.ChannelFormR\x04form\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"s\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"]\n" +
+	"\vChannelForm\x12\x19\n" +
+	"\bcheck_in\x18\x01 \x01(\tR\acheckIn\x12\x1b\n" +
+	"\tcheck_out\x18\x02 \x01(\tR\bcheckOut\x12\x16\n" +
+	"\x06guests\x18\x03 \x01(\x05R\x06guests\"s\n" +
 	"\x12ChannelMailHeaders\x12\x1d\n" +
 	"\n" +
 	"message_id\x18\x01 \x01(\tR\tmessageId\x12\x1e\n" +
@@ -2016,74 +2092,76 @@ func file_conserje_plugin_v1_channel_proto_rawDescGZIP() []byte {
 	return file_conserje_plugin_v1_channel_proto_rawDescData
 }
 
-var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 25)
+var file_conserje_plugin_v1_channel_proto_msgTypes = make([]protoimpl.MessageInfo, 26)
 var file_conserje_plugin_v1_channel_proto_goTypes = []any{
 	(*ChannelAckRequest)(nil),            // 0: conserje.plugin.v1.ChannelAckRequest
 	(*ChannelAckResponse)(nil),           // 1: conserje.plugin.v1.ChannelAckResponse
 	(*ChannelHandleWebhookRequest)(nil),  // 2: conserje.plugin.v1.ChannelHandleWebhookRequest
 	(*ChannelHandleWebhookResponse)(nil), // 3: conserje.plugin.v1.ChannelHandleWebhookResponse
 	(*ChannelInboundMessage)(nil),        // 4: conserje.plugin.v1.ChannelInboundMessage
-	(*ChannelMailHeaders)(nil),           // 5: conserje.plugin.v1.ChannelMailHeaders
-	(*ChannelNotice)(nil),                // 6: conserje.plugin.v1.ChannelNotice
-	(*ChannelReaction)(nil),              // 7: conserje.plugin.v1.ChannelReaction
-	(*ChannelMedia)(nil),                 // 8: conserje.plugin.v1.ChannelMedia
-	(*ChannelLocation)(nil),              // 9: conserje.plugin.v1.ChannelLocation
-	(*ChannelDeliveryStatus)(nil),        // 10: conserje.plugin.v1.ChannelDeliveryStatus
-	(*ChannelSendRequest)(nil),           // 11: conserje.plugin.v1.ChannelSendRequest
-	(*ChannelList)(nil),                  // 12: conserje.plugin.v1.ChannelList
-	(*ChannelListSection)(nil),           // 13: conserje.plugin.v1.ChannelListSection
-	(*ChannelListRow)(nil),               // 14: conserje.plugin.v1.ChannelListRow
-	(*ChannelText)(nil),                  // 15: conserje.plugin.v1.ChannelText
-	(*ChannelButtons)(nil),               // 16: conserje.plugin.v1.ChannelButtons
-	(*ChannelButton)(nil),                // 17: conserje.plugin.v1.ChannelButton
-	(*ChannelAudio)(nil),                 // 18: conserje.plugin.v1.ChannelAudio
-	(*ChannelTemplate)(nil),              // 19: conserje.plugin.v1.ChannelTemplate
-	(*ChannelSendResponse)(nil),          // 20: conserje.plugin.v1.ChannelSendResponse
-	(*ChannelFetchMediaRequest)(nil),     // 21: conserje.plugin.v1.ChannelFetchMediaRequest
-	(*ChannelFetchMediaResponse)(nil),    // 22: conserje.plugin.v1.ChannelFetchMediaResponse
-	(*ChannelReceiveRequest)(nil),        // 23: conserje.plugin.v1.ChannelReceiveRequest
-	nil,                                  // 24: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	(*WebhookRequest)(nil),               // 25: conserje.plugin.v1.WebhookRequest
-	(*WebhookReply)(nil),                 // 26: conserje.plugin.v1.WebhookReply
-	(*timestamppb.Timestamp)(nil),        // 27: google.protobuf.Timestamp
+	(*ChannelForm)(nil),                  // 5: conserje.plugin.v1.ChannelForm
+	(*ChannelMailHeaders)(nil),           // 6: conserje.plugin.v1.ChannelMailHeaders
+	(*ChannelNotice)(nil),                // 7: conserje.plugin.v1.ChannelNotice
+	(*ChannelReaction)(nil),              // 8: conserje.plugin.v1.ChannelReaction
+	(*ChannelMedia)(nil),                 // 9: conserje.plugin.v1.ChannelMedia
+	(*ChannelLocation)(nil),              // 10: conserje.plugin.v1.ChannelLocation
+	(*ChannelDeliveryStatus)(nil),        // 11: conserje.plugin.v1.ChannelDeliveryStatus
+	(*ChannelSendRequest)(nil),           // 12: conserje.plugin.v1.ChannelSendRequest
+	(*ChannelList)(nil),                  // 13: conserje.plugin.v1.ChannelList
+	(*ChannelListSection)(nil),           // 14: conserje.plugin.v1.ChannelListSection
+	(*ChannelListRow)(nil),               // 15: conserje.plugin.v1.ChannelListRow
+	(*ChannelText)(nil),                  // 16: conserje.plugin.v1.ChannelText
+	(*ChannelButtons)(nil),               // 17: conserje.plugin.v1.ChannelButtons
+	(*ChannelButton)(nil),                // 18: conserje.plugin.v1.ChannelButton
+	(*ChannelAudio)(nil),                 // 19: conserje.plugin.v1.ChannelAudio
+	(*ChannelTemplate)(nil),              // 20: conserje.plugin.v1.ChannelTemplate
+	(*ChannelSendResponse)(nil),          // 21: conserje.plugin.v1.ChannelSendResponse
+	(*ChannelFetchMediaRequest)(nil),     // 22: conserje.plugin.v1.ChannelFetchMediaRequest
+	(*ChannelFetchMediaResponse)(nil),    // 23: conserje.plugin.v1.ChannelFetchMediaResponse
+	(*ChannelReceiveRequest)(nil),        // 24: conserje.plugin.v1.ChannelReceiveRequest
+	nil,                                  // 25: conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	(*WebhookRequest)(nil),               // 26: conserje.plugin.v1.WebhookRequest
+	(*WebhookReply)(nil),                 // 27: conserje.plugin.v1.WebhookReply
+	(*timestamppb.Timestamp)(nil),        // 28: google.protobuf.Timestamp
 }
 var file_conserje_plugin_v1_channel_proto_depIdxs = []int32{
-	25, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
-	26, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
+	26, // 0: conserje.plugin.v1.ChannelHandleWebhookRequest.http:type_name -> conserje.plugin.v1.WebhookRequest
+	27, // 1: conserje.plugin.v1.ChannelHandleWebhookResponse.http:type_name -> conserje.plugin.v1.WebhookReply
 	4,  // 2: conserje.plugin.v1.ChannelHandleWebhookResponse.messages:type_name -> conserje.plugin.v1.ChannelInboundMessage
-	10, // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
-	27, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
-	8,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
-	9,  // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
-	24, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
-	7,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
-	6,  // 9: conserje.plugin.v1.ChannelInboundMessage.notice:type_name -> conserje.plugin.v1.ChannelNotice
-	5,  // 10: conserje.plugin.v1.ChannelInboundMessage.mail:type_name -> conserje.plugin.v1.ChannelMailHeaders
-	27, // 11: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
-	15, // 12: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
-	16, // 13: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
-	18, // 14: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
-	19, // 15: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
-	12, // 16: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
-	13, // 17: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
-	14, // 18: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
-	17, // 19: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
-	27, // 20: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
-	2,  // 21: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
-	11, // 22: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
-	21, // 23: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
-	23, // 24: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
-	0,  // 25: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
-	3,  // 26: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
-	20, // 27: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
-	22, // 28: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
-	4,  // 29: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
-	1,  // 30: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
-	26, // [26:31] is the sub-list for method output_type
-	21, // [21:26] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	11, // 3: conserje.plugin.v1.ChannelHandleWebhookResponse.statuses:type_name -> conserje.plugin.v1.ChannelDeliveryStatus
+	28, // 4: conserje.plugin.v1.ChannelInboundMessage.received_at:type_name -> google.protobuf.Timestamp
+	9,  // 5: conserje.plugin.v1.ChannelInboundMessage.media:type_name -> conserje.plugin.v1.ChannelMedia
+	10, // 6: conserje.plugin.v1.ChannelInboundMessage.location:type_name -> conserje.plugin.v1.ChannelLocation
+	25, // 7: conserje.plugin.v1.ChannelInboundMessage.metadata:type_name -> conserje.plugin.v1.ChannelInboundMessage.MetadataEntry
+	8,  // 8: conserje.plugin.v1.ChannelInboundMessage.reaction:type_name -> conserje.plugin.v1.ChannelReaction
+	7,  // 9: conserje.plugin.v1.ChannelInboundMessage.notice:type_name -> conserje.plugin.v1.ChannelNotice
+	6,  // 10: conserje.plugin.v1.ChannelInboundMessage.mail:type_name -> conserje.plugin.v1.ChannelMailHeaders
+	5,  // 11: conserje.plugin.v1.ChannelInboundMessage.form:type_name -> conserje.plugin.v1.ChannelForm
+	28, // 12: conserje.plugin.v1.ChannelDeliveryStatus.at:type_name -> google.protobuf.Timestamp
+	16, // 13: conserje.plugin.v1.ChannelSendRequest.text:type_name -> conserje.plugin.v1.ChannelText
+	17, // 14: conserje.plugin.v1.ChannelSendRequest.buttons:type_name -> conserje.plugin.v1.ChannelButtons
+	19, // 15: conserje.plugin.v1.ChannelSendRequest.audio:type_name -> conserje.plugin.v1.ChannelAudio
+	20, // 16: conserje.plugin.v1.ChannelSendRequest.template:type_name -> conserje.plugin.v1.ChannelTemplate
+	13, // 17: conserje.plugin.v1.ChannelSendRequest.list:type_name -> conserje.plugin.v1.ChannelList
+	14, // 18: conserje.plugin.v1.ChannelList.sections:type_name -> conserje.plugin.v1.ChannelListSection
+	15, // 19: conserje.plugin.v1.ChannelListSection.rows:type_name -> conserje.plugin.v1.ChannelListRow
+	18, // 20: conserje.plugin.v1.ChannelButtons.buttons:type_name -> conserje.plugin.v1.ChannelButton
+	28, // 21: conserje.plugin.v1.ChannelSendResponse.sent_at:type_name -> google.protobuf.Timestamp
+	2,  // 22: conserje.plugin.v1.ChannelService.HandleWebhook:input_type -> conserje.plugin.v1.ChannelHandleWebhookRequest
+	12, // 23: conserje.plugin.v1.ChannelService.Send:input_type -> conserje.plugin.v1.ChannelSendRequest
+	22, // 24: conserje.plugin.v1.ChannelService.FetchMedia:input_type -> conserje.plugin.v1.ChannelFetchMediaRequest
+	24, // 25: conserje.plugin.v1.ChannelService.Receive:input_type -> conserje.plugin.v1.ChannelReceiveRequest
+	0,  // 26: conserje.plugin.v1.ChannelService.Ack:input_type -> conserje.plugin.v1.ChannelAckRequest
+	3,  // 27: conserje.plugin.v1.ChannelService.HandleWebhook:output_type -> conserje.plugin.v1.ChannelHandleWebhookResponse
+	21, // 28: conserje.plugin.v1.ChannelService.Send:output_type -> conserje.plugin.v1.ChannelSendResponse
+	23, // 29: conserje.plugin.v1.ChannelService.FetchMedia:output_type -> conserje.plugin.v1.ChannelFetchMediaResponse
+	4,  // 30: conserje.plugin.v1.ChannelService.Receive:output_type -> conserje.plugin.v1.ChannelInboundMessage
+	1,  // 31: conserje.plugin.v1.ChannelService.Ack:output_type -> conserje.plugin.v1.ChannelAckResponse
+	27, // [27:32] is the sub-list for method output_type
+	22, // [22:27] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_conserje_plugin_v1_channel_proto_init() }
@@ -2092,7 +2170,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 		return
 	}
 	file_conserje_plugin_v1_common_proto_init()
-	file_conserje_plugin_v1_channel_proto_msgTypes[11].OneofWrappers = []any{
+	file_conserje_plugin_v1_channel_proto_msgTypes[12].OneofWrappers = []any{
 		(*ChannelSendRequest_Text)(nil),
 		(*ChannelSendRequest_Buttons)(nil),
 		(*ChannelSendRequest_Audio)(nil),
@@ -2105,7 +2183,7 @@ func file_conserje_plugin_v1_channel_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_conserje_plugin_v1_channel_proto_rawDesc), len(file_conserje_plugin_v1_channel_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   25,
+			NumMessages:   26,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/conserje/conserje/sdk/channel"
 	"github.com/conserje/conserje/sdk/internal/pb"
@@ -201,6 +202,9 @@ func inboundToPB(m channel.InboundMessage) *pb.ChannelInboundMessage {
 	if h := m.Mail; h != nil {
 		out.Mail = &pb.ChannelMailHeaders{MessageId: h.MessageID, InReplyTo: h.InReplyTo, References: h.References}
 	}
+	if f := m.Form; f != nil {
+		out.Form = &pb.ChannelForm{CheckIn: f.CheckIn, CheckOut: f.CheckOut, Guests: int32(min(max(f.Guests, 0), math.MaxInt32))} //nolint:gosec // clamped
+	}
 	if n := m.Notice; n != nil {
 		out.Notice = &pb.ChannelNotice{Kind: string(n.Kind), Reason: n.Reason, Category: n.Category,
 			FailedMessageId: n.FailedMessageID, FailedRecipient: n.FailedRecipient}
@@ -240,6 +244,9 @@ func inboundFromPB(m *pb.ChannelInboundMessage) channel.InboundMessage {
 	}
 	if h := m.GetMail(); h != nil {
 		out.Mail = &channel.MailHeaders{MessageID: h.GetMessageId(), InReplyTo: h.GetInReplyTo(), References: h.GetReferences()}
+	}
+	if f := m.GetForm(); f != nil {
+		out.Form = &channel.Form{CheckIn: f.GetCheckIn(), CheckOut: f.GetCheckOut(), Guests: int(f.GetGuests())}
 	}
 	if n := m.GetNotice(); n != nil {
 		out.Notice = &channel.Notice{Kind: channel.NoticeKind(n.GetKind()), Reason: n.GetReason(), Category: n.GetCategory(),

@@ -293,6 +293,7 @@ func TestChannelRoundTrip(t *testing.T) {
 		ErrorCodes: []string{"131051"}, FromUserID: "AR.1",
 		Mail:        &channel.MailHeaders{MessageID: "<m2@x>", InReplyTo: []string{"<conserje.1@y>"}, References: []string{"<m1@x>", "<conserje.1@y>"}},
 		Constraints: []string{channel.ConstraintNoExternalLinks, channel.ConstraintNoContactDetails},
+		Form:        &channel.Form{CheckIn: "2027-02-06", CheckOut: "2027-02-12", Guests: 4},
 	}
 	fake := &channelFake{lifecycle: lifecycle{kind: plugin.KindChannel},
 		webhook: channel.WebhookResponse{
