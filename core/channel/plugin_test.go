@@ -323,3 +323,37 @@ func TestFetchMediaChecksTheDigest(t *testing.T) {
 	_, err = channel.NewWebhooks(channelPlugins{ch: &recordingChannel{}}, nil, nil, nil, nil).FetchMedia(ctx, "wa", conversation.Media{ID: "m1"}, 0)
 	require.Error(t, err, "a channel without media says so")
 }
+
+// TestPluginSenderThreadsMail: an e-mail's threading, subject and author travel to the
+// plugin as the core stored them; the relay constraints' names are the contract's.
+func TestPluginSenderThreadsMail(t *testing.T) {
+	ch := &recordingChannel{}
+	s := channel.NewPluginSender(ch, &plugin.ChannelCapabilities{AddressKind: plugin.AddressEmail, Pull: true})
+	_, err := s.Send(context.Background(), conversation.Outbound{Recipient: "ana@example.org", Text: "Hola Ana", IdempotencyKey: "k",
+		ReplyTo: "<reply@x>", References: []string{"<inq@x>", "<conserje.1@y>", "<reply@x>"}, Subject: "Consulta", Author: "Marta"})
+	require.NoError(t, err)
+	require.Len(t, ch.sent, 1)
+	got := ch.sent[0]
+	assert.Equal(t, "<reply@x>", got.ReplyTo)
+	assert.Equal(t, []string{"<inq@x>", "<conserje.1@y>", "<reply@x>"}, got.References)
+	assert.Equal(t, "Consulta", got.Subject)
+	assert.Equal(t, "Marta", got.Author)
+
+	assert.Equal(t, sdkchannel.ConstraintNoExternalLinks, dialog.ConstraintNoExternalLinks)
+	assert.Equal(t, sdkchannel.ConstraintNoContactDetails, dialog.ConstraintNoContactDetails)
+	assert.Equal(t, sdkchannel.ConstraintNoOffPlatformPayment, dialog.ConstraintNoOffPlatformPayment)
+}
+
+// TestInboundKeepsMail: the e-mail channel's headers, constraints and form reach the
+// stored message.
+func TestInboundKeepsMail(t *testing.T) {
+	in := channel.Inbound("email", plugin.AddressEmail, sdkchannel.InboundMessage{ExternalID: "<m@x>", From: "ana@example.org",
+		FromName: "Ana", Text: "hola", Subject: "Consulta",
+		Mail:        &sdkchannel.MailHeaders{MessageID: "<m@x>", InReplyTo: []string{"<a@x>"}, References: []string{"<a@x>"}},
+		Constraints: []string{sdkchannel.ConstraintStayOnRelay},
+		Form:        &sdkchannel.Form{CheckIn: "2027-02-06", CheckOut: "2027-02-12", Guests: 4}})
+	assert.Equal(t, &conversation.MailThread{MessageID: "<m@x>", InReplyTo: []string{"<a@x>"}, References: []string{"<a@x>"}, Subject: "Consulta"}, in.Mail)
+	assert.Equal(t, []string{sdkchannel.ConstraintStayOnRelay}, in.Constraints)
+	assert.Equal(t, &conversation.Form{CheckIn: "2027-02-06", CheckOut: "2027-02-12", Guests: 4}, in.Form)
+	assert.Equal(t, "Ana", in.GuestName)
+}

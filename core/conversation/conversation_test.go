@@ -50,6 +50,8 @@ var nlu = fakeNLU{
 	"Cabaña":                    {Intent: "reservar", Confidence: 0.5, UnitType: "cabaña"},
 	"somos 4":                   {Intent: "disponibilidad", Confidence: 0.8, Guests: 4},
 	"quiero reservar":           {Intent: "reservar", Confidence: 0.9},
+	"¿tienen wifi?":             {Intent: "servicios", Confidence: 0.9, Amenities: []string{"wifi"}},
+	"quiero hablar con alguien": {Intent: "hablar_humano", Confidence: 0.9},
 }
 
 type engines struct{ e *dialog.Engine }

@@ -85,6 +85,21 @@ func TestMailAnswers(t *testing.T) {
 			followNot:  []string{"alias", "CBU", "http", "+54"},
 		},
 		{
+			name:    "portal form and a question: the offer, then the answer",
+			content: conversation.Content{Form: form},
+			text:    "¿tienen wifi?",
+			want:    []string{"Cabaña Robles: $45.000/noche", "¿Cuál te reservo?\n1. Cabaña Robles\n2. Cabaña Coihue\n\n✅ Sí, todas nuestras unidades tienen wifi.\n\nSaludos,"},
+			subject: "Tu consulta en Complejo Los Robles",
+		},
+		{
+			name:    "portal form but the guest asks for a person: a person",
+			content: conversation.Content{Form: form},
+			text:    "quiero hablar con alguien",
+			want:    []string{"Hola Ana", "humano"},
+			wantNot: []string{"Cabaña Robles: $45.000/noche"},
+			subject: "Tu consulta en Complejo Los Robles",
+		},
+		{
 			name:    "no Message-ID: a new thread with our subject",
 			content: conversation.Content{Form: form},
 			text:    "hola",

@@ -117,6 +117,7 @@ func (t *turn) formFirst(trig *flow, vals map[string]any) bool {
 	}
 	t.start(asking, vals)
 	if trig != nil && trig.Interrupt && t.out.Handoff == nil && t.st.top() != nil {
+		t.askedAbove = true
 		t.interrupt(trig, vals)
 	}
 	return true

@@ -177,6 +177,25 @@ func TestPaymentDetails(t *testing.T) {
 		assert.Equal(t, "https://pay.example/abc", res.Data["link_url"])
 		assert.Equal(t, int64(4_050_000), links.got.AmountCents)
 	})
+	t.Run("no link where the channel takes no links", func(t *testing.T) {
+		links := &fakeLinks{url: "https://pay.example/abc"}
+		f := newFixture(t, builtin.Deps{Payments: links})
+		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)},
+			Guest: dialog.Guest{Constraints: []string{dialog.ConstraintNoExternalLinks}}})
+		assert.Equal(t, "transfer", res.Data["method"])
+		assert.Equal(t, "los.robles.demo", res.Data["alias"])
+		assert.Empty(t, links.got.Code, "no link created")
+	})
+	t.Run("nothing to pay outside a portal that forbids it", func(t *testing.T) {
+		links := &fakeLinks{url: "https://pay.example/abc"}
+		f := newFixture(t, builtin.Deps{Payments: links})
+		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)},
+			Guest: dialog.Guest{Constraints: []string{dialog.ConstraintNoOffPlatformPayment}}})
+		assert.Equal(t, "platform", res.Data["method"])
+		assert.Nil(t, res.Data["alias"])
+		assert.Empty(t, res.Data["link_url"])
+		assert.Empty(t, links.got.Code, "no link created")
+	})
 	t.Run("transfer when the link fails", func(t *testing.T) {
 		f := newFixture(t, builtin.Deps{Payments: &fakeLinks{err: errors.New("provider down")}})
 		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
