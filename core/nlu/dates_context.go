@@ -119,7 +119,7 @@ func (c *dateCtx) vagueMonth(f *dateFinding, m, i int) {
 // the same days and nights in that month, in the first year it is still ahead (or the
 // year written).
 func (c *dateCtx) moveStay(f *dateFinding) bool {
-	if f.month == 0 || c.stay.in == 0 {
+	if f.month == 0 || c.stay.in == 0 || !c.aboutOneMonth() {
 		return false
 	}
 	_, _, d := dayYMD(c.stay.in)
@@ -225,4 +225,25 @@ func (c *dateCtx) departure(f *dateFinding, p point, ai int) {
 func (c *dateCtx) monthKnown() bool {
 	_, _, ok := c.monthForDays()
 	return ok
+}
+
+// maxCorrectionWords bounds a message read as a correction of the stay's month: "uy
+// perdón, marzo!", "no no, de febrero", "¿y en marzo?" are short; a story that mentions a
+// month ("el año pasado fuimos en enero y nos encantó") is not a correction.
+const maxCorrectionWords = 8
+
+// aboutOneMonth reports whether the message names exactly one month and is short enough
+// to be about it.
+func (c *dateCtx) aboutOneMonth() bool {
+	words, monthsNamed := 0, 0
+	for i := range c.toks {
+		if c.toks[i].kind != tWord && c.toks[i].kind != tNum {
+			continue
+		}
+		words++
+		if mw, ok := months[c.toks[i].w]; ok && !mw.short && c.toks[i].kind == tWord {
+			monthsNamed++
+		}
+	}
+	return monthsNamed == 1 && words <= maxCorrectionWords
 }

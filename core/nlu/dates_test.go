@@ -202,6 +202,8 @@ func TestDatesInContext(t *testing.T) {
 		{"de N a M without a month is no stay", "de 12 a 15", "2027-01-10T10:00:00-03:00", Context{}, "", "", ""},
 		{"a month alone moves the stay", "no no, de febrero", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-01-22"), CheckOut: day("2027-01-25")}, "2027-02-22", "2027-02-25", "2027-02-01"},
 		{"a month alone moves a stay of next year back", "uy perdón, marzo!", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2028-02-10"), CheckOut: day("2028-02-13")}, "2027-03-10", "2027-03-13", "2027-03-01"},
+		{"a story about a month moves nothing", "el año pasado fuimos en enero y nos encantó el lugar", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-02-22"), CheckOut: day("2027-02-25")}, "", "", "2027-01-01"},
+		{"two months are no correction", "de abril a agosto", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-02-22"), CheckOut: day("2027-02-25")}, "", "", "2027-04-01"},
 		{"a departure weekday follows the check-in", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{CheckIn: day("2027-01-18")}, "", "2027-01-22", ""},
 		{"hasta el domingo a la mañana", "nos quedamos hasta el domingo a la mañana", "2027-01-20T11:00:00-03:00", Context{CheckIn: day("2027-03-01")}, "", "2027-03-07", ""},
 		{"a departure with a weekday and its day", "mejor hasta el jueves 18", "2027-01-04T10:20:00-03:00", Context{CheckIn: day("2027-02-15"), CheckOut: day("2027-02-17")}, "", "2027-02-18", ""},
