@@ -22,6 +22,8 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -73,6 +75,13 @@ type Options struct {
 	// LoginsPerIP and LoginsPerAccount are the login attempts allowed per minute from one
 	// address and at one username (DefaultLoginsPerIP, DefaultLoginsPerAccount).
 	LoginsPerIP, LoginsPerAccount int
+	// Settings edits the property, units, prices... (nil: the settings pages are off).
+	Settings *settings.Service
+	// PaymentPluginDefault is payments.plugin of config.yaml, used until the payment
+	// choice is saved in the settings.
+	PaymentPluginDefault string
+	// ExportURLs lists the calendar export URL of every unit and portal (nil: not shown).
+	ExportURLs func(ctx context.Context) ([]calendar.ExportURL, error)
 	// ConcurrentLogins bounds the password checks running at once (half the CPUs, at
 	// least one, by default); more wait briefly, then get 429.
 	ConcurrentLogins int
@@ -148,10 +157,11 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimPrefix(e, "templates/"), ".html")
-		if name == "layout" {
+		if name == "layout" || strings.HasPrefix(name, "_") {
 			continue
 		}
-		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", e)
+		// Pages share the layout and the partials (templates/_*.html).
+		t, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/_*.html", e)
 		if err != nil {
 			return nil, fmt.Errorf("admin: parse template %s: %w", name, err)
 		}
@@ -186,6 +196,8 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Get("/calendar", h.calendarShow)
 	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
 	auth.Post("/feeds/:id/confirm-removals", h.feedConfirmRemovals)
+	h.mountSettings(auth)
+	h.mountCalendar(auth)
 }
 
 func (h *Handler) securityHeaders(c *fiber.Ctx) error {

@@ -22,6 +22,7 @@ import (
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/payments"
+	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/core/web/clientip"
@@ -53,6 +54,7 @@ type env struct {
 	db    *store.DB
 	convs *recordingConversations
 	hold  booking.Reservation
+	svc   *booking.Service
 }
 
 func setup(t *testing.T) *env {
@@ -82,7 +84,8 @@ func setupWith(t *testing.T, db *store.DB, tune func(*admin.Options)) *env {
 	})
 	require.NoError(t, err)
 	convs := &recordingConversations{}
-	opts := admin.Options{Log: slog.New(slog.DiscardHandler), DB: db, Bookings: svc, Conversations: convs, Now: func() time.Time { return now }}
+	opts := admin.Options{Log: slog.New(slog.DiscardHandler), DB: db, Bookings: svc, Conversations: convs, Now: func() time.Time { return now },
+		Settings: settings.New(db, settings.Options{Catalog: svc, Now: func() time.Time { return now }})}
 	if tune != nil {
 		tune(&opts)
 	}
@@ -93,7 +96,7 @@ func setupWith(t *testing.T, db *store.DB, tune func(*admin.Options)) *env {
 	require.NoError(t, err)
 	app.Use(ips.Middleware())
 	h.Mount(app)
-	return &env{app: app, db: db, convs: convs, hold: hold}
+	return &env{app: app, db: db, convs: convs, hold: hold, svc: svc}
 }
 
 type browser struct {

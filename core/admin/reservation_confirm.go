@@ -37,7 +37,11 @@ func (h *Handler) reservationConfirmPayment(c *fiber.Ctx) error {
 		return err
 	}
 	who := currentStaff(c)
-	res, err := h.opts.Bookings.Confirm(c.UserContext(), code, booking.ConfirmInput{By: "staff:" + who.Username})
+	paid, err := h.amountReceived(c, code)
+	if err != nil {
+		return redirectWith(c, backTo(c), "Monto inválido: escribilo en pesos, por ejemplo 45.000")
+	}
+	res, err := h.opts.Bookings.Confirm(c.UserContext(), code, booking.ConfirmInput{PaidCents: paid, By: "staff:" + who.Username})
 	var unavailable *booking.UnavailableError
 	switch {
 	case errors.As(err, &unavailable):
@@ -87,4 +91,18 @@ func (h *Handler) preReservationExtend(c *fiber.Ctx) error {
 		return fmt.Errorf("admin: extend %s: %w", code, err)
 	}
 	return redirectWith(c, backTo(c), fmt.Sprintf("Pre-reserva %s extendida 15 minutos", code))
+}
+
+// amountReceived is the amount staff typed when confirming (field "paid", pesos), or the
+// hold's seña when they confirm with one tap: paid_cents records what was received.
+func (h *Handler) amountReceived(c *fiber.Ctx, code string) (int64, error) {
+	if v := thousandsDots(c.FormValue("paid")); v != "" {
+		return pesosToCents(v)
+	}
+	if d := h.desk(); d != nil {
+		if r, err := d.Get(c.UserContext(), code); err == nil && r.PaidCents == 0 {
+			return r.DepositCents, nil
+		}
+	}
+	return 0, nil
 }

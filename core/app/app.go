@@ -27,6 +27,7 @@ import (
 	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/pluginhost"
 	"github.com/conserje/conserje/core/secret"
+	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/stats"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
@@ -51,6 +52,8 @@ type App struct {
 	CalendarSync *calendar.Syncer
 	// Payments reads notified payments and applies them to bookings.
 	Payments *payments.Service
+	// Settings edits the property, units, prices... (admin and bearer API).
+	Settings *settings.Service
 
 	// APIToken is the effective bearer token (configured or generated for this run).
 	APIToken string
@@ -59,6 +62,8 @@ type App struct {
 	// ICSSalt is the effective export-token secret (configured or kept in the data folder).
 	ICSSalt string
 
+	// exporter makes the calendar export URLs shown in the settings.
+	exporter *calendar.Exporter
 	// media fetches voice notes through the webhook dispatcher, set when it is built.
 	media *mediaFetcher
 
@@ -208,6 +213,8 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 		return nil, err
 	}
 	f.mounts = append(f.mounts, web.NewICalExport(exporter, a.Log))
+	a.exporter = exporter
+	a.Settings = a.newSettings()
 	if err := a.startJobs(); err != nil {
 		return nil, err
 	}
@@ -222,7 +229,7 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.mounts = append(f.mounts, bookingAPI)
+	f.mounts = append(f.mounts, bookingAPI, web.NewSettingsAPI(a.Settings, bookingAPI))
 	return f, nil
 }
 

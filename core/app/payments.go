@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,7 +25,19 @@ type paymentLinks struct {
 var _ builtin.PaymentLinks = paymentLinks{}
 
 func (p paymentLinks) CreateLink(ctx context.Context, req builtin.LinkRequest) (string, error) {
-	prov, err := p.app.Plugins.Payment(p.name)
+	name := p.name
+	if p.app.Settings != nil {
+		// The admin's choice (payments.plugin in the database) wins over config.yaml.
+		chosen, err := p.app.Settings.PaymentPlugin(ctx, p.name)
+		if err != nil {
+			return "", err
+		}
+		name = chosen
+	}
+	if name == "" {
+		return "", errBankTransferChosen
+	}
+	prov, err := p.app.Plugins.Payment(name)
 	if err != nil {
 		return "", err
 	}
@@ -35,14 +48,14 @@ func (p paymentLinks) CreateLink(ctx context.Context, req builtin.LinkRequest) (
 		Currency:        payment.CurrencyARS,
 		Title:           req.Description,
 		ExpiresAt:       req.ExpiresAt,
-		NotificationURL: strings.TrimSuffix(p.app.Config.HTTP.PublicURL, "/") + "/webhooks/" + p.name,
+		NotificationURL: strings.TrimSuffix(p.app.Config.HTTP.PublicURL, "/") + "/webhooks/" + name,
 		IdempotencyKey:  key,
 	})
 	if err != nil {
 		return "", err
 	}
 	if p.app.Payments != nil {
-		if err := p.app.Payments.LinkCreated(ctx, p.name, req.Code, key, resp); err != nil {
+		if err := p.app.Payments.LinkCreated(ctx, name, req.Code, key, resp); err != nil {
 			// The guest can pay; only reconciliation of a lost notification is at stake.
 			p.app.Log.ErrorContext(ctx, "payment link not stored; reconciliation will not search it", "code", req.Code, obs.KeyErr, err)
 		}
@@ -50,9 +63,14 @@ func (p paymentLinks) CreateLink(ctx context.Context, req builtin.LinkRequest) (
 	return resp.URL, nil
 }
 
-// paymentLinksFor returns the link maker of payments.plugin, or nil for bank transfer.
+// errBankTransferChosen makes the bot offer the transfer: the admin chose it over the
+// payment plugin.
+var errBankTransferChosen = errors.New("payments: bank transfer chosen in the settings")
+
+// paymentLinksFor returns the link maker of the payment plugin chosen in the settings (or
+// payments.plugin), or nil for bank transfer when no payment plugin is configured at all.
 func (a *App) paymentLinksFor() builtin.PaymentLinks {
-	if a.Config.Payments.Plugin == "" {
+	if a.Config.Payments.Plugin == "" && len(a.paymentPluginNames()) == 0 {
 		return nil
 	}
 	return paymentLinks{app: a, name: a.Config.Payments.Plugin}

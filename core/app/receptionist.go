@@ -139,6 +139,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	adm, err := admin.New(admin.Options{
 		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds, Media: a.media, Replies: a.Conversations,
 		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
+		Settings: a.Settings, PaymentPluginDefault: cfg.Payments.Plugin, ExportURLs: a.exportURLs,
 	})
 	if err != nil {
 		return err

@@ -20,12 +20,15 @@ type catalog struct {
 	expiry time.Time
 }
 
-// InvalidateCatalog drops the cached units, properties and pricing rules; the admin calls
-// it after saving any of them.
+// InvalidateCatalog drops the cached units, properties and pricing rules, and the
+// effective holiday calendar; the settings editor calls it after saving any of them.
 func (s *Service) InvalidateCatalog() {
 	s.catMu.Lock()
 	s.cat = nil
 	s.catMu.Unlock()
+	s.calMu.Lock()
+	s.calExpires = time.Time{}
+	s.calMu.Unlock()
 }
 
 func (s *Service) catalog(ctx context.Context) (*catalog, error) {

@@ -19,6 +19,7 @@ const (
 	EventHoldExpired          = "hold_expired"
 	EventReservationConfirmed = "reservation_confirmed"
 	EventReservationCancelled = "reservation_cancelled"
+	EventReservationEdited    = "reservation_edited"
 )
 
 // AggregateReservation is the aggregate_type of reservation events; aggregate_id is the code.

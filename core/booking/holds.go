@@ -58,7 +58,9 @@ type Reservation struct {
 	ExtendedAt     *time.Time `json:"extended_at,omitempty"`
 	ConfirmedAt    *time.Time `json:"confirmed_at,omitempty"`
 	CancelledAt    *time.Time `json:"cancelled_at,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
+	// Notes are staff's notes (manual bookings).
+	Notes     string    `json:"notes,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 func reservationFromModel(m store.Reservation) Reservation {
@@ -68,7 +70,7 @@ func reservationFromModel(m store.Reservation) Reservation {
 		Status: m.Status, TotalCents: m.TotalCents, DepositCents: m.DepositCents, PaidCents: m.PaidCents,
 		Source: m.Source, ConversationID: m.ConversationID,
 		ExpiresAt: utcPtr(m.ExpiresAt), ExtendedAt: utcPtr(m.ExtendedAt), ConfirmedAt: utcPtr(m.ConfirmedAt),
-		CancelledAt: utcPtr(m.CancelledAt), CreatedAt: m.CreatedAt.UTC(),
+		CancelledAt: utcPtr(m.CancelledAt), Notes: m.Notes, CreatedAt: m.CreatedAt.UTC(),
 	}
 	if len(m.Quote) > 0 {
 		_ = json.Unmarshal(m.Quote, &r.Quote) // the quote is informative; a bad one must not hide the booking

@@ -54,6 +54,7 @@ type Accommodation struct {
 	BasePriceCents int64     `bun:"base_price_cents,notnull"`
 	Amenities      []string  `bun:"amenities,type:jsonb,notnull"`
 	Description    string    `bun:"description,notnull"`
+	PhotosURL      string    `bun:"photos_url,notnull"`
 	Active         bool      `bun:"active,notnull"`
 	CreatedAt      time.Time `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt      time.Time `bun:"updated_at,notnull,default:current_timestamp"`
@@ -86,6 +87,7 @@ type Reservation struct {
 	ExtendedAt      *time.Time      `bun:"extended_at"`
 	ConfirmedAt     *time.Time      `bun:"confirmed_at"`
 	CancelledAt     *time.Time      `bun:"cancelled_at"`
+	Notes           string          `bun:"notes,notnull"`
 	CreatedAt       time.Time       `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt       time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
 }
