@@ -37,11 +37,17 @@ type mailbox struct {
 	password string
 	rec      *mailtest.Recorder
 	ch       host.Channel
+	proc     *host.Process
 }
 
 func newMailbox(t *testing.T, extra map[string]any) *mailbox {
 	t.Helper()
-	srv := sharedDovecot(t)
+	return newMailboxOn(t, sharedDovecot(t), extra)
+}
+
+// newMailboxOn gives the test a mailbox of its own on srv.
+func newMailboxOn(t *testing.T, srv *mailtest.Dovecot, extra map[string]any) *mailbox {
+	t.Helper()
 	user, password := srv.NewUser(t)
 	rec := mailtest.StartRecorder(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -71,7 +77,7 @@ func newMailbox(t *testing.T, extra map[string]any) *mailbox {
 	require.NoError(t, p.Configure(ctx, plugin.ConfigureRequest{Instance: "email", Settings: settings}))
 	ch, err := p.Channel()
 	require.NoError(t, err)
-	return &mailbox{srv: srv, user: user, password: password, rec: rec, ch: ch}
+	return &mailbox{srv: srv, user: user, password: password, rec: rec, ch: ch, proc: p}
 }
 
 // receive runs Receive from cursor until the test ends, forwarding what it emits.
@@ -374,6 +380,50 @@ func TestMailboxRelayAndLoopGuards(t *testing.T) {
 	require.NoError(t, err)
 	got = mb.rec.Next(t, 60*time.Second)
 	assert.NotContains(t, string(got.Data), "Auto-Submitted")
+}
+
+// TestMailboxTLS: the plugin reads the mailbox over implicit TLS and over STARTTLS,
+// checking the server's certificate (a throw-away one made for the test) against
+// tls_ca_file; without that file the certificate is refused: nothing is read and Health
+// says why.
+func TestMailboxTLS(t *testing.T) {
+	t.Parallel()
+	srv, err := mailtest.LaunchTLS(t, mailtest.Binary(t))
+	require.NoError(t, err)
+	t.Cleanup(srv.Stop)
+	cases := []struct {
+		name, security, addr string
+		trusted              bool
+	}{
+		{"implicit TLS", "tls", srv.TLSAddr, true},
+		{"STARTTLS", "starttls", srv.Addr, true},
+		{"untrusted certificate over TLS", "tls", srv.TLSAddr, false},
+		{"untrusted certificate over STARTTLS", "starttls", srv.Addr, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			extra := map[string]any{"imap_addr": tc.addr, "imap_security": tc.security}
+			if tc.trusted {
+				extra["tls_ca_file"] = srv.CAFile
+			}
+			mb := newMailboxOn(t, srv, extra)
+			c := srv.Client(t, mb.user, mb.password)
+			mailtest.Append(t, c, corpusMail(t, "18_directo_fin_de_anio.eml"))
+			in, _ := mb.receive(t, "")
+			if tc.trusted {
+				m := next(t, in, 60*time.Second)
+				assert.Equal(t, "pauvillalba@example.com", m.From)
+				require.NoError(t, mb.proc.Ping(context.Background()))
+				return
+			}
+			require.Eventually(t, func() bool {
+				err := mb.proc.Ping(context.Background())
+				return err != nil && strings.Contains(err.Error(), "certificate")
+			}, 60*time.Second, 100*time.Millisecond, "Health names the refused certificate")
+			quiet(t, in, 500*time.Millisecond)
+		})
+	}
 }
 
 // decodedParts returns the decoded text/plain and text/html bodies, in order.

@@ -207,6 +207,7 @@ func (ch *Channel) pending(c cursor) {
 const maxSent = 10000
 
 func submitSMTP(ctx context.Context, cfg config, from string, to []string, raw []byte) error {
-	s := outgoing.SMTP{Addr: cfg.SMTPAddr, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword}
+	s := outgoing.SMTP{Addr: cfg.SMTPAddr, Security: cfg.SMTPSecurity, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
+		TLSConfig: cfg.tlsConfig(cfg.SMTPAddr)}
 	return s.Submit(ctx, from, to, raw)
 }

@@ -1,6 +1,7 @@
 package mailchan
 
 import (
+	"os"
 	"testing"
 	"time"
 
@@ -37,6 +38,8 @@ func TestParseSettings(t *testing.T) {
 		"bad from":                func(s map[string]any) { s["from"] = "nobody" },
 		"unknown key":             func(s map[string]any) { s["imap_pasword"] = "typo" },
 		"bad own address":         func(s map[string]any) { s["own_addresses"] = "x@y.example, not an address" },
+		"unreadable CA file":      func(s map[string]any) { s["tls_ca_file"] = "/nonexistent/ca.pem" },
+		"CA file without a PEM":   func(s map[string]any) { s["tls_ca_file"] = os.DevNull },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -1,10 +1,13 @@
 package mailchan
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/mail"
+	"os"
 	"strings"
 	"time"
 
@@ -36,6 +39,10 @@ type Settings struct {
 	CoalesceMillis int `json:"coalesce_ms"`
 	// BackfillHours: with no cursor yet, only mail this recent is read.
 	BackfillHours int `json:"backfill_hours"`
+	// TLSCAFile is a PEM file of the authorities the IMAP and SMTP servers' certificates
+	// are checked against instead of the system's (a server with its own CA); the
+	// certificate is always checked.
+	TLSCAFile string `json:"tls_ca_file"`
 }
 
 // Defaults.
@@ -66,6 +73,7 @@ var SettingsSchema json.RawMessage = plugin.SettingsSchema(
 	plugin.Setting{Name: "max_per_correspondent", Type: "integer", Description: "automatic answers to one address per 24 h", Default: DefaultMaxPerCorrespondent},
 	plugin.Setting{Name: "coalesce_ms", Type: "integer", Description: "texts of one turn sent within this window go as one e-mail", Default: 2000},
 	plugin.Setting{Name: "backfill_hours", Type: "integer", Description: "without a cursor, read only mail this recent", Default: 48},
+	plugin.Setting{Name: "tls_ca_file", Description: "PEM file of the certificate authorities the IMAP and SMTP servers are checked against (default: the system's)"},
 )
 
 // config is Settings validated.
@@ -76,6 +84,8 @@ type config struct {
 	poll     time.Duration
 	coalesce time.Duration
 	backfill time.Duration
+	// roots are the authorities of tls_ca_file (nil: the system's).
+	roots *x509.CertPool
 }
 
 func parseSettings(raw map[string]any) (config, error) {
@@ -141,5 +151,22 @@ func parseSettings(raw map[string]any) (config, error) {
 	if c.BackfillHours <= 0 {
 		c.backfill = DefaultBackfill
 	}
+	if c.TLSCAFile != "" {
+		pemData, err := os.ReadFile(c.TLSCAFile)
+		if err != nil {
+			return bad("tls_ca_file: %v", err)
+		}
+		c.roots = x509.NewCertPool()
+		if !c.roots.AppendCertsFromPEM(pemData) {
+			return bad("tls_ca_file %s: no PEM certificate in it", c.TLSCAFile)
+		}
+	}
 	return c, nil
+}
+
+// tlsConfig is how the plugin checks a mail server's certificate: against tls_ca_file's
+// authorities or the system's, for the host of addr.
+func (c config) tlsConfig(addr string) *tls.Config {
+	host, _, _ := net.SplitHostPort(addr)
+	return &tls.Config{ServerName: host, RootCAs: c.roots, MinVersion: tls.VersionTLS12}
 }

@@ -2,7 +2,6 @@ package mailchan
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -27,9 +26,8 @@ const fetchBatch = 25
 // dial opens an authenticated IMAP connection; notify (if not nil) gets a tick whenever
 // the server announces new mail.
 func dial(cfg config, notify chan<- struct{}) (*imapclient.Client, error) {
-	host, _, _ := net.SplitHostPort(cfg.IMAPAddr)
 	opts := &imapclient.Options{
-		TLSConfig: &tls.Config{ServerName: host, MinVersion: tls.VersionTLS12},
+		TLSConfig: cfg.tlsConfig(cfg.IMAPAddr),
 		Dialer:    &net.Dialer{Timeout: 30 * time.Second},
 	}
 	if notify != nil {

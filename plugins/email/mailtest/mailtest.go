@@ -6,8 +6,15 @@ package mailtest
 
 import (
 	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"fmt"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -29,7 +36,11 @@ import (
 type Dovecot struct {
 	dir  string
 	Addr string
-	cmd  *exec.Cmd
+	// TLSAddr (implicit TLS) and CAFile (the PEM that trusts the server's throw-away
+	// certificate) are set by LaunchTLS; Addr then offers STARTTLS too.
+	TLSAddr string
+	CAFile  string
+	cmd     *exec.Cmd
 
 	mu      sync.Mutex
 	userSeq int
@@ -69,12 +80,18 @@ func Start(t testing.TB) *Dovecot {
 }
 
 // Launch runs a Dovecot the caller stops (a package's shared server).
-func Launch(t testing.TB, bin string) (*Dovecot, error) {
+func Launch(t testing.TB, bin string) (*Dovecot, error) { return launch(t, bin, false) }
+
+// LaunchTLS runs a Dovecot with a self-signed certificate for 127.0.0.1 made for it:
+// STARTTLS on Addr, implicit TLS on TLSAddr, the certificate in CAFile.
+func LaunchTLS(t testing.TB, bin string) (*Dovecot, error) { return launch(t, bin, true) }
+
+func launch(t testing.TB, bin string, withTLS bool) (*Dovecot, error) {
 	dir, err := os.MkdirTemp("", "conserje-dovecot-")
 	if err != nil {
 		return nil, err
 	}
-	port := freePort(t)
+	port, tlsPort := freePort(t), 0
 	// As root, Dovecot refuses mail processes with UID 0: the mail user is the packaged
 	// dovecot user. As anybody else, everything runs as that user.
 	login, internal, mailUser, group := "", "", "", ""
@@ -106,13 +123,21 @@ func Launch(t testing.TB, bin string) (*Dovecot, error) {
 	if err := os.WriteFile(filepath.Join(dir, "passwd"), []byte(passwd.String()), 0o644); err != nil {
 		return nil, err
 	}
+	ssl, imapsSSL := "ssl = no\n", ""
+	if withTLS {
+		imapsSSL = "    ssl = yes\n"
+		tlsPort = freePort(t)
+		if err := writeCertificate(dir); err != nil {
+			return nil, err
+		}
+		ssl = fmt.Sprintf("ssl = yes\nssl_cert = <%[1]s/cert.pem\nssl_key = <%[1]s/key.pem\nssl_min_protocol = TLSv1.2\n", dir)
+	}
 	conf := fmt.Sprintf(`base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
+`+ssl+`disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:%[1]s/mail/%%n
 first_valid_uid = 1
@@ -125,8 +150,9 @@ service imap-login {
     port = %[2]d
   }
   inet_listener imaps {
-    port = 0
-  }
+    address = 127.0.0.1
+    port = %[7]d
+`+imapsSSL+`  }
   chroot =
 }
 service anvil {
@@ -148,7 +174,7 @@ userdb {
   driver = static
   args = uid=%[5]s gid=%[6]s home=%[1]s/mail/%%n
 }
-`, dir, port, login, internal, mailUser, group)
+`, dir, port, login, internal, mailUser, group, tlsPort)
 	confPath := filepath.Join(dir, "dovecot.conf")
 	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
 		return nil, err
@@ -164,6 +190,9 @@ userdb {
 		return nil, fmt.Errorf("start dovecot: %w", err)
 	}
 	d := &Dovecot{dir: dir, Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+	if withTLS {
+		d.TLSAddr, d.CAFile = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), filepath.Join(dir, "cert.pem")
+	}
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", d.Addr, time.Second)
@@ -178,6 +207,33 @@ userdb {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// writeCertificate makes a throw-away self-signed certificate for 127.0.0.1 (its own CA)
+// in dir/cert.pem and its key in dir/key.pem.
+func writeCertificate(dir string) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: "127.0.0.1"},
+		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		IsCA: true, BasicConstraintsValid: true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		return err
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "cert.pem"), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "key.pem"), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER}), 0o600)
 }
 
 // Stop ends the server and removes its files.
