@@ -139,6 +139,7 @@ var funcs = template.FuncMap{
 	"statusLabel": statusLabel,
 	"reviewLabel": reviewLabel,
 	"refundKey":   refundKey,
+	"noticeLabel": noticeLabel,
 }
 
 var argentina = func() *time.Location {
@@ -194,6 +195,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/conversations/:id/reply", h.conversationReply)
 	auth.Post("/conversations/:id/notes", h.conversationNote)
 	auth.Get("/calendar", h.calendarShow)
+	auth.Get("/channels/notices", h.channelNotices)
 	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
 	auth.Post("/feeds/:id/confirm-removals", h.feedConfirmRemovals)
 	h.mountSettings(auth)

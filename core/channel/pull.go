@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"time"
 
 	"github.com/conserje/conserje/core/conversation"
@@ -228,11 +229,19 @@ func (p *Puller) Handle(ctx context.Context, m channel.InboundMessage) error {
 }
 
 func (p *Puller) notice(ctx context.Context, m channel.InboundMessage, kind, reason string, convID int64) error {
-	category := ""
-	if m.Notice != nil {
-		category = m.Notice.Category
+	category, md := "", m.Metadata
+	if n := m.Notice; n != nil {
+		category = n.Category
+		if n.FailedRecipient != "" || n.FailedMessageID != "" {
+			// What bounced, for staff (the notice page names the recipient).
+			md = maps.Clone(md)
+			if md == nil {
+				md = map[string]string{}
+			}
+			md["failed_recipient"], md["failed_message_id"] = n.FailedRecipient, n.FailedMessageID
+		}
 	}
 	return p.store.SaveNotice(ctx, Notice{Channel: p.name, ExternalID: m.ExternalID, Kind: kind, Category: category,
-		Reason: reason, Sender: m.From, Subject: m.Subject, Text: m.Text, Metadata: m.Metadata,
+		Reason: reason, Sender: m.From, Subject: m.Subject, Text: m.Text, Metadata: md,
 		ConversationID: convID, ReceivedAt: m.ReceivedAt})
 }

@@ -160,8 +160,13 @@ func TestPullerStoresThenSavesThenAcks(t *testing.T) {
 		cur, err := f.store.Cursor(context.Background(), "email")
 		require.NoError(t, err)
 		assert.Equal(t, "7:6", cur)
-		notices, err := f.store.Notices(context.Background(), 10)
+		notices, err := f.store.Notices(context.Background(), "", 10)
 		require.NoError(t, err)
+		bounces, err := f.store.Notices(context.Background(), "bounce", 10)
+		require.NoError(t, err)
+		require.Len(t, bounces, 1)
+		assert.Equal(t, "<dsn@x>", bounces[0].ExternalID)
+		assert.Equal(t, "nico@example.com", bounces[0].Metadata["failed_recipient"], "staff see who it bounced for")
 		kinds := map[string]channel.Notice{}
 		for _, n := range notices {
 			kinds[n.ExternalID] = n

@@ -112,10 +112,14 @@ func (s *BunPullStore) SaveNotice(ctx context.Context, n Notice) error {
 	return nil
 }
 
-// Notices lists the latest notices, newest first (for staff).
-func (s *BunPullStore) Notices(ctx context.Context, limit int) ([]Notice, error) {
+// Notices lists the latest notices of one kind ("" every kind), newest first (for staff).
+func (s *BunPullStore) Notices(ctx context.Context, kind string, limit int) ([]Notice, error) {
 	var rows []noticeRow
-	if err := s.db.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC").Limit(limit).Scan(ctx); err != nil {
+	q := s.db.NewSelect().Model(&rows).OrderExpr("created_at DESC, id DESC").Limit(limit)
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	if err := q.Scan(ctx); err != nil {
 		return nil, fmt.Errorf("list channel notices: %w", err)
 	}
 	out := make([]Notice, 0, len(rows))
