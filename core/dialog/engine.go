@@ -386,6 +386,8 @@ type turn struct {
 	// askedAbove: the question an interruption ends on was asked earlier in this turn
 	// (a portal inquiry's offer), so it is not repeated.
 	askedAbove bool
+	// aside: a question on the side of the message is being answered (asides.go).
+	aside bool
 }
 
 func (t *turn) settings() spec.Settings { return t.e.dialog.Settings }

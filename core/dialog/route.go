@@ -29,30 +29,58 @@ func (t *turn) route() {
 	if fr != nil {
 		awaited = fr.Asked
 	}
+	main, asides := t.topics()
 	vals, hit, strong := t.extract(awaited)
-	trig := t.reread(t.trigger(), vals)
+	own := t.trigger()
+	trig := t.reread(own, vals)
+	switch {
+	case main != nil:
+		trig = main
+	case own != nil && trig != own && asideFlow(asides, trig):
+		// "¿cuánto sale para 4? ¿tiene wifi?": the wifi is answered on the side; the
+		// message's own business goes on.
+		trig = own
+	}
 	t.sayImpossible()
 	if t.in.Form != nil && t.formFirst(trig, vals) {
 		return
 	}
+	// next is what the message does with the conversation; runs is the flow it starts,
+	// which the asides must not answer a second time.
+	var next func()
+	var runs *flow
 	switch {
 	case awaited != "" && hit && strong:
-		t.continueWith(vals)
+		next = func() { t.continueWith(vals) }
 	case trig != nil && trig.Interrupt && fr != nil:
-		t.interrupt(trig, vals)
+		next, runs = func() { t.interrupt(trig, vals) }, trig
 	case awaited != "" && hit:
-		t.continueWith(vals)
+		next = func() { t.continueWith(vals) }
 	case trig != nil:
-		t.start(trig, vals)
+		next, runs = func() { t.start(trig, vals) }, trig
 	case fr != nil && t.touchesFlow(fr, vals):
-		t.start(t.e.flows[fr.Flow], vals)
+		next = func() { t.start(t.e.flows[fr.Flow], vals) }
 	case fr == nil && t.e.askingFlow(vals) != nil:
 		// "somos 2" with no intent recognised: dates or people alone start the flow that
 		// asks for them.
-		t.start(t.e.askingFlow(vals), vals)
+		f := t.e.askingFlow(vals)
+		next, runs = func() { t.start(f, vals) }, f
+	case len(asides) > 0:
+		// Only questions on the side: they are the answer.
+		next = func() {}
 	default:
-		t.fallback()
+		next = t.fallback
 	}
+	for _, a := range asides {
+		if a.flow == runs {
+			continue
+		}
+		t.runAside(a)
+		if t.out.Handoff != nil || t.err != nil {
+			return
+		}
+	}
+	next()
 }
 
 // askingFlow is the first flow (in dialog order) that asks for one of the slots given.

@@ -9,13 +9,17 @@ import (
 	"github.com/conserje/conserje/core/dialog/spec"
 )
 
-func (t *turn) run() {
+func (t *turn) run() { t.runAbove(0) }
+
+// runAbove runs the flows on the stack until it is floor frames deep (an aside answered
+// over a running flow stops there; that flow goes on with the message's main business).
+func (t *turn) runAbove(floor int) {
 	for guard := 0; guard < maxSteps; guard++ {
 		if t.err != nil {
 			return
 		}
 		fr := t.st.top()
-		if fr == nil {
+		if fr == nil || len(t.st.Stack) <= floor {
 			return
 		}
 		f := t.e.flows[fr.Flow]
@@ -269,7 +273,7 @@ func (t *turn) env() map[string]any {
 	if quiet {
 		m["quiet_until"] = FormatClock(until, t.settings().Location)
 	}
-	m["interrupted"] = len(t.st.Stack) > 1
+	m["interrupted"] = len(t.st.Stack) > 1 || t.aside
 	m["escalation_reason"] = t.reason
 	m["property"] = t.ambient
 	g := t.guest()
