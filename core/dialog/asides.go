@@ -104,6 +104,7 @@ func (t *turn) clauseTrigger(text string, u Understanding) *flow {
 func (t *turn) runAside(a aside) {
 	u, text, folded := t.u, t.in.Text, t.folded
 	t.u, t.in.Text, t.folded = a.u, a.text, fold(a.text)
+	t.noteDiscussed(a.u)
 	floor := len(t.st.Stack)
 	t.st.Stack = append(t.st.Stack, Frame{Flow: a.flow.Name})
 	t.aside = true

@@ -2,7 +2,10 @@ package dialog
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/conserje/conserje/core/dialog/spec"
 )
@@ -92,4 +95,169 @@ func (t *turn) reread(trig *flow, vals map[string]any) *flow {
 		}
 	}
 	return trig
+}
+
+var (
+	weekdayNames = map[string]time.Weekday{
+		"domingo": time.Sunday, "lunes": time.Monday, "martes": time.Tuesday, "miercoles": time.Wednesday,
+		"jueves": time.Thursday, "viernes": time.Friday, "sabado": time.Saturday,
+		"sunday": time.Sunday, "monday": time.Monday, "tuesday": time.Tuesday, "wednesday": time.Wednesday,
+		"thursday": time.Thursday, "friday": time.Friday, "saturday": time.Saturday,
+		"segunda": time.Monday, "terca": time.Tuesday, "quarta": time.Wednesday, "quinta": time.Thursday, "sexta": time.Friday,
+	}
+	monthNames = map[string]time.Month{
+		"enero": 1, "febrero": 2, "marzo": 3, "abril": 4, "mayo": 5, "junio": 6, "julio": 7, "agosto": 8,
+		"septiembre": 9, "setiembre": 9, "octubre": 10, "noviembre": 11, "diciembre": 12,
+		"january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+		"september": 9, "october": 10, "november": 11, "december": 12,
+		"janeiro": 1, "fevereiro": 2, "marco": 3, "maio": 5, "junho": 6, "julho": 7, "setembro": 9,
+		"outubro": 10, "novembro": 11, "dezembro": 12,
+	}
+	// addWords add a night to the stay on the table: "sumamos el jueves", "agregamos el domingo".
+	addWords = []string{"sumamos", "sumo", "sumar", "sumale", "agregamos", "agrego", "agregar", "agregale", "add", "adding", "adicionar", "acrescentar"}
+	// weekdayPair names two nights by their weekdays: "viernes y sábado", "martes y miércoles".
+	weekdayPair = regexp.MustCompile(`\b([a-z]+) (?:y|and|e) (?:el |la )?([a-z]+)\b`)
+	// moreNights lengthens the stay on the table: "una noche más", "one more night", "2 noches extra".
+	moreNights = regexp.MustCompile(`\b(?:([a-z0-9]+) (?:noches?|dias?|nights?|days?|noites?|diarias?) (?:mas|extra|a mais)|(?:one|a|an|([a-z0-9]+)) (?:more|extra) (?:nights?|days?))\b`)
+	// monthsLength is a stay said in months or weeks: "4 meses", "6 months", "dos semanas".
+	monthsLength = regexp.MustCompile(`\b([a-z0-9]+) (meses|mes|months?|semanas|weeks?)\b`)
+	// singleNight is a stay of one night: "una sola noche", "solo la noche del martes", "just one night".
+	singleNight = regexp.MustCompile(`\b(?:una sola noche|solo una noche|solo la noche|la noche del|una noche sola|just one night|only one night|just the night|uma noite so|so uma noite|so a noite)\b`)
+	// monthRange is a stay from one month to another: "de abril a agosto", "from March to July".
+	monthRange = regexp.MustCompile(`\b(?:de|desde|from|entre) ([a-z]+) (?:a|al|hasta|to|until|till|y|and|ate) ([a-z]+)\b`)
+)
+
+// count reads a number word or digits up to 90.
+func count(w string) (int, bool) {
+	if n, err := strconv.Atoi(w); err == nil && n > 0 && n <= 90 {
+		return n, true
+	}
+	n, ok := numberWords[w]
+	return n, ok
+}
+
+func day(s string) (time.Time, bool) {
+	d, err := time.Parse(time.DateOnly, s)
+	return d, err == nil
+}
+
+// readStay reads the message's dates against the stay on the table (conversation.md,
+// rule 5): weekdays said about it fall in its week ("viernes y sábado entonces" after
+// "el viernes 22"), two weekdays joined by "y" name two nights, "sumamos el jueves" adds a
+// night, "una noche más" lengthens it; and a length the NLU leaves to the dialog ("una
+// sola noche", "por 4 meses", "de abril a agosto") gives the check-out.
+func (t *turn) readStay(u Understanding) Understanding {
+	folded := t.folded
+	prevIn, _ := t.st.Slots[t.slotFor(spec.EntityCheckIn)].(string)
+	prevOut, _ := t.st.Slots[t.slotFor(spec.EntityCheckOut)].(string)
+	pIn, havePrev := day(prevIn)
+	pOut, haveOut := day(prevOut)
+	var days []time.Weekday
+	for _, w := range strings.Fields(folded) {
+		if wd, ok := weekdayNames[w]; ok {
+			days = append(days, wd)
+		}
+	}
+	digits := strings.ContainsAny(folded, "0123456789")
+	nextWeek := anyPhrase(folded, "proximo", "proxima", "que viene", "siguiente", "next", "otro", "otra", "este", "esta", "this", "hoy", "manana")
+	in, inOK := day(u.CheckIn)
+	out, outOK := day(u.CheckOut)
+	if havePrev && inOK && len(days) > 0 && !digits && !nextWeek {
+		// Weekdays said about the stay on the table are the nearest ones to it.
+		k := (int(in.Weekday()) - int(pIn.Weekday()) + 7) % 7
+		if k > 3 {
+			k -= 7
+		}
+		shift := pIn.AddDate(0, 0, k).Sub(in)
+		in = in.Add(shift)
+		if outOK {
+			out = out.Add(shift)
+		}
+	}
+	if inOK && outOK && len(days) == 2 {
+		if m := weekdayPair.FindStringSubmatch(folded); m != nil {
+			a, okA := weekdayNames[m[1]]
+			b, okB := weekdayNames[m[2]]
+			if okA && okB && in.Weekday() == a && out.Weekday() == b {
+				// "viernes y sábado": the nights, so the stay ends the morning after.
+				out = out.AddDate(0, 0, 1)
+			}
+		}
+	}
+	if havePrev && haveOut && inOK && !outOK && anyPhrase(folded, addWords...) {
+		// "sumamos el jueves": one more night before or after the stay.
+		switch {
+		case in.Before(pIn):
+			out, outOK = pOut, true
+		case !in.Before(pOut):
+			in, out, outOK = pIn, in.AddDate(0, 0, 1), true
+		default:
+			in, out, outOK = pIn, pOut, true
+		}
+	}
+	if havePrev && haveOut {
+		if m := moreNights.FindStringSubmatch(folded); m != nil {
+			n := 1
+			if w := m[1] + m[2]; w != "" {
+				if c, ok := count(w); ok {
+					n = c
+				}
+			}
+			if !outOK {
+				out, outOK = pOut.AddDate(0, 0, n), true
+			}
+			in, inOK = pIn, true
+		}
+	}
+	if !inOK {
+		if m := monthRange.FindStringSubmatch(folded); m != nil {
+			a, okA := monthNames[m[1]]
+			b, okB := monthNames[m[2]]
+			if okA && okB {
+				today := t.today()
+				year := today.Year()
+				if a < today.Month() {
+					year++
+				}
+				in, inOK = time.Date(year, a, 1, 0, 0, 0, 0, time.UTC), true
+				endYear := year
+				if b < a {
+					endYear++
+				}
+				out, outOK = time.Date(endYear, b+1, 1, 0, 0, 0, 0, time.UTC), true
+				if in.Before(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)) {
+					in = time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)
+				}
+			}
+		}
+	}
+	if inOK && !outOK {
+		switch m := monthsLength.FindStringSubmatch(folded); {
+		case singleNight.MatchString(folded):
+			out, outOK = in.AddDate(0, 0, 1), true
+		case nightsOK(folded):
+			n, _ := nightsIn(folded)
+			out, outOK = in.AddDate(0, 0, n), true
+		case m != nil:
+			if n, ok := count(m[1]); ok {
+				if strings.HasPrefix(m[2], "mes") || strings.HasPrefix(m[2], "month") {
+					out, outOK = in.AddDate(0, n, 0), true
+				} else {
+					out, outOK = in.AddDate(0, 0, 7*n), true
+				}
+			}
+		}
+	}
+	if inOK {
+		u.CheckIn = in.Format(time.DateOnly)
+	}
+	if outOK {
+		u.CheckOut = out.Format(time.DateOnly)
+	}
+	return u
+}
+
+func nightsOK(folded string) bool {
+	_, ok := nightsIn(folded)
+	return ok
 }

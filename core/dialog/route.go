@@ -168,6 +168,7 @@ func (t *turn) start(f *flow, vals map[string]any) {
 		return
 	}
 	t.st.Stack = nil
+	t.st.Discussed = nil
 	for _, s := range t.e.dialog.Slots {
 		if s.Entity == spec.EntityOption {
 			delete(t.st.Slots, s.Name)
@@ -199,10 +200,23 @@ func (t *turn) interrupt(f *flow, vals map[string]any) {
 		t.sayInvalid(bad)
 		return
 	}
+	t.noteDiscussed(t.u)
 	t.st.Stack = append(t.st.Stack, Frame{Flow: f.Name})
 	t.changed()
 	t.out.Flow = f.Name
 	t.run()
+}
+
+// noteDiscussed remembers the amenities a question asked about while the guest chooses
+// among options shown.
+func (t *turn) noteDiscussed(u Understanding) {
+	fr := t.st.top()
+	if fr == nil || len(u.Amenities) == 0 {
+		return
+	}
+	if s := t.e.slots[fr.Asked]; s != nil && s.Entity == spec.EntityOption {
+		t.st.Discussed = append([]string(nil), u.Amenities...)
+	}
 }
 
 func (t *turn) fallback() {

@@ -17,6 +17,7 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 			u.CheckIn, u.CheckOut = reanchor(prev, u.CheckIn, u.CheckOut, t.today())
 		}
 	}
+	u = t.readStay(u)
 	vals = map[string]any{}
 	for _, s := range t.e.dialog.Slots {
 		switch s.Entity {
@@ -98,7 +99,12 @@ func (t *turn) extract(awaited string) (vals map[string]any, hit, strong bool) {
 		opts := t.options(s)
 		m, ok := matchOptionID(s.Name, t.in.OptionID, opts)
 		if !ok {
-			m, ok = pickOption(s.Name, t.in.Text, u, opts, t.changesStay(vals))
+			pu := u
+			if len(pu.Amenities) == 0 && anyPhrase(t.folded, thatWords...) {
+				// "esa" after asking about an amenity: the option that has it.
+				pu.Amenities = t.st.Discussed
+			}
+			m, ok = pickOption(s.Name, t.in.Text, pu, opts, t.changesStay(vals))
 		}
 		if ok {
 			vals[awaited] = opts[m.index]["id"]

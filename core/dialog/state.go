@@ -31,6 +31,9 @@ type State struct {
 	// Constraints are the relay rules of the guest's address (Constraint*), as the
 	// channel last said; they outlive sessions (the address does not change).
 	Constraints []string `json:"constraints,omitempty"`
+	// Discussed are the amenities the guest asked about while choosing among the options
+	// shown: "reservame esa" after "¿se puede llevar a la perra?" is the one that takes pets.
+	Discussed []string `json:"discussed,omitempty"`
 }
 
 // Frame is a running flow: the step it is at and the slot it asked for, if waiting.

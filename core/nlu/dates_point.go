@@ -17,7 +17,7 @@ var unitAfterNumber = map[string]bool{
 	"minutos": true, "min": true, "huespedes": true, "am": true, "pm": true, "camas": true, "cama": true,
 	"habitaciones": true, "ambientes": true, "dormitorios": true, "banos": true, "autos": true,
 	"amigos": true, "amigas": true, "parejas": true, "matrimonios": true, "familias": true,
-	"perros": true, "perro": true, "gatos": true, "mascotas": true, "meses": true, "mes": true,
+	"perros": true, "perro": true, "gatos": true, "mascotas": true, "meses": true, "mes": true, "months": true, "month": true, "years": true,
 	"quincenas": true, "criancas": true, "hospedes": true, "lugares": true, "plazas": true,
 	"estrellas": true, "grados": true, "cuotas": true, "reales": true, "euros": true, "veces": true,
 }

@@ -363,6 +363,14 @@ func (a *Actions) preReservar(ctx context.Context, c dialog.Call) (dialog.Result
 		data["problem"] = "invalid"
 		data["message"] = verr.Error()
 		return dialog.Result{Data: data}, nil
+	case errors.Is(err, booking.ErrLongStay):
+		// Staff book it; the guest still gets the numbers of what they chose.
+		data["problem"] = "long_stay"
+		if q, qerr := a.deps.Booking.Quote(ctx, unitID, stay, guests); qerr == nil {
+			data["total_cents"] = q.TotalCents
+			data["deposit_cents"] = q.DepositCents
+		}
+		return dialog.Result{Data: data}, nil
 	case err != nil:
 		return dialog.Result{}, fmt.Errorf("pre_reservar: %w", err)
 	}
