@@ -44,7 +44,7 @@ func (t *turn) topics() (main *flow, asides []aside) {
 		return nil, nil
 	}
 	parts := clauses(t.in.Text)
-	if len(parts) < 2 {
+	if len(parts) < 2 || !asksSomething(t.in.Text, parts) {
 		return nil, nil
 	}
 	whole := t.trigger()
@@ -142,6 +142,20 @@ func unionStrings(a, b []string) []string {
 func asideFlow(asides []aside, f *flow) bool {
 	for _, a := range asides {
 		if a.flow == f {
+			return true
+		}
+	}
+	return false
+}
+
+// asksSomething reports whether a message asks a question (asides are questions): a
+// question mark, or a clause that starts as a question.
+func asksSomething(text string, parts []string) bool {
+	if strings.ContainsAny(text, "?¿") {
+		return true
+	}
+	for _, p := range parts {
+		if isQuestion(p) {
 			return true
 		}
 	}
