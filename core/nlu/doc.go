@@ -9,7 +9,11 @@
 // reference instant in America/Argentina/Buenos_Aires, and long weekends, carnaval and
 // Semana Santa come from the holidays package. What cannot be decided is null and named
 // in Result.Ambiguous with a Reason* code in Result.Reasons; an undecided weekend is
-// resolved by the dialog with ParseWeekendChoice and WeekendRange.
+// resolved by the dialog with ParseWeekendChoice and WeekendRange. A day that does not
+// exist ("31/4", "29/2" in a year that is not a leap year) is reported in
+// Result.Impossible. ParseIn reads a message against what the conversation holds
+// (Context): bare days fall in the month said before, a month said alone moves the stay,
+// and a departure said alone follows the check-in.
 //
 // The intent comes from three layers, each explainable (Explain):
 //
