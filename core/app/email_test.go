@@ -19,6 +19,7 @@ import (
 
 	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/config"
+	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/plugins/email/mailtest"
@@ -40,7 +41,7 @@ func TestEmailChannelEndToEnd(t *testing.T) {
 	cfg.Plugins = []config.Plugin{{Name: "email", Path: bin, CallTimeout: 30 * time.Second, Settings: map[string]any{
 		"imap_addr": dovecot.Addr, "imap_security": "none", "imap_username": user, "imap_password": password,
 		"smtp_addr": rec.Addr, "smtp_security": "none",
-		"from": "Complejo Los Robles <reservas@complejolosrobles.example>", "coalesce_ms": 500,
+		"from": "Complejo Los Robles <reservas@complejolosrobles.example>",
 	}}}
 	require.NoError(t, cfg.Validate())
 	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
@@ -107,6 +108,22 @@ func TestEmailChannelEndToEnd(t *testing.T) {
 		Where("channel = 'email' AND contact = 'ana.gomez@example.org'").Scan(context.Background(), &convs))
 	assert.Equal(t, 1, convs)
 	assert.NotEqual(t, pid, pluginPID(t, a, "email"), "the supervisor started it again")
+
+	// A person answers her from the admin: a letter signed by them, threaded, not
+	// automatic; the conversation is theirs now.
+	var convID int64
+	require.NoError(t, a.DB.NewSelect().Table("conversations").Column("id").
+		Where("channel = 'email' AND contact = 'ana.gomez@example.org'").Scan(context.Background(), &convID))
+	require.NoError(t, a.Conversations.SendStaffReply(context.Background(), conversation.StaffReply{ConversationID: convID,
+		Text: "Hola Ana, te espero el 5. Cualquier cosa me escribís.", By: "marta", Name: "Marta", Key: "e2e"}))
+	got = rec.Next(t, 90*time.Second)
+	mr, err = mail.CreateReader(strings.NewReader(string(got.Data)))
+	require.NoError(t, err)
+	assert.Empty(t, mr.Header.Get("Auto-Submitted"), "a person wrote it")
+	assert.Equal(t, replyID, mr.Header.Get("In-Reply-To"))
+	text = plainText(t, got.Data)
+	assert.Contains(t, text, "te espero el 5")
+	assert.Contains(t, text, "Marta, de Complejo Los Robles")
 
 	// A second guest while the plugin idles: the figure is append → handed to SMTP (goal
 	// 10 s, measured, not asserted: the machine may be loaded).

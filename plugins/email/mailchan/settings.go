@@ -50,8 +50,9 @@ const (
 	DefaultPoll                = 60 * time.Second
 	DefaultKeyword             = "$ConserjeDone"
 	DefaultMaxPerCorrespondent = 5
-	DefaultCoalesce            = 2 * time.Second
-	DefaultBackfill            = 48 * time.Hour
+	// DefaultCoalesce is no wait: the core writes one letter per answered mail.
+	DefaultCoalesce = 0
+	DefaultBackfill = 48 * time.Hour
 )
 
 // SettingsSchema is the JSON Schema of Settings.
@@ -71,7 +72,7 @@ var SettingsSchema json.RawMessage = plugin.SettingsSchema(
 	plugin.Setting{Name: "poll_seconds", Type: "integer", Description: "poll even while IDLE this often", Default: 60},
 	plugin.Setting{Name: "processed_keyword", Description: "IMAP keyword marking processed mail", Default: DefaultKeyword},
 	plugin.Setting{Name: "max_per_correspondent", Type: "integer", Description: "automatic answers to one address per 24 h", Default: DefaultMaxPerCorrespondent},
-	plugin.Setting{Name: "coalesce_ms", Type: "integer", Description: "texts of one turn sent within this window go as one e-mail", Default: 2000},
+	plugin.Setting{Name: "coalesce_ms", Type: "integer", Description: "texts to one address sent within this window go as one e-mail (0: none; the core already writes one letter per answered mail)", Default: 0},
 	plugin.Setting{Name: "backfill_hours", Type: "integer", Description: "without a cursor, read only mail this recent", Default: 48},
 	plugin.Setting{Name: "tls_ca_file", Description: "PEM file of the certificate authorities the IMAP and SMTP servers are checked against (default: the system's)"},
 )
