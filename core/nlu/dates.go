@@ -115,8 +115,9 @@ func (c *dateCtx) extractDates() dateFinding {
 	found := false
 	var sp special
 	spI := 0
-	// Pass 1: expressions that carry both dates.
-	for i := 0; i < n && !found; i++ {
+	// Pass 1: expressions that carry both dates; days written out ("para carnaval, del 6
+	// al 8 de febrero") win over a named period.
+	for i := 0; i < n; i++ {
 		if !c.free(i) {
 			continue
 		}
@@ -144,6 +145,10 @@ func (c *dateCtx) extractDates() dateFinding {
 				f.reason = ""
 				return f
 			}
+		}
+	}
+	for i := 0; i < n && !found; i++ {
+		if !c.free(i) {
 			continue
 		}
 		if s, ok := c.quincenaAt(i); ok {

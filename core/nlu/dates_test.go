@@ -100,6 +100,7 @@ func TestDates(t *testing.T) {
 		{"no such day", "el 30/2", refWed, "", "", 0, ReasonInvalidDate},
 		{"a leap day in a year that has none does not exist", "del 29/2 al 2/3", refSat, "", "", 0, ReasonInvalidDate},
 		{"a leap day in a leap year", "del 29/2 al 2/3", "2027-03-10T10:00:00-03:00", "2028-02-29", "2028-03-02", 0, ""},
+		{"days written out win over a named period", "para carnaval somos 4, del 6 al 8 de febrero", "2027-01-20T11:00:00-03:00", "2027-02-06", "2027-02-08", 2, ""},
 		// A weekend named by one of its days; ranges of weekdays with their day numbers.
 		{"weekend of a saturday", "el fin de semana del 20 de marzo", "2027-03-03T09:30:00-03:00", "2027-03-19", "2027-03-21", 2, ""},
 		{"weekend that a day falls in", "para el finde que cae 14 de febrero", "2026-12-12T09:40:00-03:00", "2027-02-12", "2027-02-14", 2, ""},
