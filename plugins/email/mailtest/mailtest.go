@@ -193,7 +193,7 @@ userdb {
 	if withTLS {
 		d.TLSAddr, d.CAFile = net.JoinHostPort("127.0.0.1", strconv.Itoa(tlsPort)), filepath.Join(dir, "cert.pem")
 	}
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(60 * time.Second)
 	for {
 		c, err := net.DialTimeout("tcp", d.Addr, time.Second)
 		if err == nil {
