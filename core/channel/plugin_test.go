@@ -342,6 +342,7 @@ func TestPluginSenderThreadsMail(t *testing.T) {
 	assert.Equal(t, sdkchannel.ConstraintNoExternalLinks, dialog.ConstraintNoExternalLinks)
 	assert.Equal(t, sdkchannel.ConstraintNoContactDetails, dialog.ConstraintNoContactDetails)
 	assert.Equal(t, sdkchannel.ConstraintNoOffPlatformPayment, dialog.ConstraintNoOffPlatformPayment)
+	assert.Equal(t, sdkchannel.ConstraintStayOnRelay, dialog.ConstraintStayOnRelay)
 }
 
 // TestInboundKeepsMail: the e-mail channel's headers, constraints and form reach the

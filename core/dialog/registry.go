@@ -58,6 +58,9 @@ const (
 	ConstraintNoContactDetails = "no_contact_details"
 	// ConstraintNoOffPlatformPayment: no payment outside the portal (no link, no transfer).
 	ConstraintNoOffPlatformPayment = "no_off_platform_payment"
+	// ConstraintStayOnRelay: the conversation stays on the portal's alias (Booking.com):
+	// answers go only to it and invite no other way of contact.
+	ConstraintStayOnRelay = "stay_on_relay"
 )
 
 // Address kinds of Guest.Contact.

@@ -284,7 +284,7 @@ func (t *turn) env() map[string]any {
 	m["guest"] = map[string]any{"name": g.Name, "first_name": first}
 	m["channel"] = map[string]any{
 		"links":    g.Allows(ConstraintNoExternalLinks),
-		"contacts": g.Allows(ConstraintNoContactDetails),
+		"contacts": g.Allows(ConstraintNoContactDetails) && g.Allows(ConstraintStayOnRelay),
 		"payments": g.Allows(ConstraintNoOffPlatformPayment),
 	}
 	t.envCache = m
