@@ -12,6 +12,7 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/calendar"
+	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/store"
 )
@@ -137,9 +139,22 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	},
 	"statusLabel": statusLabel,
+	"percent":     func(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + " %" },
+	"duration":    humanDuration,
 	"reviewLabel": reviewLabel,
 	"refundKey":   refundKey,
 	"noticeLabel": noticeLabel,
+	"refundStatus": func(s string) string {
+		switch s {
+		case payments.RefundDone:
+			return "hecha"
+		case payments.RefundFailed:
+			return "rechazada"
+		case payments.RefundPending:
+			return "sin confirmar"
+		}
+		return s
+	},
 }
 
 var argentina = func() *time.Location {
@@ -181,6 +196,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/logout", h.logout)
 	auth.Get("/", h.dashboardShow)
 	auth.Get("/reservations", h.reservationList)
+	auth.Get("/reservations/:id", h.reservationShow)
 	auth.Post("/reservations/:id/confirm-payment", h.reservationConfirmPayment)
 	auth.Post("/reservations/:id/cancel", h.reservationCancel)
 	auth.Post("/payments/:id/reviewed", h.paymentReviewed)
@@ -196,6 +212,7 @@ func (h *Handler) Mount(r fiber.Router) {
 	auth.Post("/conversations/:id/notes", h.conversationNote)
 	auth.Get("/calendar", h.calendarShow)
 	auth.Get("/channels/notices", h.channelNotices)
+	auth.Get("/reports", h.reportShow)
 	auth.Post("/conflicts/:id/resolve", h.conflictResolve)
 	auth.Post("/feeds/:id/confirm-removals", h.feedConfirmRemovals)
 	h.mountSettings(auth)
@@ -319,4 +336,15 @@ func statusLabel(s string) string {
 		return "bot"
 	}
 	return s
+}
+
+// humanDuration writes a wait the way staff say it: 4 s, 2 min 5 s, 1 h 10 min.
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min %d s", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%d h %d min", int(d.Hours()), int(d.Minutes())%60)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,9 @@ func refundKey() string {
 	return hex.EncodeToString(b)
 }
 
+// thousands is a whole amount with its thousands grouped by dots ("10.000", "1.234.567").
+var thousands = regexp.MustCompile(`^\d{1,3}(\.\d{3})+$`)
+
 // pesosToCents reads "12.395,24", "12395.24", "12395" (pesos) as centavos; "" is 0 (all
 // that remains).
 func pesosToCents(s string) (int64, error) {
@@ -41,6 +45,8 @@ func pesosToCents(s string) (int64, error) {
 	if strings.Contains(s, ",") { // es-AR: dots group thousands, the comma is decimal
 		s = strings.ReplaceAll(s, ".", "")
 		s = strings.Replace(s, ",", ".", 1)
+	} else if thousands.MatchString(s) { // "10.000" is ten thousand pesos
+		s = strings.ReplaceAll(s, ".", "")
 	}
 	whole, frac, _ := strings.Cut(s, ".")
 	if len(frac) > 2 {

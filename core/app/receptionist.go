@@ -149,7 +149,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 }
 
 // WebchatCollectWindow is how long a message for a web chat page waits for the page to
-// collect it (the guest may come back to the tab) before it is marked expired.
+// collect it (the guest may come back to the tab) before it is given up (dead, class not_collected).
 const WebchatCollectWindow = 24 * time.Hour
 
 func isHTTPS(u string) bool { return len(u) > 8 && u[:8] == "https://" }

@@ -33,12 +33,13 @@ func (s *Service) TakePendingFor(ctx context.Context, channel, contact string) (
 }
 
 // ExpireUncollected gives up on messages of a pull channel that no page collected within
-// maxAge (the guest closed the web chat): they are marked expired, so the outbox keeps no
-// reply pending forever; staff still see them in the conversation. It returns how many.
+// maxAge (the guest closed the web chat): their outbox rows end dead with the class
+// not_collected, so the outbox keeps no reply pending forever; staff still see the
+// messages in the conversation. It returns how many.
 func (s *Service) ExpireUncollected(ctx context.Context, channel string, maxAge time.Duration) (int, error) {
 	cutoff := s.now().Add(-maxAge)
 	res, err := s.db.NewUpdate().Model((*store.OutboxItem)(nil)).
-		Set("status = 'expired'").Set("error_class = 'not_collected'").
+		Set("status = 'dead'").Set("error_class = 'not_collected'").
 		Set("last_error = 'no page collected the message'").
 		Where("channel = ? AND status = 'pending' AND not_before < ?", channel, cutoff).Exec(ctx)
 	if err != nil {

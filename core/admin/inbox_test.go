@@ -1,0 +1,262 @@
+package admin_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/core/admin"
+	"github.com/conserje/conserje/core/conversation"
+	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/store/storetest"
+)
+
+// recordingReplies records staff replies; the admin only forwards them.
+type recordingReplies struct {
+	mu  sync.Mutex
+	got []conversation.StaffReply
+}
+
+func (r *recordingReplies) SendStaffReply(_ context.Context, reply conversation.StaffReply) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if strings.TrimSpace(reply.Text) == "" {
+		return conversation.ErrEmptyReply
+	}
+	r.got = append(r.got, reply)
+	return nil
+}
+
+// addConversation stores a conversation with one guest message at the given time.
+func addConversation(t *testing.T, db *store.DB, c store.Conversation, guestSaid string, at time.Time) int64 {
+	t.Helper()
+	ctx := context.Background()
+	c.Session, c.LastInboundAt, c.LastMessageAt, c.CreatedAt, c.UpdatedAt = json.RawMessage("{}"), &at, &at, at, at
+	if c.State == "" {
+		c.State = "bot"
+	}
+	_, err := db.NewInsert().Model(&c).Returning("id").Exec(ctx)
+	require.NoError(t, err)
+	_, err = db.NewInsert().Model(&store.Message{ConversationID: c.ID, Direction: "in", Channel: c.Channel, Kind: "text", Text: guestSaid,
+		Payload: json.RawMessage("{}"), Status: "processed", CreatedAt: at}).Exec(ctx)
+	require.NoError(t, err)
+	return c.ID
+}
+
+func TestInboxShowsGuestsReadably(t *testing.T) {
+	e := setup(t)
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	web := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_ab3391aa00bb11cc22dd33ee", AddressKind: "web"}, "hola, ¿tienen pileta?", at)
+	wa := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5491155550000", AddressKind: "phone", GuestName: `Ana <script>alert(1)</script>`},
+		"para 2 en enero", at.Add(time.Minute))
+	esc := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5493515550101", AddressKind: "phone", GuestName: "Bruno",
+		State: "escalated", EscalationReason: "explicit"}, "quiero hablar con alguien <b>ya</b>", at.Add(-time.Hour))
+	_ = web
+
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, "/admin/conversations", nil)
+	assert.NotContains(t, page, "wc_ab3391", "the web chat's id is not a name")
+	assert.Contains(t, page, "Visitante del chat web …33ee")
+	assert.Contains(t, page, "Chat web")
+	assert.Contains(t, page, "&#43;5491155550000")
+	assert.NotContains(t, page, "<script>alert(1)</script>")
+	assert.Contains(t, page, "Ana &lt;script&gt;alert(1)&lt;/script&gt;")
+	bruno, ana := strings.Index(page, "Bruno"), strings.Index(page, "Ana &lt;")
+	assert.True(t, bruno > 0 && bruno < ana, "escalated first")
+	assert.Contains(t, page, "sin leer")
+
+	tests := []struct {
+		name, query string
+		want        []string
+		notWant     []string
+	}{
+		{"by name", "ana", []string{"Ana &lt;"}, []string{"Bruno"}},
+		{"by phone as typed", "11 5555-0000", []string{"Ana &lt;"}, []string{"Bruno"}},
+		{"by reservation code", strings.ToLower(e.hold.Code), []string{}, []string{"Bruno", "Ana &lt;"}},
+		{"nothing", "zzz%_", []string{"Ninguna conversación coincide"}, []string{"Bruno"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query), nil)
+			for _, w := range tc.want {
+				assert.Contains(t, page, w)
+			}
+			for _, w := range tc.notWant {
+				assert.NotContains(t, page, w)
+			}
+		})
+	}
+
+	_, page = b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", esc), nil)
+	assert.Contains(t, page, "El huésped pidió hablar con una persona")
+	assert.Contains(t, page, "«quiero hablar con alguien &lt;b&gt;ya&lt;/b&gt;»", "the guest's own words, escaped")
+	assert.NotContains(t, page, ">explicit<")
+	_, page = b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", wa), nil)
+	_, page = b.do(http.MethodGet, "/admin/conversations?q=ana", nil)
+	assert.NotContains(t, page, "sin leer", "opening a conversation reads it")
+}
+
+func TestInboxPages(t *testing.T) {
+	e := setup(t)
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	for i := range 120 {
+		addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: fmt.Sprintf("+54911000%05d", i), AddressKind: "phone",
+			GuestName: fmt.Sprintf("Huésped %03d", i)}, "hola", at.Add(time.Duration(i)*time.Minute))
+	}
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	tests := []struct {
+		name       string
+		page       string
+		first      string
+		prev, next bool
+	}{
+		{"first", "1", "Huésped 119", false, true},
+		{"second", "2", "Huésped 069", true, true},
+		{"last", "3", "Huésped 019", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, page := b.do(http.MethodGet, "/admin/conversations?page="+tc.page, nil)
+			assert.Equal(t, tc.first, firstGuest(page))
+			assert.Equal(t, tc.prev, strings.Contains(page, `rel="prev"`))
+			assert.Equal(t, tc.next, strings.Contains(page, `rel="next"`))
+		})
+	}
+}
+
+func firstGuest(page string) string {
+	_, rest, ok := strings.Cut(page, `<strong class="guest">`)
+	if !ok {
+		return ""
+	}
+	name, _, _ := strings.Cut(rest, "<")
+	return name
+}
+
+func TestReplyAndNotesNeedTheSessionsCSRFToken(t *testing.T) {
+	replies := &recordingReplies{}
+	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.Replies = replies })
+	id := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_000000000000000000000001", AddressKind: "web"}, "hola", time.Now())
+	path := fmt.Sprintf("/admin/conversations/%d", id)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	_, page := b.do(http.MethodGet, path, nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	key := keyField.FindStringSubmatch(page)
+	require.NotNil(t, key, "the reply form has its own key")
+
+	tests := []struct {
+		name, action string
+		form         url.Values
+		status       int
+	}{
+		{"reply without token", "/reply", url.Values{"text": {"hola"}}, http.StatusForbidden},
+		{"reply with a forged token", "/reply", url.Values{"text": {"hola"}, "csrf": {"forged"}}, http.StatusForbidden},
+		{"note without token", "/notes", url.Values{"text": {"llamar"}}, http.StatusForbidden},
+		{"reply", "/reply", url.Values{"text": {"Hola, soy Marta <b>"}, "csrf": {csrf}, "key": {key[1]}}, http.StatusSeeOther},
+		{"note", "/notes", url.Values{"text": {"Pidió cuna <script>x</script>"}, "csrf": {csrf}}, http.StatusSeeOther},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := b.do(http.MethodPost, path+tc.action, tc.form)
+			assert.Equal(t, tc.status, resp.StatusCode)
+		})
+	}
+	require.Len(t, replies.got, 1)
+	assert.Equal(t, conversation.StaffReply{ConversationID: id, Text: "Hola, soy Marta <b>", By: "admin", Name: replies.got[0].Name, Key: key[1]}, replies.got[0])
+	_, page = b.do(http.MethodGet, path, nil)
+	assert.Contains(t, page, "Pidió cuna &lt;script&gt;x&lt;/script&gt;")
+	assert.NotContains(t, page, "<script>x</script>")
+	assert.Contains(t, page, "— admin")
+}
+
+func TestReportsPage(t *testing.T) {
+	e := setup(t)
+	_, err := e.db.NewUpdate().Model((*store.Reservation)(nil)).Set("status = ?", store.StatusConfirmed).Set("paid_cents = total_cents").
+		Where("id = ?", e.hold.ID).Exec(context.Background())
+	require.NoError(t, err)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	resp, page := b.do(http.MethodGet, "/admin/reports?year=2027", nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Contains(t, page, "Ocupación por unidad y mes")
+	assert.Contains(t, page, "Cabaña Robles")
+	assert.Contains(t, page, `title="3 de 31 noches">10 %`, "3 nights of January 2027")
+	assert.Contains(t, page, "Derivadas a una persona")
+	assert.Contains(t, page, "Primera respuesta")
+}
+
+// TestLiveStreamSendsChanges: the stream starts at the present and sends a message and an
+// escalation written afterwards, with a cursor to resume from.
+func TestLiveStreamSendsChanges(t *testing.T) {
+	e := setup(t)
+	srv := serveHTTP(t, e)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	req, _ := http.NewRequest(http.MethodGet, srv+"/admin/live", nil)
+	for k, v := range b.cookies {
+		req.AddCookie(&http.Cookie{Name: k, Value: v})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	r := bufio.NewReader(resp.Body)
+	next := func(want string) string {
+		for {
+			line, err := r.ReadString('\n')
+			require.NoError(t, err)
+			if strings.HasPrefix(line, "event: "+want) {
+				data, err := r.ReadString('\n')
+				require.NoError(t, err)
+				return data
+			}
+		}
+	}
+	next("hello")
+	id := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5491100000000", AddressKind: "phone", GuestName: "Carla"}, "hola", time.Now())
+	assert.Contains(t, next("message"), fmt.Sprintf(`"conversation_id":%d`, id))
+	_, err = e.db.NewInsert().Model(&store.DomainEvent{AggregateType: "conversation", AggregateID: fmt.Sprint(id), Type: "conversation_escalated",
+		Payload: json.RawMessage(`{}`), OccurredAt: time.Now()}).Exec(context.Background())
+	require.NoError(t, err)
+	_, err = e.db.NewUpdate().Model((*store.Conversation)(nil)).Set("state = 'escalated'").Set("escalation_reason = 'complaint'").Where("id = ?", id).Exec(context.Background())
+	require.NoError(t, err)
+	data := next("escalation")
+	assert.Contains(t, data, `"guest":"Carla"`)
+}
+
+var keyField = regexp.MustCompile(`name="key" value="([0-9a-f]{24})"`)
+
+// serveHTTP serves the test's admin on a real local port (streams need one) until the
+// test ends, and returns its base URL.
+func serveHTTP(t *testing.T, e *env) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = e.app.Listener(ln)
+	}()
+	t.Cleanup(func() {
+		_ = e.app.ShutdownWithTimeout(time.Second)
+		<-done
+	})
+	return "http://" + ln.Addr().String()
+}
