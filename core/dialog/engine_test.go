@@ -199,11 +199,17 @@ func defaultDialog(t *testing.T) dialog.Sources {
 
 func newChat(t *testing.T) *chat {
 	t.Helper()
+	return newChatWith(t, nlu)
+}
+
+// newChatWith is a chat whose messages und understands.
+func newChatWith(t *testing.T, und dialog.Understander) *chat {
+	t.Helper()
 	b := &fakeBooking{taken: map[string]bool{}}
 	reg := dialog.NewRegistry()
 	b.register(t, reg)
 	e, problems := dialog.Build(defaultDialog(t), reg,
-		func(map[string][]string) (dialog.Understander, error) { return nlu, nil }, dialog.Options{Ambient: property{}})
+		func(map[string][]string) (dialog.Understander, error) { return und, nil }, dialog.Options{Ambient: property{}})
 	require.Empty(t, problems)
 	return &chat{t: t, e: e, b: b}
 }

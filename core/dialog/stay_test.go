@@ -6,7 +6,6 @@ import (
 
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/stretchr/testify/assert"
-	"github.com/stretchr/testify/require"
 )
 
 // stayNLU answers from a table and records the stay each message was read against.
@@ -29,17 +28,6 @@ func (s *stayNLU) UnderstandStay(text string, _ time.Time, stay dialog.StayConte
 	return dialog.Understanding{Intent: "fallback", Confidence: 0.2}
 }
 
-func newStayChat(t *testing.T, und *stayNLU) *chat {
-	t.Helper()
-	b := &fakeBooking{taken: map[string]bool{}}
-	reg := dialog.NewRegistry()
-	b.register(t, reg)
-	e, problems := dialog.Build(defaultDialog(t), reg,
-		func(map[string][]string) (dialog.Understander, error) { return und, nil }, dialog.Options{Ambient: property{}})
-	require.Empty(t, problems)
-	return &chat{t: t, e: e, b: b}
-}
-
 func TestStayContextFollowsTheConversation(t *testing.T) {
 	t.Parallel()
 	und := &stayNLU{answers: map[string]dialog.Understanding{
@@ -49,7 +37,7 @@ func TestStayContextFollowsTheConversation(t *testing.T) {
 		"del 3 al 5 de marzo":   {Intent: "disponibilidad", Confidence: 0.9, CheckIn: "2027-03-03", CheckOut: "2027-03-05"},
 		"hola":                  {Intent: "saludo", Confidence: 0.9},
 	}}
-	c := newStayChat(t, und)
+	c := newChatWith(t, und)
 	now := at("2026-12-10 11:15")
 
 	out := c.say(now, "para febrero, somos 3")
@@ -99,7 +87,7 @@ func TestImpossibleDayIsNamedAndTheCheckInKept(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newStayChat(t, &stayNLU{answers: map[string]dialog.Understanding{tc.text: tc.u}})
+			c := newChatWith(t, &stayNLU{answers: map[string]dialog.Understanding{tc.text: tc.u}})
 			out := c.say(at("2027-01-10 16:20"), tc.text)
 			for _, w := range tc.want {
 				assert.Contains(t, text(out), w)

@@ -77,15 +77,10 @@ func bareDays(p point) bool { return p.kind == pDay && p.mOff < 0 }
 // placeRange puts a range of bare days ("del 16 al 19") in the month said; it returns the
 // month's token (-1 when none in the message) and whether it placed them.
 func (c *dateCtx) placeRange(p1, p2 *point) (int, bool) {
-	if !bareDays(*p1) || !bareDays(*p2) {
+	if !bareDays(*p1) {
 		return -1, false
 	}
-	m, at, ok := c.monthForDays()
-	if !ok {
-		return -1, false
-	}
-	p2.kind, p2.m = pAbs, m
-	return at, true
+	return c.placeDay(p2)
 }
 
 // placeDay puts a lone bare day ("para el 16") in the month said.
@@ -151,12 +146,7 @@ func (c *dateCtx) noteImpossible(f *dateFinding, in, out point) {
 		// As resolveRange reads it: "del 31 al 4/7" starts in June.
 		in.kind, in.m, in.y = pAbs, out.m, out.y
 		if in.d >= out.d {
-			if in.m--; in.m == 0 {
-				in.m = 12
-				if in.y > 0 {
-					in.y--
-				}
-			}
+			in.m, in.y = monthBefore(in.m, in.y)
 		}
 	}
 	if bad, ok := c.impossible(in); ok {

@@ -7,13 +7,8 @@ func (c *dateCtx) lengthAt(i int) (nights, end int, ok bool) {
 		return 0, 0, false
 	}
 	t := &c.toks[i]
-	n := 0
-	switch {
-	case t.kind == tNum && !t.has(fMoney|fThousand) && t.n >= 1 && t.n <= 60 && (t.has(fNumWord) || t.digits <= 2):
-		n = t.n
-	case t.kind == tWord && (t.w == "a" || t.w == "one"):
-		n = 1
-	default:
+	n, ok := c.countAt(i)
+	if !ok {
 		return 0, 0, false
 	}
 	unit := c.word(i + 1)
@@ -91,4 +86,20 @@ func (c *dateCtx) vague(f *dateFinding) {
 			return
 		}
 	}
+}
+
+// countAt reads a small count at i: a number up to 60 written with at most two digits or
+// as a word, or "a"/"one" ("a week").
+func (c *dateCtx) countAt(i int) (int, bool) {
+	if i < 0 || i >= len(c.toks) {
+		return 0, false
+	}
+	t := &c.toks[i]
+	switch {
+	case t.kind == tNum && !t.has(fMoney|fThousand) && t.n >= 1 && t.n <= 60 && (t.has(fNumWord) || t.digits <= 2):
+		return t.n, true
+	case t.kind == tWord && (t.w == "a" || t.w == "one"):
+		return 1, true
+	}
+	return 0, false
 }

@@ -130,13 +130,7 @@ func (c *dateCtx) resolveRange(p1, p2 point) (int, int, bool) {
 	if p1.kind == pDay && p2.kind == pAbs {
 		p1.kind, p1.m, p1.y, p1.nextYear = pAbs, p2.m, p2.y, p2.nextYear
 		if p1.d >= p2.d {
-			p1.m--
-			if p1.m == 0 {
-				p1.m = 12
-				if p1.y > 0 {
-					p1.y--
-				}
-			}
+			p1.m, p1.y = monthBefore(p1.m, p1.y)
 		}
 	}
 	if p1.kind == pDay && p2.mOff >= 0 && p1.mOff < 0 {
@@ -152,13 +146,7 @@ func (c *dateCtx) resolveRange(p1, p2 point) (int, int, bool) {
 		// "lunes 1 a jueves 4 de marzo": the month written once is both ends'.
 		p1.m, p1.y = p2.m, p2.y
 		if p1.d >= p2.d {
-			p1.m--
-			if p1.m == 0 {
-				p1.m = 12
-				if p1.y > 0 {
-					p1.y--
-				}
-			}
+			p1.m, p1.y = monthBefore(p1.m, p1.y)
 		}
 	}
 	in, ok := c.resolvePoint(p1, c.ref)
@@ -196,4 +184,16 @@ func (c *dateCtx) resolveRange(p1, p2 point) (int, int, bool) {
 		return 0, 0, false
 	}
 	return in, out, true
+}
+
+// monthBefore is the month before m (year y, 0 when not written): a first day larger than
+// the second belongs to it ("del 28 al 2 de enero").
+func monthBefore(m, y int) (int, int) {
+	if m--; m == 0 {
+		m = 12
+		if y > 0 {
+			y--
+		}
+	}
+	return m, y
 }

@@ -194,17 +194,8 @@ func (c *dateCtx) offsetAt(i int) (point, bool) {
 	default:
 		return point{}, false
 	}
-	if !c.free(k) || k >= len(c.toks) {
-		return point{}, false
-	}
-	t := &c.toks[k]
-	n := 0
-	switch {
-	case t.kind == tNum && !t.has(fMoney|fThousand) && t.n >= 1 && t.n <= 60 && (t.has(fNumWord) || t.digits <= 2):
-		n = t.n
-	case t.kind == tWord && (t.w == "a" || t.w == "one"):
-		n = 1
-	default:
+	n, ok := c.countAt(k)
+	if !ok || !c.free(k) {
 		return point{}, false
 	}
 	mult := 0
