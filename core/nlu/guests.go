@@ -2,6 +2,8 @@ package nlu
 
 // Words that name people in a head count.
 var (
+	// onlyWords may stand between a trigger and the count: "somos solo 6", "we are only 4".
+	onlyWords   = map[string]bool{"solo": true, "sola": true, "solamente": true, "only": true, "just": true, "apenas": true, "so": true}
 	peopleWords = map[string]bool{
 		"personas": true, "persona": true, "pax": true, "huespedes": true, "huesped": true,
 		"people": true, "persons": true, "guests": true, "guest": true, "pessoas": true, "pessoa": true,
@@ -194,6 +196,11 @@ func (g guestCtx) extractGuests() guestFinding {
 			}
 		case "para", "for", "pra", "por":
 			trigger = i + 1
+		case "vamos", "venimos", "viajamos", "iriamos", "vendriamos", "viajariamos":
+			// "y si vamos solo 6?": a head count only with "solo" before the number.
+			if onlyWords[g.word(i+1)] {
+				trigger = i + 1
+			}
 		case "are":
 			if g.word(i-1) == "we" || g.word(i-1) == "there" {
 				trigger = i + 1
@@ -206,6 +213,10 @@ func (g guestCtx) extractGuests() guestFinding {
 			if g.word(i+1) == "de" {
 				trigger = i + 2
 			}
+		}
+		if trigger > 0 && onlyWords[g.word(trigger)] {
+			// "somos solo 6", "we are only 4"
+			trigger++
 		}
 		if trigger > 0 {
 			if f, end, ok := g.countAt(trigger, true); ok {
