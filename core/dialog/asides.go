@@ -48,7 +48,7 @@ func (t *turn) topics() (main *flow, asides []aside) {
 		return nil, nil
 	}
 	whole := t.trigger()
-	var promote *Understanding
+	var promote, person *Understanding
 	byFlow := map[*flow]int{}
 	for _, p := range parts {
 		u := t.e.und.Understand(p, t.in.Now)
@@ -57,8 +57,13 @@ func (t *turn) topics() (main *flow, asides []aside) {
 			continue
 		}
 		if !f.Interrupt {
-			if promote == nil && len(f.asks()) > 0 {
+			switch {
+			case promote == nil && len(f.asks()) > 0:
 				promote = &u
+			case person == nil && f.forPerson() && isQuestion(p) && u.Confidence >= personConfidence:
+				// "¿tienen cuna?": something only a person can answer.
+				pu := u
+				person = &pu
 			}
 			continue
 		}
@@ -75,6 +80,11 @@ func (t *turn) topics() (main *flow, asides []aside) {
 		byFlow[f] = len(asides)
 		asides = append(asides, aside{flow: f, text: p, u: u})
 	}
+	if person != nil && t.u.CheckIn == "" && (whole == nil || !whole.forPerson()) {
+		// Asked with no stay to quote, a request for a person is the message's business.
+		t.u.Intent, t.u.Confidence = person.Intent, person.Confidence
+		return t.e.byIntent[person.Intent], asides
+	}
 	if promote != nil && (whole == nil || (whole.Interrupt && !whole.NoReask)) {
 		t.u.Intent, t.u.Confidence = promote.Intent, promote.Confidence
 		main = t.trigger()
@@ -84,6 +94,14 @@ func (t *turn) topics() (main *flow, asides []aside) {
 	}
 	return main, asides
 }
+
+// personConfidence is how sure the NLU must be that a clause asks for what only a person
+// can do before the whole message is handed over.
+const personConfidence = 0.8
+
+// forPerson reports whether the flow only hands the conversation to a person (it asks
+// nothing).
+func (f *flow) forPerson() bool { return f.handsOff() && len(f.asks()) == 0 }
 
 // clauseTrigger is the flow one clause starts alone: by keyword, then by intent.
 func (t *turn) clauseTrigger(text string, u Understanding) *flow {

@@ -172,7 +172,7 @@ var policyTopics = []struct {
 	{"chicos", []string{"chico", "niño", "nino", "nene", "bebe", "bebé", "menor", "kid", "child", "crianca", "criança"}},
 	{"fumar", []string{"fumar", "fumo", "cigarr", "smok"}},
 	{"minimo", []string{"minim", "mínim", "cuantas noches", "minimum"}},
-	{"horarios", []string{"check in", "check-in", "checkin", "check out", "check-out", "checkout", "hora", "horario", "time", "entrada", "salida", "llegar", "llego"}},
+	{"horarios", []string{"check in", "check-in", "checkin", "check out", "check-out", "checkout", "hora", "horario", "time", "entrada", "salida", "llegar", "llego", "llegamos", "entrar", "entramos", "salir", "temprano", "early", "late", "arriv", "a las "}},
 }
 
 func policyTopic(text string) string {
