@@ -55,6 +55,18 @@ type CalendarImport interface {
 	ConfirmRemovals(ctx context.Context, feedID int64, staff string) (int, error)
 }
 
+// PluginHealth is one plugin as the dashboard shows it when it is not working.
+type PluginHealth struct {
+	Name  string
+	State string // "up", "starting", "restarting", "down", "stopped"
+	// Healthy is false while an up plugin reports itself unhealthy.
+	Healthy   bool
+	LastError string
+	Since     time.Time
+	// NextTry is when it is started or probed again (nil: nothing scheduled).
+	NextTry *time.Time
+}
+
 // Options configure the admin.
 type Options struct {
 	DB            *store.DB
@@ -87,6 +99,8 @@ type Options struct {
 	// ConcurrentLogins bounds the password checks running at once (half the CPUs, at
 	// least one, by default); more wait briefly, then get 429.
 	ConcurrentLogins int
+	// Plugins lists the plugins and why one is not working (nil: none shown).
+	Plugins func() []PluginHealth
 }
 
 // Handler serves /admin.

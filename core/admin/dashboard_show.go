@@ -57,6 +57,8 @@ type feedRow struct {
 }
 
 type dashboard struct {
+	// PluginsDown are the plugins not working, with why and when they are tried again.
+	PluginsDown []PluginHealth
 	Escalated []conversationRow
 	Payments  []booking.PaymentReview
 	Conflicts []conflictRow
@@ -71,6 +73,13 @@ func (h *Handler) dashboardShow(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	now := h.opts.Now().UTC()
 	d := dashboard{CanRefund: h.opts.Refunds != nil}
+	if h.opts.Plugins != nil {
+		for _, p := range h.opts.Plugins() {
+			if p.State != "up" || !p.Healthy {
+				d.PluginsDown = append(d.PluginsDown, p)
+			}
+		}
+	}
 	var err error
 	if d.Escalated, err = h.conversations(ctx, "escalated", 50); err != nil {
 		return err

@@ -154,6 +154,8 @@ func New(ctx context.Context, cfg *config.Config, log *slog.Logger) (_ *App, err
 	a.Server, err = web.New(web.Options{
 		Addr:           cfg.HTTP.Addr,
 		BodyLimitBytes: cfg.HTTP.BodyLimitBytes,
+		MaxBodyBytes:   features.maxBody,
+		OwnBodyLimit:   features.ownBodyLimit,
 		ReadTimeout:    cfg.HTTP.ReadTimeout,
 		WriteTimeout:   cfg.HTTP.WriteTimeout,
 		TrustedProxies: cfg.HTTP.TrustedProxies,
@@ -173,6 +175,10 @@ type features struct {
 	mounts []web.Mounter
 	checks []web.Check
 	values map[string]func(context.Context) any
+	// maxBody is the largest body a route of its own limit takes (the transport's
+	// ceiling); ownBodyLimit lists those routes' prefixes.
+	maxBody      int
+	ownBodyLimit []string
 }
 
 // buildFeatures builds the feature components (booking, calendar, dialog, plugins) and

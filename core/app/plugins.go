@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/conserje/conserje/core/admin"
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/obs"
@@ -66,6 +67,16 @@ func (a *App) startPlugins(ctx context.Context, f *features) error {
 		return out
 	}
 	return nil
+}
+
+// pluginHealth is the plugins' state for the admin's dashboard.
+func (a *App) pluginHealth() []admin.PluginHealth {
+	var out []admin.PluginHealth
+	for _, st := range a.Plugins.Status() {
+		out = append(out, admin.PluginHealth{Name: st.Name, State: string(st.State), Healthy: st.Healthy,
+			LastError: st.LastError, Since: st.Since, NextTry: st.NextTry})
+	}
+	return out
 }
 
 // startCalendarSync builds the iCal import on the calendar plugin, when one is configured.

@@ -140,6 +140,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 		DB: a.DB, Bookings: a.Booking, Conversations: a.Conversations, Calendar: calImport, Refunds: refunds, Media: a.media, Replies: a.Conversations,
 		Log: a.Log, SessionTTL: cfg.Admin.SessionTTL, Secure: isHTTPS(cfg.HTTP.PublicURL),
 		Settings: a.Settings, PaymentPluginDefault: cfg.Payments.Plugin, ExportURLs: a.exportURLs,
+		Plugins: a.pluginHealth,
 	})
 	if err != nil {
 		return err

@@ -32,6 +32,21 @@ func (p hostPlugins) Capabilities(name string) *plugin.ChannelCapabilities {
 	return d.Channel
 }
 
+// webhookBodyLimit is the webhook body the channel plugin declares (0: the core's
+// default). Known once the plugin has started: a plugin that first starts after the
+// server keeps the transport's ceiling computed at start (http.body_limit_bytes or the
+// largest limit declared then).
+func (p hostPlugins) webhookBodyLimit(name string) int {
+	c := p.Capabilities(name)
+	if c == nil || c.MaxWebhookBody <= 0 {
+		return 0
+	}
+	return int(min(c.MaxWebhookBody, maxWebhookBody))
+}
+
+// maxWebhookBody bounds what any plugin may ask the core to read (64 MiB).
+const maxWebhookBody = 64 << 20
+
 func (p hostPlugins) Payment(name string) (channel.PluginPayments, error) { return p.h.Payment(name) }
 
 // lazyChannelSender resolves the channel plugin at each send, so a plugin that starts
@@ -64,7 +79,13 @@ func (a *App) startWebhooks(f *features) error {
 	if a.media != nil {
 		a.media.w.Store(dispatcher)
 	}
-	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log))
+	plugins := hostPlugins{a.Plugins}
+	f.mounts = append(f.mounts, web.NewWebhooks(dispatcher, classifyWebhookError, a.Log).
+		WithBodyLimits(a.Config.HTTP.BodyLimitBytes, plugins.webhookBodyLimit))
+	f.ownBodyLimit = append(f.ownBodyLimit, web.WebhooksPrefix)
+	for _, st := range a.Plugins.Status() {
+		f.maxBody = max(f.maxBody, plugins.webhookBodyLimit(st.Name))
+	}
 	a.startPullers()
 	return nil
 }

@@ -140,18 +140,25 @@ func (h *Host) Restart(name string) error {
 	return nil
 }
 
-// PluginStatus is one plugin as /healthz shows it.
+// PluginStatus is one plugin as /healthz and the admin show it: its state, and when it
+// is not up, why (LastError), since when (Since) and when it is tried again (NextTry).
 type PluginStatus struct {
 	Name    string      `json:"name"`
 	Kind    plugin.Kind `json:"kind,omitempty"`
 	Version string      `json:"version,omitempty"`
 	State   State       `json:"state"`
 	// Healthy is false while an up plugin reports itself unhealthy at health pings.
-	Healthy   bool      `json:"healthy"`
-	Restarts  int       `json:"restarts"`
-	LastError string    `json:"last_error,omitempty"`
-	Since     time.Time `json:"since"`
-	PID       int       `json:"pid,omitempty"`
+	Healthy  bool `json:"healthy"`
+	Restarts int  `json:"restarts"`
+	// LastError is the last failure (start, configure, crash, unhealthy ping), kept after
+	// the plugin recovers.
+	LastError string `json:"last_error,omitempty"`
+	// Since is when the plugin entered State.
+	Since time.Time `json:"since"`
+	// NextTry is when a restarting plugin is started again or a down one re-probed
+	// (nil while up, starting or stopped).
+	NextTry *time.Time `json:"next_try,omitempty"`
+	PID     int        `json:"pid,omitempty"`
 }
 
 // Status lists every plugin in configuration order.
@@ -172,6 +179,10 @@ func (h *Host) Status() []PluginStatus {
 		}
 		if st.Kind == "" {
 			st.Kind = s.spec.Kind
+		}
+		if !s.nextTry.IsZero() && (s.state == StateRestarting || s.state == StateDown) {
+			next := s.nextTry
+			st.NextTry = &next
 		}
 		if s.proc != nil {
 			st.PID = s.proc.Pid()

@@ -167,6 +167,9 @@ func TestCrashBudgetMarksDown(t *testing.T) {
 	assert.Contains(t, s.LastError, "crashes within")
 	assert.Zero(t, s.PID)
 	assert.Equal(t, 0.0, metricValue(t, h.m.up.WithLabelValues("crashy")))
+	waitFor(t, "the next probe to be scheduled", func() bool { return status(h, "crashy").NextTry != nil })
+	s = status(h, "crashy")
+	assert.WithinDuration(t, s.Since.Add(time.Minute), *s.NextTry, 5*time.Second, "down: re-probed after Reprobe (default 1 min)")
 
 	_, err := transcribe(t, h, "crashy", "ok")
 	require.ErrorIs(t, err, ErrPluginDown)
@@ -498,4 +501,5 @@ func TestDownPluginIsProbedAgain(t *testing.T) {
 	assert.NotEmpty(t, status(h, "p").LastError, "healthz says why")
 	require.NoError(t, os.WriteFile(flag, nil, 0o600))
 	waitFor(t, "back by itself", func() bool { return status(h, "p").State == StateUp })
+	assert.Nil(t, status(h, "p").NextTry, "up: nothing scheduled")
 }

@@ -51,6 +51,9 @@ type supervised struct {
 	upstreamFails int
 	since         time.Time
 	crashes       []time.Time
+	// nextTry is when the supervisor starts (or re-probes) the plugin again; zero while
+	// it is up or starting.
+	nextTry time.Time
 
 	// slots holds a token per call in flight when MaxConcurrency is set (nil: no cap).
 	slots chan struct{}
@@ -128,11 +131,17 @@ func (s *supervised) run() {
 				wait = s.opts.Reprobe
 			}
 		}
+		s.mu.Lock()
+		s.nextTry = time.Now().Add(wait)
+		s.mu.Unlock()
 		select {
 		case <-s.ctx.Done():
 			return
 		case <-time.After(wait):
 		}
+		s.mu.Lock()
+		s.nextTry = time.Time{}
+		s.mu.Unlock()
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -30,10 +31,18 @@ func (f MountFunc) Mount(r fiber.Router) { f(r) }
 
 // Options configure the server.
 type Options struct {
-	Addr           string
+	Addr string
+	// BodyLimitBytes caps request bodies (413 beyond) on every route but those under
+	// OwnBodyLimit prefixes (default 1 MiB).
 	BodyLimitBytes int
-	ReadTimeout    time.Duration
-	WriteTimeout   time.Duration
+	// MaxBodyBytes is what the transport reads at most, for the routes with their own
+	// (larger) limit; it is raised to BodyLimitBytes when lower.
+	MaxBodyBytes int
+	// OwnBodyLimit lists path prefixes whose handlers apply their own body limit up to
+	// MaxBodyBytes (the webhooks: each plugin declares its own).
+	OwnBodyLimit []string
+	ReadTimeout  time.Duration
+	WriteTimeout time.Duration
 	// TrustedProxies may set X-Forwarded-For; from anyone else it is ignored (see
 	// package clientip for how the client's address is chosen).
 	TrustedProxies []string
@@ -65,6 +74,7 @@ func New(opts Options) (*Server, error) {
 	if opts.BodyLimitBytes <= 0 {
 		opts.BodyLimitBytes = 1 << 20
 	}
+	opts.MaxBodyBytes = max(opts.MaxBodyBytes, opts.BodyLimitBytes)
 	metrics, err := obs.NewHTTPMetrics(opts.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("web: register metrics: %w", err)
@@ -80,7 +90,7 @@ func New(opts Options) (*Server, error) {
 		// Immutable makes every string a copy.
 		Immutable:             true,
 		AppName:               "conserje",
-		BodyLimit:             opts.BodyLimitBytes,
+		BodyLimit:             opts.MaxBodyBytes,
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
 		DisableStartupMessage: true,
@@ -92,6 +102,9 @@ func New(opts Options) (*Server, error) {
 		TrustedProxies:          opts.TrustedProxies,
 	})
 	s.app.Use(requestID, ips.Middleware(), s.accessLog(metrics))
+	if opts.MaxBodyBytes > opts.BodyLimitBytes {
+		s.app.Use(s.capBody)
+	}
 	s.app.Get("/healthz", s.handleHealth)
 	metricsHandler := fasthttpadaptor.NewFastHTTPHandler(promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	s.app.Get("/metrics", func(c *fiber.Ctx) error {
@@ -102,6 +115,20 @@ func New(opts Options) (*Server, error) {
 		m.Mount(s.app)
 	}
 	return s, nil
+}
+
+// capBody answers 413 to a body over BodyLimitBytes on the routes without their own
+// limit (the transport read it because some route takes up to MaxBodyBytes).
+func (s *Server) capBody(c *fiber.Ctx) error {
+	if len(c.Request().Body()) <= s.opts.BodyLimitBytes {
+		return c.Next()
+	}
+	for _, prefix := range s.opts.OwnBodyLimit {
+		if strings.HasPrefix(c.Path(), prefix) {
+			return c.Next()
+		}
+	}
+	return fiber.ErrRequestEntityTooLarge
 }
 
 // App exposes the Fiber app, for tests (app.Test) and for features mounted late.

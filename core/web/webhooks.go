@@ -34,6 +34,30 @@ type Webhooks struct {
 	target   WebhookTarget
 	classify func(error) error
 	log      *slog.Logger
+	// defaultLimit and limit: see WithBodyLimits.
+	defaultLimit int
+	limit        func(plugin string) int
+}
+
+// WebhooksPrefix is the path prefix of the webhooks (for Options.OwnBodyLimit).
+const WebhooksPrefix = "/webhooks/"
+
+// WithBodyLimits makes the handler cap each plugin's request bodies (413 beyond): at
+// limit(plugin) when positive (the limit the plugin declares), else at defaultLimit (0:
+// no cap of its own). Mount the server with WebhooksPrefix in Options.OwnBodyLimit and
+// MaxBodyBytes at least the largest limit.
+func (h *Webhooks) WithBodyLimits(defaultLimit int, limit func(plugin string) int) *Webhooks {
+	h.defaultLimit, h.limit = defaultLimit, limit
+	return h
+}
+
+func (h *Webhooks) bodyLimit(name string) int {
+	if h.limit != nil {
+		if n := h.limit(name); n > 0 {
+			return n
+		}
+	}
+	return h.defaultLimit
 }
 
 var _ Mounter = (*Webhooks)(nil)
@@ -52,8 +76,8 @@ func NewWebhooks(target WebhookTarget, classify func(error) error, log *slog.Log
 
 // Mount implements Mounter.
 func (h *Webhooks) Mount(r fiber.Router) {
-	r.Get("/webhooks/:plugin", h.handle)
-	r.Post("/webhooks/:plugin", h.handle)
+	r.Get(WebhooksPrefix+":plugin", h.handle)
+	r.Post(WebhooksPrefix+":plugin", h.handle)
 }
 
 var webhookName = regexp.MustCompile(`^[a-z][a-z0-9_-]{0,31}$`)
@@ -68,6 +92,10 @@ func (h *Webhooks) handle(c *fiber.Ctx) error {
 	name := c.Params("plugin")
 	if !webhookName.MatchString(name) {
 		return &APIError{Status: fiber.StatusNotFound, Code: "not_found", Message: "no such webhook"}
+	}
+	if limit := h.bodyLimit(name); limit > 0 && len(c.Body()) > limit {
+		h.log.WarnContext(c.UserContext(), "webhook body over the plugin's limit", "plugin", name, "bytes", len(c.Body()), "limit", limit)
+		return &APIError{Status: fiber.StatusRequestEntityTooLarge, Code: "body_too_large", Message: "request body too large"}
 	}
 	req := plugin.WebhookRequest{
 		Method:  c.Method(),

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -90,6 +92,50 @@ func TestWebhookErrors(t *testing.T) {
 			if tc.status == 503 {
 				assert.Equal(t, "30", resp.Header.Get("Retry-After"))
 			}
+		})
+	}
+}
+
+// TestWebhookBodyLimitIsThePlugins: a plugin that declares a larger webhook body (WhatsApp:
+// 3 MiB) gets it on its route only; other plugins and other routes keep the global limit.
+func TestWebhookBodyLimitIsThePlugins(t *testing.T) {
+	t.Parallel()
+	const global, declared = 2048, 8192
+	target := &scriptedTarget{reply: plugin.WebhookReply{Status: 200}}
+	hooks := web.NewWebhooks(target, classify, nil).WithBodyLimits(global, func(name string) int {
+		if name == "whatsapp" {
+			return declared
+		}
+		return 0
+	})
+	s := newServer(t, web.Options{BodyLimitBytes: global, MaxBodyBytes: declared, OwnBodyLimit: []string{web.WebhooksPrefix},
+		Mounts: []web.Mounter{hooks, web.MountFunc(func(r fiber.Router) {
+			r.Post("/echo", func(c *fiber.Ctx) error { return c.Send(c.Body()) })
+		})}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	go func() { _ = s.Serve(ln) }()
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+	cases := []struct {
+		name   string
+		path   string
+		size   int
+		status int
+	}{
+		{"the plugin's route takes its declared limit", "/webhooks/whatsapp", declared, 200},
+		{"beyond the plugin's declared limit", "/webhooks/whatsapp", declared + 1, 413},
+		{"beyond the transport's ceiling", "/webhooks/whatsapp", 4 * declared, 413},
+		{"a plugin without its own limit keeps the global one", "/webhooks/echo", global + 1, 413},
+		{"within the global limit", "/webhooks/echo", global, 200},
+		{"other routes keep the global limit", "/echo", global + 1, 413},
+		{"other routes within it", "/echo", global, 200},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, err := http.Post("http://"+ln.Addr().String()+tc.path, "application/json", strings.NewReader(strings.Repeat("a", tc.size)))
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			assert.Equal(t, tc.status, resp.StatusCode)
 		})
 	}
 }
