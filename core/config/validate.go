@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -252,6 +253,64 @@ func (c *Config) Redacted() string {
 }
 
 const mask = "*****"
+
+// RedactedWith is Redacted, except that the settings of the plugins named in secrets are
+// shown with only the key paths listed masked (the fields their settings schema marks
+// secret, dot-separated for nested ones). Plugins not named keep every value masked.
+func (c *Config) RedactedWith(secrets map[string][]string) string {
+	root, ok := redactValue(reflect.ValueOf(*c), "").(*yaml.Node)
+	if !ok {
+		return c.Redacted()
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value != "plugins" {
+			continue
+		}
+		for j, item := range root.Content[i+1].Content {
+			if j >= len(c.Plugins) {
+				break
+			}
+			paths, known := secrets[c.Plugins[j].Name]
+			if !known {
+				continue
+			}
+			for k := 0; k+1 < len(item.Content); k += 2 {
+				if item.Content[k].Value == "settings" {
+					var vn yaml.Node
+					_ = vn.Encode(maskPaths(c.Plugins[j].Settings, paths, ""))
+					item.Content[k+1] = &vn
+				}
+			}
+		}
+	}
+	out, err := yaml.Marshal(root)
+	if err != nil {
+		return fmt.Sprintf("(cannot render configuration: %v)", err)
+	}
+	return string(out)
+}
+
+// maskPaths copies settings with the values at the listed key paths masked.
+func maskPaths(settings map[string]any, paths []string, prefix string) map[string]any {
+	out := make(map[string]any, len(settings))
+	for k, v := range settings {
+		path := k
+		if prefix != "" {
+			path = prefix + "." + k
+		}
+		switch {
+		case slices.Contains(paths, path):
+			out[k] = mask
+		case isMap(v):
+			out[k] = maskPaths(v.(map[string]any), paths, path)
+		default:
+			out[k] = v
+		}
+	}
+	return out
+}
+
+func isMap(v any) bool { _, ok := v.(map[string]any); return ok }
 
 func redactValue(v reflect.Value, kind string) any {
 	switch v.Kind() {

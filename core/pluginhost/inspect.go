@@ -50,3 +50,20 @@ func Inspect(ctx context.Context, spec Spec, logger *slog.Logger, timeout time.D
 	}
 	return in, nil
 }
+
+// Describe starts the plugin once outside supervision only to read what it says about
+// itself (its settings schema among it), then stops it: nothing is configured, so no
+// provider is called. `conserje config check` validates settings with it.
+func Describe(ctx context.Context, spec Spec, logger *slog.Logger, timeout time.Duration) (plugin.Description, error) {
+	proc, err := host.Start(ctx, host.Config{Name: spec.Name, Path: spec.Path, SHA256: spec.SHA256, Logger: logger, StartTimeout: timeout})
+	if err != nil {
+		return plugin.Description{}, err
+	}
+	desc := proc.Description()
+	stopCtx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := proc.Stop(stopCtx); err != nil {
+		proc.Kill()
+	}
+	return desc, nil
+}

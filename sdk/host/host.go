@@ -259,6 +259,15 @@ func ValidateSettings(desc plugin.Description, settings map[string]any) error {
 	return transport.ValidateSettings(desc.SettingsSchema, settings)
 }
 
+// SettingsProblem is one setting failing its plugin's schema (key path and message).
+type SettingsProblem = transport.SettingsProblem
+
+// SettingsProblems lists every way settings fail the settings schema of desc, one per
+// setting, by key path (e.g. {access_token required}); nil when they pass.
+func SettingsProblems(desc plugin.Description, settings map[string]any) ([]SettingsProblem, error) {
+	return transport.SettingsProblems(desc.SettingsSchema, settings)
+}
+
 // VerifySHA256 checks the file at path against the hex digest want.
 func VerifySHA256(path, want string) error {
 	got, err := FileSHA256(path)

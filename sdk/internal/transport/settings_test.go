@@ -51,3 +51,35 @@ func TestValidateSettings(t *testing.T) {
 		require.Error(t, ValidateSettings(json.RawMessage(`{`), nil))
 	})
 }
+
+func TestSettingsProblemsNameEachSetting(t *testing.T) {
+	t.Parallel()
+	schema := plugin.SettingsSchema(
+		plugin.Setting{Name: "access_token", Required: true, Secret: true, MinLength: 1},
+		plugin.Setting{Name: "api_version", Required: true, Pattern: `^v[0-9.]+$`},
+		plugin.Setting{Name: "strip_ar_mobile_9", Type: "boolean"},
+	)
+	cases := []struct {
+		name     string
+		settings map[string]any
+		want     []SettingsProblem
+	}{
+		{"valid", map[string]any{"access_token": "t", "api_version": "v24.0"}, nil},
+		{"missing ones by their own path", map[string]any{}, []SettingsProblem{
+			{Path: "access_token", Message: "required"}, {Path: "api_version", Message: "required"}}},
+		{"unknown setting", map[string]any{"access_token": "t", "api_version": "v24.0", "acces_token": "x"}, []SettingsProblem{
+			{Path: "acces_token", Message: "unknown setting"}}},
+		{"wrong type", map[string]any{"access_token": "t", "api_version": "v24.0", "strip_ar_mobile_9": "yes"}, []SettingsProblem{
+			{Path: "strip_ar_mobile_9", Message: "got string, want boolean"}}},
+		{"pattern", map[string]any{"access_token": "t", "api_version": "24"}, []SettingsProblem{
+			{Path: "api_version", Message: "'24' does not match pattern '^v[0-9.]+$'"}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := SettingsProblems(schema, tc.settings)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}
