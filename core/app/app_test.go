@@ -10,8 +10,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -225,9 +223,7 @@ func TestBookingAPIIsServedWithTheConfiguredToken(t *testing.T) {
 }
 
 func TestPluginsStartWithServeAndShowInHealth(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "ical")
-	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/ical").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := pluginBinary(t, "../../plugins/ical")
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.Plugins = []config.Plugin{{Name: "ical", Path: bin, CallTimeout: 5 * time.Second}}
 	cfg.Calendar.Plugin = "ical"
@@ -245,12 +241,7 @@ func TestPluginsStartWithServeAndShowInHealth(t *testing.T) {
 // TestReceptionistEndToEnd talks to the whole server over HTTP, as the web chat page does.
 func TestReceptionistEndToEnd(t *testing.T) {
 	cfg := testConfig(t, storetest.SQLitePath(t))
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	_, base := start(t, cfg)
+	_, base := serveSeeded(t, cfg)
 
 	page, err := http.Get(base + "/chat")
 	require.NoError(t, err)
@@ -294,18 +285,10 @@ func TestReceptionistEndToEnd(t *testing.T) {
 // through /webhooks/echo: the guest's message reaches the dialog and the reply goes back
 // out through the plugin's Send.
 func TestChannelWebhookRoundTrip(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "echo")
-	out, err := exec.Command("go", "build", "-o", bin, "../../sdk/examples/echo").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := pluginBinary(t, "../../sdk/examples/echo")
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.Plugins = []config.Plugin{{Name: "echo", Path: bin, CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, base := start(t, cfg)
+	a, base := serveSeeded(t, cfg)
 
 	post := func(body string) (int, string) {
 		resp, err := http.Post(base+"/webhooks/echo", "application/json", strings.NewReader(body))
@@ -364,9 +347,7 @@ func debugOutbox(t *testing.T, a *app.App) string {
 // real iCal plugin fetches a portal's feed, the sync job stores its blocks, and the booking
 // engine no longer offers those nights.
 func TestPortalCalendarBlocksNightsThroughServe(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "ical")
-	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/ical").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := pluginBinary(t, "../../plugins/ical")
 	// An Airbnb-style reservation a month from now, for 7 nights.
 	first := store.DateOf(time.Now()).AddDays(30)
 	feed := []byte(strings.Join([]string{
@@ -385,13 +366,7 @@ func TestPortalCalendarBlocksNightsThroughServe(t *testing.T) {
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.Plugins = []config.Plugin{{Name: "ical", Path: bin, CallTimeout: 30 * time.Second, Settings: map[string]any{}}}
 	cfg.Calendar.Plugin = "ical"
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, _ := start(t, cfg)
+	a, _ := serveSeeded(t, cfg)
 	ctx := context.Background()
 
 	units, err := a.Booking.Units(ctx)
@@ -419,19 +394,11 @@ func TestPortalCalendarBlocksNightsThroughServe(t *testing.T) {
 // TestPaymentLinkAndWebhookConfirm: with payments.plugin set, the hold's message carries
 // the plugin's link, and the provider's approved notification confirms the booking.
 func TestPaymentLinkAndWebhookConfirm(t *testing.T) {
-	bin := filepath.Join(t.TempDir(), "pay")
-	out, err := exec.Command("go", "build", "-o", bin, "./testdata/payplugin").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := pluginBinary(t, "./testdata/payplugin")
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.Plugins = []config.Plugin{{Name: "pay", Path: bin, CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
 	cfg.Payments.Plugin = "pay"
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, base := start(t, cfg)
+	a, base := serveSeeded(t, cfg)
 
 	say := func(convID, text string) (string, string) {
 		body, _ := json.Marshal(map[string]string{"conversation_id": convID, "text": text})

@@ -4,9 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -17,10 +14,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/conversation"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/plugins/email/mailtest"
 )
@@ -33,9 +28,7 @@ func TestEmailChannelEndToEnd(t *testing.T) {
 	dovecot := mailtest.Start(t)
 	user, password := dovecot.NewUser(t)
 	rec := mailtest.StartRecorder(t)
-	bin := filepath.Join(t.TempDir(), "email")
-	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/email").CombinedOutput()
-	require.NoError(t, err, string(out))
+	bin := pluginBinary(t, "../../plugins/email")
 
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.Plugins = []config.Plugin{{Name: "email", Path: bin, CallTimeout: 30 * time.Second, Settings: map[string]any{
@@ -43,13 +36,7 @@ func TestEmailChannelEndToEnd(t *testing.T) {
 		"smtp_addr": rec.Addr, "smtp_security": "none",
 		"from": "Complejo Los Robles <reservas@complejolosrobles.example>",
 	}}}
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, _ := start(t, cfg)
+	a, _ := serveSeeded(t, cfg)
 
 	c := dovecot.Client(t, user, password)
 	inquiryID := "<e2e-1@example.org>"

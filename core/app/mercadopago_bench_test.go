@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -22,7 +19,6 @@ import (
 	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/config"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/plugins/mercadopago/mpfake"
@@ -31,27 +27,13 @@ import (
 // benchServe runs serve with the real mercadopago and echo plugin binaries on SQLite.
 func benchServe(b *testing.B) (*app.App, string, *mpfake.Server) {
 	b.Helper()
-	dir := b.TempDir()
-	for _, p := range []string{"plugins/mercadopago", "sdk/examples/echo"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, filepath.Base(p)), "../../"+p).CombinedOutput()
-		require.NoError(b, err, string(out))
-	}
 	fake := mpfake.New(mpTestToken, b.Cleanup)
 	cfg := testConfig(b, storetest.SQLitePath(b))
 	cfg.Log.Level = "error"
-	cfg.Plugins = []config.Plugin{
-		{Name: "mercadopago", Path: filepath.Join(dir, "mercadopago"), CallTimeout: 10 * time.Second, Settings: map[string]any{
-			"api_url": fake.URL, "access_token": mpTestToken, "webhook_secret": mpTestSecret}},
-		{Name: "echo", Path: filepath.Join(dir, "echo"), CallTimeout: 10 * time.Second, Settings: map[string]any{}},
-	}
+	cfg.Plugins = []config.Plugin{mercadoPagoPlugin(b, fake),
+		{Name: "echo", Path: pluginBinary(b, "../../sdk/examples/echo"), CallTimeout: 10 * time.Second, Settings: map[string]any{}}}
 	cfg.Payments.Plugin = "mercadopago"
-	require.NoError(b, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(b, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(b, err)
-	require.NoError(b, db.Close())
-	a, base := start(b, cfg)
+	a, base := serveSeeded(b, cfg)
 	return a, base, fake
 }
 

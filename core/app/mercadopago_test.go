@@ -1,23 +1,12 @@
 package app_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -28,9 +17,9 @@ import (
 	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/config"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/plugins/mercadopago/mpfake"
+	"github.com/conserje/conserje/plugins/whatsapp/graphfake"
 )
 
 const (
@@ -38,27 +27,16 @@ const (
 	mpTestSecret = "e2e-webhook-secret-0123456789abcdef"
 )
 
-// startWithMercadoPago builds the real mercadopago plugin binary and runs serve with it as
+// startWithMercadoPago runs serve with the real mercadopago plugin binary as
 // payments.plugin, against a local fake of Mercado Pago's API.
 func startWithMercadoPago(t *testing.T) (*app.App, string, *mpfake.Server) {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mercadopago")
-	out, err := exec.Command("go", "build", "-o", bin, "../../plugins/mercadopago").CombinedOutput()
-	require.NoError(t, err, string(out))
 	fake := mpfake.New(mpTestToken, t.Cleanup)
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.HTTP.PublicURL = "https://reservas.example.com.ar"
-	cfg.Plugins = []config.Plugin{{Name: "mercadopago", Path: bin, CallTimeout: 10 * time.Second, Settings: map[string]any{
-		"api_url": fake.URL, "access_token": mpTestToken, "webhook_secret": mpTestSecret,
-	}}}
+	cfg.Plugins = []config.Plugin{mercadoPagoPlugin(t, fake)}
 	cfg.Payments.Plugin = "mercadopago"
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, base := start(t, cfg)
+	a, base := serveSeeded(t, cfg)
 	return a, base, fake
 }
 
@@ -202,63 +180,29 @@ func icsOf(t *testing.T, a *app.App, unitID int64) string {
 	return string(b)
 }
 
-// graphFake is a local fake of the WhatsApp Cloud API's send endpoint: it records every
-// message body and answers with a wamid, as Meta documents.
-type graphFake struct {
-	*httptest.Server
-	mu   sync.Mutex
-	sent []string
-}
-
-func newGraphFake(t *testing.T) *graphFake {
-	g := &graphFake{}
-	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/messages") || r.Header.Get("Authorization") != "Bearer wa-token" {
-			w.WriteHeader(http.StatusBadRequest)
-			_, _ = w.Write([]byte(`{"error":{"message":"(#100) Invalid parameter","type":"OAuthException","code":100}}`))
-			return
-		}
-		g.mu.Lock()
-		g.sent = append(g.sent, string(body))
-		n := len(g.sent)
-		g.mu.Unlock()
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = fmt.Fprintf(w, `{"messaging_product":"whatsapp","contacts":[{"input":"x","wa_id":"x"}],"messages":[{"id":"wamid.out%d"}]}`, n)
-	}))
-	t.Cleanup(g.Close)
-	return g
-}
-
-func (g *graphFake) all() string {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	return strings.Join(g.sent, "\n")
-}
-
 // waText posts a guest's text to /webhooks/whatsapp signed like Meta (X-Hub-Signature-256).
 func waText(t *testing.T, base, from, id, text string) {
 	t.Helper()
-	body, err := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{
-		"id": "402917735860214", "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
-			"messaging_product": "whatsapp",
-			"metadata":          map[string]any{"display_phone_number": "5493546512200", "phone_number_id": "613058842097135"},
-			"contacts":          []any{map[string]any{"profile": map[string]any{"name": "Agustina"}, "wa_id": from}},
-			"messages": []any{map[string]any{"from": from, "id": id, "timestamp": strconv.FormatInt(time.Now().Unix(), 10),
-				"type": "text", "text": map[string]any{"body": text}}},
-		}}},
-	}}})
-	require.NoError(t, err)
-	mac := hmac.New(sha256.New, []byte("wa-app-secret"))
-	mac.Write(body)
-	req, err := http.NewRequest(http.MethodPost, base+"/webhooks/whatsapp", bytes.NewReader(body))
-	require.NoError(t, err)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
+	postWA(t, base, graphfake.Inbound(waPhoneNumberID, from, "Agustina", id, "text", map[string]any{"body": text}), http.StatusOK)
+}
+
+// postWA posts a webhook body to /webhooks/whatsapp signed with the app secret and
+// checks the answer's status.
+func postWA(t *testing.T, base string, body []byte, want int) {
+	t.Helper()
+	resp, err := graphfake.Sign(waAppSecret, body).Post(http.DefaultClient, base+"/webhooks/whatsapp")
 	require.NoError(t, err)
 	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, want, resp.StatusCode)
+}
+
+// sentText is every text the fake Graph API accepted, one per line.
+func sentText(graph *graphfake.Server) string {
+	var out []string
+	for _, m := range graph.Sent() {
+		out = append(out, m.Text())
+	}
+	return strings.Join(out, "\n")
 }
 
 // TestMercadoPagoEndToEndOnWhatsApp is the issue's journey with both real plugin
@@ -266,38 +210,22 @@ func waText(t *testing.T, base, from, id, text string) {
 // → hold with the Mercado Pago link → notification → booking confirmed → confirmation
 // message at the fake Graph API.
 func TestMercadoPagoEndToEndOnWhatsApp(t *testing.T) {
-	dir := t.TempDir()
-	for _, p := range []string{"mercadopago", "whatsapp"} {
-		out, err := exec.Command("go", "build", "-o", filepath.Join(dir, p), "../../plugins/"+p).CombinedOutput()
-		require.NoError(t, err, string(out))
-	}
+	t.Parallel()
 	fake := mpfake.New(mpTestToken, t.Cleanup)
-	graph := newGraphFake(t)
+	graph := graphfake.New(waToken, t.Cleanup)
 	cfg := testConfig(t, storetest.SQLitePath(t))
 	cfg.HTTP.PublicURL = "https://reservas.example.com.ar"
-	cfg.Plugins = []config.Plugin{
-		{Name: "mercadopago", Path: filepath.Join(dir, "mercadopago"), CallTimeout: 10 * time.Second, Settings: map[string]any{
-			"api_url": fake.URL, "access_token": mpTestToken, "webhook_secret": mpTestSecret}},
-		{Name: "whatsapp", Path: filepath.Join(dir, "whatsapp"), CallTimeout: 10 * time.Second, Settings: map[string]any{
-			"graph_url": graph.URL, "api_version": "v24.0", "phone_number_id": "613058842097135",
-			"access_token": "wa-token", "app_secret": "wa-app-secret", "verify_token": "wa-verify"}},
-	}
+	cfg.Plugins = []config.Plugin{mercadoPagoPlugin(t, fake), whatsAppPlugin(t, graph)}
 	cfg.Payments.Plugin = "mercadopago"
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, base := start(t, cfg)
+	a, base := serveSeeded(t, cfg)
 	ctx := context.Background()
 
 	const guest = "5493517654321"
 	waText(t, base, guest, "wamid.in1", "Hola, para 4 del 5 al 8/1")
-	require.Eventually(t, func() bool { return strings.Contains(graph.all(), "Cabaña Robles") }, 20*time.Second, 20*time.Millisecond, "the offer reaches WhatsApp")
+	require.Eventually(t, func() bool { return strings.Contains(sentText(graph), "Cabaña Robles") }, 20*time.Second, 20*time.Millisecond, "the offer reaches WhatsApp")
 	waText(t, base, guest, "wamid.in2", "la Robles")
-	require.Eventually(t, func() bool { return len(fake.Preferences()) == 1 && strings.Contains(graph.all(), "pref_id=") }, 20*time.Second, 20*time.Millisecond,
-		"the hold's message carries the link: %s", graph.all())
+	require.Eventually(t, func() bool { return len(fake.Preferences()) == 1 && strings.Contains(sentText(graph), "pref_id=") }, 20*time.Second, 20*time.Millisecond,
+		"the hold's message carries the link: %s", sentText(graph))
 	var pref struct {
 		ExternalReference string `json:"external_reference"`
 	}
@@ -311,10 +239,11 @@ func TestMercadoPagoEndToEndOnWhatsApp(t *testing.T) {
 	require.NoError(t, err)
 	resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	require.Eventually(t, func() bool { return strings.Contains(graph.all(), "Reserva confirmada! Código "+hold.Code) }, 20*time.Second, 20*time.Millisecond,
+	require.Eventually(t, func() bool { return strings.Contains(sentText(graph), "Reserva confirmada! Código "+hold.Code) }, 20*time.Second, 20*time.Millisecond,
 		"the confirmation reaches WhatsApp")
 	r, err := a.Booking.Get(ctx, hold.Code)
 	require.NoError(t, err)
 	assert.Equal(t, "confirmed", r.Status)
-	assert.Contains(t, graph.all(), `"to":"`+guest+`"`)
+	require.NotEmpty(t, graph.SentTo(guest))
+	assert.Len(t, graph.Sent(), len(graph.SentTo(guest)), "every message went to the guest")
 }

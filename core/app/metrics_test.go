@@ -2,13 +2,9 @@ package app_test
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,9 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/config"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
@@ -30,19 +24,10 @@ import (
 // time, and the paid hold walks the whole funnel.
 func TestMetricsFollowAConversationThroughServe(t *testing.T) {
 	t.Parallel()
-	bin := filepath.Join(t.TempDir(), "pay")
-	out, err := exec.Command("go", "build", "-o", bin, "./testdata/payplugin").CombinedOutput()
-	require.NoError(t, err, string(out))
 	cfg := testConfig(t, storetest.SQLitePath(t))
-	cfg.Plugins = []config.Plugin{{Name: "pay", Path: bin, CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
+	cfg.Plugins = []config.Plugin{{Name: "pay", Path: pluginBinary(t, "./testdata/payplugin"), CallTimeout: 5 * time.Second, Settings: map[string]any{}}}
 	cfg.Payments.Plugin = "pay"
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	_, base := start(t, cfg)
+	_, base := serveSeeded(t, cfg)
 
 	before := scrape(t, base)
 	assert.Equal(t, 0.0, before.value("conserje_funnel_total", `stage="conversations_started"`))

@@ -7,12 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -21,10 +19,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/conversation"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store/storetest"
 )
 
@@ -68,14 +64,6 @@ func opus(t *testing.T, in []byte, input ...string) []byte {
 	out, err := cmd.Output()
 	require.NoError(t, err, stderr.String())
 	return out
-}
-
-func buildPlugin(t *testing.T, dir, name, pkg string) string {
-	t.Helper()
-	bin := filepath.Join(dir, name)
-	out, err := exec.Command("go", "build", "-o", bin, pkg).CombinedOutput()
-	require.NoError(t, err, string(out))
-	return bin
 }
 
 // fakeWhisper answers the OpenAI transcription API with the transcript set by next.
@@ -122,10 +110,9 @@ type sentItem struct {
 // tts-espeak speaking the replies.
 func TestVoiceNotesThroughServe(t *testing.T) {
 	requireBinaries(t, "ffmpeg", "espeak-ng")
-	dir := t.TempDir()
-	channelBin := buildPlugin(t, dir, "voicechannel", "./testdata/voicechannel")
-	sttBin := buildPlugin(t, dir, "stt-whisper", "../../plugins/stt-whisper")
-	ttsBin := buildPlugin(t, dir, "tts-espeak", "../../plugins/tts-espeak")
+	channelBin := pluginBinary(t, "./testdata/voicechannel")
+	sttBin := pluginBinary(t, "../../plugins/stt-whisper")
+	ttsBin := pluginBinary(t, "../../plugins/tts-espeak")
 	whisper := &fakeWhisper{}
 	api := httptest.NewServer(whisper)
 	t.Cleanup(api.Close)
@@ -138,13 +125,7 @@ func TestVoiceNotesThroughServe(t *testing.T) {
 			Settings: map[string]any{"backend": "openai", "base_url": api.URL + "/v1", "api_key": "sk-test"}},
 		{Name: "tts", Path: ttsBin, CallTimeout: 30 * time.Second, Settings: map[string]any{}},
 	}
-	require.NoError(t, cfg.Validate())
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	a, base := start(t, cfg)
+	a, base := serveSeeded(t, cfg)
 
 	post := func(id, from string, audio []byte) {
 		body, _ := json.Marshal(map[string]string{"id": id, "from": from, "audio": base64.StdEncoding.EncodeToString(audio)})
