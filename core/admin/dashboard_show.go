@@ -57,8 +57,6 @@ type feedRow struct {
 }
 
 type dashboard struct {
-	// PluginsDown are the plugins not working, with why and when they are tried again.
-	PluginsDown []PluginHealth
 	Escalated []conversationRow
 	Payments  []booking.PaymentReview
 	Conflicts []conflictRow
@@ -67,6 +65,8 @@ type dashboard struct {
 	Feeds     []feedRow
 	// CanRefund shows the refund form (a payment plugin is configured).
 	CanRefund bool
+	// PluginsDown are the plugins not working, with why and when they are tried again.
+	PluginsDown []PluginHealth
 }
 
 func (h *Handler) dashboardShow(c *fiber.Ctx) error {

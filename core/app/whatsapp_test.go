@@ -416,4 +416,3 @@ func adminSession(t *testing.T, base string) *http.Client {
 	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
 	return c
 }
-
