@@ -71,6 +71,7 @@ type Server struct {
 	badSum   map[string]bool
 	uploads  int
 	hold     chan struct{}
+	held     int
 	next     int
 }
 
@@ -117,6 +118,13 @@ func (s *Server) Hold() (release func()) {
 			close(ch)
 		})
 	}
+}
+
+// Held counts the sends waiting on Hold.
+func (s *Server) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
 }
 
 // Sent lists the messages accepted, in order.
@@ -210,9 +218,17 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request) {
 	hold := s.hold
 	s.mu.Unlock()
 	if hold != nil {
+		s.mu.Lock()
+		s.held++
+		s.mu.Unlock()
 		select {
 		case <-hold:
 		case <-r.Context().Done():
+		}
+		s.mu.Lock()
+		s.held--
+		s.mu.Unlock()
+		if r.Context().Err() != nil {
 			return // the client went away: never accepted
 		}
 	}
