@@ -45,6 +45,7 @@ func benchServe(b *testing.B) (*app.App, string, *mpfake.Server) {
 func BenchmarkNotificationAck(b *testing.B) {
 	_, base, _ := benchServe(b)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
+	b.Cleanup(client.CloseIdleConnections) // before serve stops: it waits for open connections
 	var next atomic.Int64
 	next.Store(200_000_000_000)
 	var mu sync.Mutex

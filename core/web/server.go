@@ -90,7 +90,7 @@ func New(opts Options) (*Server, error) {
 		// Immutable makes every string a copy.
 		Immutable:             true,
 		AppName:               "conserje",
-		BodyLimit:             opts.MaxBodyBytes,
+		BodyLimit:             transportLimit(opts),
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
 		DisableStartupMessage: true,
@@ -115,6 +115,17 @@ func New(opts Options) (*Server, error) {
 		m.Mount(s.app)
 	}
 	return s, nil
+}
+
+// transportLimit is what the transport reads of a body: MaxBodyBytes, with some room
+// above it when routes apply their own limits, so that a body a little over a route's
+// limit is answered 413 by the route rather than cut off (a reset connection) by the
+// transport.
+func transportLimit(opts Options) int {
+	if opts.MaxBodyBytes > opts.BodyLimitBytes {
+		return opts.MaxBodyBytes + 64<<10
+	}
+	return opts.MaxBodyBytes
 }
 
 // capBody answers 413 to a body over BodyLimitBytes on the routes without their own

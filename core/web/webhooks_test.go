@@ -124,7 +124,7 @@ func TestWebhookBodyLimitIsThePlugins(t *testing.T) {
 	}{
 		{"the plugin's route takes its declared limit", "/webhooks/whatsapp", declared, 200},
 		{"beyond the plugin's declared limit", "/webhooks/whatsapp", declared + 1, 413},
-		{"beyond the transport's ceiling", "/webhooks/whatsapp", 4 * declared, 413},
+		{"well beyond the plugin's declared limit", "/webhooks/whatsapp", 4 * declared, 413},
 		{"a plugin without its own limit keeps the global one", "/webhooks/echo", global + 1, 413},
 		{"within the global limit", "/webhooks/echo", global, 200},
 		{"other routes keep the global limit", "/echo", global + 1, 413},
