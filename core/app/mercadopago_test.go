@@ -159,7 +159,7 @@ func TestMercadoPagoEndToEnd(t *testing.T) {
 	assert.NotEqual(t, pid, pluginPID(t, a, "mercadopago"), "the supervisor restarted it")
 }
 
-func pluginPID(t *testing.T, a *app.App, name string) int {
+func pluginPID(t testing.TB, a *app.App, name string) int {
 	t.Helper()
 	for _, st := range a.Plugins.Status() {
 		if st.Name == name {
