@@ -277,7 +277,11 @@ func (h *Handler) render(c *fiber.Ctx, status int, name string, p page) error {
 // redirectWith sends the browser back to path with a short message (PRG pattern).
 func redirectWith(c *fiber.Ctx, path, msg string) error {
 	if msg != "" {
-		path += "?ok=" + url.QueryEscape(msg) + "&sig=" + flashSig(msg)
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		path += sep + "ok=" + url.QueryEscape(msg) + "&sig=" + flashSig(msg)
 	}
 	return c.Redirect(path, fiber.StatusSeeOther)
 }

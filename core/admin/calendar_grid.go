@@ -215,13 +215,22 @@ func cellsOf(unitID int64, from, to, today store.Date, items []calItem) []calCel
 				c.Class, c.Label, c.Title = "conflict", "!", "Conflicto: "+c.Title+" / "+itemTitle(it)
 				continue
 			}
-			c.Class, c.Title, c.Link = it.Kind, itemTitle(it), itemLink(it)
+			c.Class, c.Title, c.Link = itemClass(it.Kind), itemTitle(it), itemLink(it)
 			if d == it.Start || i == 0 {
 				c.Label = itemShort(it)
 			}
 		}
 	}
 	return cells
+}
+
+// itemClass is the CSS class of a night taken by an item of kind ("block" is a layout
+// class of the admin, so blocks are "blocked").
+func itemClass(kind string) string {
+	if kind == "block" {
+		return "blocked"
+	}
+	return kind
 }
 
 func itemTitle(it calItem) string {

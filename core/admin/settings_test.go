@@ -207,7 +207,7 @@ func TestManualBookingGoesThroughTheEngine(t *testing.T) {
 		assert.Contains(t, page, "pintura")
 		_, page = adm.do(http.MethodGet, fmt.Sprintf("/admin/calendar/month?unit=%s&month=2027-02", unit), nil)
 		assert.Contains(t, page, `class="cal booking`)
-		assert.Contains(t, page, `class="cal block`)
+		assert.Contains(t, page, `class="cal blocked`)
 		_, page = adm.do(http.MethodGet, "/admin/calendar/timeline?from=2027-01-04", nil)
 		assert.Contains(t, page, e.hold.Code, "holds show")
 		assert.Contains(t, page, "vence en", "with their countdown")
@@ -348,4 +348,18 @@ func TestConfirmRecordsAmountReceived(t *testing.T) {
 	got, err = e.svc.Get(ctx, hold.Code)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1_234_550), got.PaidCents)
+}
+
+// TestFlashAfterARedirectWithAQuery: the saved notice reaches a page whose address has a
+// query already (the calendar's dates, the holidays' year).
+func TestFlashAfterARedirectWithAQuery(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	adm, csrf := loggedIn(t, e, "admin", "correct horse")
+	resp, _ := adm.do(http.MethodPost, "/admin/settings/holidays", withCSRF(csrf, "date", "2027-03-10", "name", "Fiesta", "day_off", "yes"))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc := resp.Header.Get("Location")
+	assert.True(t, strings.HasPrefix(loc, "/admin/settings/holidays?year=2027&ok="), loc)
+	_, page := adm.do(http.MethodGet, loc, nil)
+	assert.Contains(t, page, `class="flash"`)
 }
