@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -96,7 +97,7 @@ func (h *Handler) preReservationExtend(c *fiber.Ctx) error {
 // amountReceived is the amount staff typed when confirming (field "paid", pesos), or the
 // hold's seña when they confirm with one tap: paid_cents records what was received.
 func (h *Handler) amountReceived(c *fiber.Ctx, code string) (int64, error) {
-	if v := thousandsDots(c.FormValue("paid")); v != "" {
+	if v := strings.TrimSpace(c.FormValue("paid")); v != "" {
 		return pesosToCents(v)
 	}
 	if d := h.desk(); d != nil {

@@ -2,7 +2,6 @@ package admin
 
 import (
 	"errors"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -99,23 +98,11 @@ func formPesos(c *fiber.Ctx, name string, errs map[string]string) *int64 {
 	if strings.TrimSpace(c.FormValue(name)) == "" {
 		return nil
 	}
-	v, err := pesosToCents(thousandsDots(c.FormValue(name)))
+	v, err := pesosToCents(c.FormValue(name))
 	if err != nil {
 		errs[name] = "un monto en pesos, p. ej. 135.000 o 135000,50"
 	}
 	return &v
-}
-
-var thousandsPattern = regexp.MustCompile(`^\$?\s*\d{1,3}(\.\d{3})+$`)
-
-// thousandsDots reads "99.000" the Argentine way (ninety-nine thousand pesos), which
-// pesosToCents would take for a decimal point.
-func thousandsDots(s string) string {
-	s = strings.TrimSpace(s)
-	if thousandsPattern.MatchString(s) {
-		return strings.ReplaceAll(s, ".", "")
-	}
-	return s
 }
 
 // formDecimalBP reads "1,20" or "1.2" as basis points ×10000 (12000); with percent, "10"
