@@ -180,7 +180,7 @@ func (tab *Tab) Screenshot(name string) {
 		return
 	}
 	dir := filepath.Join(ModuleRoot(tab.t), "docs", "screenshots")
-	require.NoError(tab.t, os.MkdirAll(dir, 0o755))
+	require.NoError(tab.t, os.MkdirAll(dir, 0o750))
 	for _, w := range []struct {
 		width, height int64
 		mobile        bool

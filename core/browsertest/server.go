@@ -67,7 +67,9 @@ func StartServer(t testing.TB, configure ...func(*config.Config)) *Server {
 	go func() { done <- a.Serve(ctx, ln) }()
 	t.Cleanup(func() {
 		cancel()
-		<-done
+		if err := <-done; err != nil {
+			t.Logf("serve stopped: %v", err)
+		}
 		_ = a.Close(context.Background())
 	})
 	return &Server{URL: "http://" + ln.Addr().String(), App: a}
