@@ -405,6 +405,9 @@ func (c *dateCtx) extractDates() dateFinding {
 		return f
 	}
 	f.in, f.hasIn = in, true
+	if nights == 0 && end == nil {
+		nights = c.keptNights(in)
+	}
 	if nights > 0 {
 		f.out, f.hasOut = in+nights, true
 		f.nights = nights

@@ -59,16 +59,22 @@ func (c *dateCtx) saidMonth() (m, at int, ok bool) {
 }
 
 // monthForDays is the month bare day numbers fall in: one named in the message, else
-// the one said earlier in the conversation. at is the month's token (-1 for the
-// conversation's).
-func (c *dateCtx) monthForDays() (m, at int, ok bool) {
+// the one said earlier in the conversation, else the month of the stay being discussed
+// ("mejor del 6 al 9" in a conversation about January). at is the month's token (-1 when
+// it is not in the message); y is its year when the conversation gave it, and fromStay
+// says it is only the stay's month.
+func (c *dateCtx) monthForDays() (m, y, at int, fromStay, ok bool) {
 	if m, at, ok := c.saidMonth(); ok {
-		return m, at, true
+		return m, 0, at, false, true
 	}
 	if c.stay.month > 0 {
-		return c.stay.month, -1, true
+		return c.stay.month, c.stay.year, -1, false, true
 	}
-	return 0, -1, false
+	if c.stay.in > 0 {
+		sy, sm, _ := dayYMD(c.stay.in)
+		return sm, sy, -1, true, true
+	}
+	return 0, 0, -1, false, false
 }
 
 // bareDays reports whether a point is a day number with nothing placing it in a month.
@@ -83,16 +89,27 @@ func (c *dateCtx) placeRange(p1, p2 *point) (int, bool) {
 	return c.placeDay(p2)
 }
 
-// placeDay puts a lone bare day ("para el 16") in the month said.
+// placeDay puts a lone bare day ("para el 16") in the month said. In the year the
+// conversation gave, when that day is still ahead; a day already past, or well before the
+// stay in the stay's own month, is left to the calendar (the next such day).
 func (c *dateCtx) placeDay(p *point) (int, bool) {
 	if !bareDays(*p) {
 		return -1, false
 	}
-	m, at, ok := c.monthForDays()
+	m, y, at, fromStay, ok := c.monthForDays()
 	if !ok {
 		return -1, false
 	}
+	ahead := y > 0 && validYMD(y, m, p.d) && mkDay(y, m, p.d) >= c.ref
+	if fromStay && (!ahead || mkDay(y, m, p.d) < c.stay.in-7) {
+		// Only days near the stay are read in its month: "la salida el 2" after an
+		// arrival on 27/2 is March 2.
+		return -1, false
+	}
 	p.kind, p.m = pAbs, m
+	if ahead {
+		p.y = y
+	}
 	return at, true
 }
 
@@ -210,11 +227,12 @@ func (c *dateCtx) departure(f *dateFinding, p point, ai int) {
 	c.lengthsOnly(f)
 }
 
-// monthKnown reports whether bare days have a month to fall in: one named in the
-// message or said earlier ("en abril" … "de 12 a 15").
+// monthKnown reports whether bare days have a month said to fall in: named in the
+// message or before ("en abril" … "de 12 a 15"); the stay's own month is not enough to
+// read "de 4 a 5" as days.
 func (c *dateCtx) monthKnown() bool {
-	_, _, ok := c.monthForDays()
-	return ok
+	_, _, _, fromStay, ok := c.monthForDays()
+	return ok && !fromStay
 }
 
 // maxCorrectionWords bounds a message read as a correction of the stay's month: "uy
@@ -236,4 +254,19 @@ func (c *dateCtx) aboutOneMonth() bool {
 		}
 	}
 	return monthsNamed == 1 && words <= maxCorrectionWords
+}
+
+// keptNights is the length a new check-in said alone keeps. Near the stay (within it,
+// or up to a week before: "mejor llegamos el 11", "llegamos el 8 mejor") the departure
+// stands, which the conversation keeps by itself (0); farther ("perdón, era el 8 de
+// febrero" after 8 to 11 of January of next year) it is the same trip on other dates,
+// with the same nights.
+func (c *dateCtx) keptNights(in int) int {
+	if c.stay.in == 0 || c.stay.out <= c.stay.in || c.stay.departure {
+		return 0
+	}
+	if in >= c.stay.in-7 && in < c.stay.out {
+		return 0
+	}
+	return c.stay.out - c.stay.in
 }

@@ -205,9 +205,12 @@ func TestDatesInContext(t *testing.T) {
 		{"a month alone moves a stay of next year back", "uy perdón, marzo!", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2028-02-10"), CheckOut: day("2028-02-13")}, "2027-03-10", "2027-03-13", "2027-03-01"},
 		{"a story about a month moves nothing", "el año pasado fuimos en enero y nos encantó el lugar", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-02-22"), CheckOut: day("2027-02-25")}, "", "", "2027-01-01"},
 		{"two months are no correction", "de abril a agosto", "2027-01-10T16:20:00-03:00", Context{CheckIn: day("2027-02-22"), CheckOut: day("2027-02-25")}, "", "", "2027-04-01"},
+		{"a check-in moved past the stay keeps its nights", "perdón, era el 8 de febrero", "2027-01-20T11:00:00-03:00", Context{CheckIn: day("2028-01-08"), CheckOut: day("2028-01-11")}, "2027-02-08", "2027-02-11", ""},
+		{"a check-in moved within the stay leaves the departure", "mejor llegamos el 11", "2027-01-10T10:00:00-03:00", Context{CheckIn: day("2027-02-10"), CheckOut: day("2027-02-13")}, "2027-02-11", "", ""},
 		{"a departure weekday follows the check-in", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{CheckIn: day("2027-01-18")}, "", "2027-01-22", ""},
 		{"hasta el domingo a la mañana", "nos quedamos hasta el domingo a la mañana", "2027-01-20T11:00:00-03:00", Context{CheckIn: day("2027-03-01")}, "", "2027-03-07", ""},
 		{"a departure with a weekday and its day", "mejor hasta el jueves 18", "2027-01-04T10:20:00-03:00", Context{CheckIn: day("2027-02-15"), CheckOut: day("2027-02-17")}, "", "2027-02-18", ""},
+		{"a departure day number before the arrival's day is next month", "la salida el 2", "2027-01-10T10:00:00-03:00", Context{CheckIn: day("2027-02-27")}, "", "2027-03-02", ""},
 		{"asked for the departure, a lone day is it", "el sábado", "2027-02-17T14:25:00-03:00", Context{CheckIn: day("2027-03-03"), Departure: true}, "", "2027-03-06", ""},
 		{"without a stay a departure alone is nothing", "salimos el viernes", "2026-12-10T11:15:00-03:00", Context{}, "", "", ""},
 	}
