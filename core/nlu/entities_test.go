@@ -21,6 +21,8 @@ func TestGuests(t *testing.T) {
 		{"word number", "somos cuatro", 4, -1, -1, false},
 		{"para dos", "lugar para dos", 2, -1, -1, false},
 		{"veinte", "somos veinte", 20, -1, -1, false},
+		{"seriamos", "para marzo tienen algo? seríamos 2", 2, -1, -1, false},
+		{"n of us", "there are four of us", 4, -1, -1, false},
 		{"split", "2 adultos y 2 nenes", 4, 2, 2, false},
 		{"split without y", "2 adultos 2 chicos", 4, 2, 2, false},
 		{"split with article", "2 adultos y un nene", 3, 2, 1, false},

@@ -205,6 +205,11 @@ func (g guestCtx) extractGuests() guestFinding {
 			if g.word(i-1) == "we" || g.word(i-1) == "there" {
 				trigger = i + 1
 			}
+		case "of":
+			// "3 of us", "four of us"
+			if g.word(i+1) == "us" && i > 0 {
+				trigger = i - 1
+			}
 		case "grupo", "group":
 			if g.word(i+1) == "de" || g.word(i+1) == "of" {
 				trigger = i + 2
