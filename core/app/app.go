@@ -26,6 +26,7 @@ import (
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/payments"
 	"github.com/conserje/conserje/core/pluginhost"
+	"github.com/conserje/conserje/core/receptionist"
 	"github.com/conserje/conserje/core/secret"
 	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/stats"
@@ -194,17 +195,9 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 		a.Locker = lock.NewMemory(nil)
 	}
 
-	a.Booking = booking.NewService(a.DB, booking.Options{
-		Locker:    a.Locker,
-		HoldTTL:   cfg.Booking.HoldTTL,
-		ExtendBy:  cfg.Booking.Extension,
-		MaxNights: cfg.Booking.MaxNights,
-		Logger:    a.Log,
-		// Limits on the holds the bot makes (issue: one address took every unit off sale).
-		BotMaxNights:   cfg.Booking.BotMaxNights,
-		HoldsPerHour:   cfg.Booking.HoldsPerHour,
-		MaxAdvanceDays: cfg.Booking.MaxAdvanceDays,
-	})
+	bopts := receptionist.BookingOptions(cfg.Booking)
+	bopts.Locker, bopts.Logger = a.Locker, a.Log
+	a.Booking = booking.NewService(a.DB, bopts)
 	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/conserje/conserje/core/admin"
@@ -11,10 +10,9 @@ import (
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
-	"github.com/conserje/conserje/core/dialog/builtin"
-	"github.com/conserje/conserje/core/dialog/nluparser"
 	"github.com/conserje/conserje/core/jobs"
 	"github.com/conserje/conserje/core/lock"
+	"github.com/conserje/conserje/core/receptionist"
 	"github.com/conserje/conserje/core/voice"
 	"github.com/conserje/conserje/core/web"
 )
@@ -43,27 +41,15 @@ func (a *App) startJobs() error {
 // outbox and sender, the web chat and the admin.
 func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	cfg := a.Config
-	acts, err := builtin.New(builtin.Deps{Booking: a.Booking, Payments: a.paymentLinksFor(),
-		Policies: builtin.StorePolicies{DB: a.DB}, Logger: a.Log})
+	r, err := receptionist.New(ctx, receptionist.Options{
+		DB: a.DB, Booking: a.Booking, Payments: a.paymentLinksFor(),
+		Sources:   dialog.Sources{Dialogs: cfg.Dialogs.Dir, Locales: cfg.Dialogs.LocalesDir},
+		MaxNights: cfg.Booking.MaxNights, FallbackThreshold: cfg.NLU.FallbackThreshold, Logger: a.Log,
+	})
 	if err != nil {
 		return err
 	}
-	reg := dialog.NewRegistry()
-	if err := acts.Register(reg); err != nil {
-		return err
-	}
-	// The NLU reads "finde largo" from the same holiday calendar pricing uses, host edits
-	// of the holidays table included (as of start; a dialog reload retrains with it).
-	cal, err := a.Booking.Holidays(ctx)
-	if err != nil {
-		return err
-	}
-	rl, err := dialog.NewReloader(dialog.Sources{Dialogs: cfg.Dialogs.Dir, Locales: cfg.Dialogs.LocalesDir}, reg,
-		nluparser.Trainer(nluparser.Options{FallbackThreshold: cfg.NLU.FallbackThreshold, Holidays: cal}),
-		dialog.Options{Ambient: acts, Logger: a.Log})
-	if err != nil {
-		return fmt.Errorf("dialogs in %s and %s: %w", cfg.Dialogs.Dir, cfg.Dialogs.LocalesDir, err)
-	}
+	rl := r.Reloader
 	if cfg.Dialogs.Reload {
 		a.bg.goRun(func(ctx context.Context) {
 			if err := rl.Run(ctx); err != nil && ctx.Err() == nil {

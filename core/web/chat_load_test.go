@@ -25,8 +25,7 @@ import (
 	"github.com/conserje/conserje/core/channel/local"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/dialog"
-	"github.com/conserje/conserje/core/dialog/builtin"
-	"github.com/conserje/conserje/core/dialog/nluparser"
+	"github.com/conserje/conserje/core/receptionist"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
 )
@@ -145,13 +144,10 @@ func startChatServer(b *testing.B) (string, func()) {
 	db, err := tmpl.FreshWith(ctx, filepath.Join(dir, "load.db"), store.Options{MaxOpenConns: loadConns})
 	require.NoError(b, err)
 	bk := booking.NewService(db, booking.Options{})
-	acts, err := builtin.New(builtin.Deps{Booking: bk, Policies: builtin.StorePolicies{DB: db}})
+	r, err := receptionist.New(ctx, receptionist.Options{DB: db, Booking: bk,
+		Sources: dialog.Sources{Dialogs: "../../dialogs", Locales: "../../locales"}})
 	require.NoError(b, err)
-	reg := dialog.NewRegistry()
-	require.NoError(b, acts.Register(reg))
-	rl, err := dialog.NewReloader(dialog.Sources{Dialogs: "../../dialogs", Locales: "../../locales"}, reg, nluparser.Train, dialog.Options{Ambient: acts})
-	require.NoError(b, err)
-	conv := conversation.New(db, rl, conversation.Options{})
+	conv := conversation.New(db, r.Reloader, conversation.Options{})
 	chat, err := web.NewChat(web.ChatOptions{Service: channel.NewWebchat(conv), Logger: slog.New(slog.DiscardHandler),
 		// one client address plays 200 guests here
 		PerIPPerMinute: 1_000_000, PerIPBurst: 100_000})

@@ -9,7 +9,6 @@ import (
 
 	"github.com/conserje/conserje/core/channel/local"
 	"github.com/conserje/conserje/core/dialog"
-	"github.com/conserje/conserje/core/dialog/nluparser"
 	"github.com/stretchr/testify/require"
 )
 
@@ -27,7 +26,7 @@ func BenchmarkTextTurn(b *testing.B) {
 	defer db.Close()
 	clock := local.NewClock(time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC))
 	bot, err := local.New(ctx, local.Options{DB: db, Sources: dialog.Sources{Dialogs: "../../../dialogs", Locales: "../../../locales"},
-		Train: nluparser.Train, Clock: clock, Channel: "webchat"})
+		Clock: clock, Channel: "webchat"})
 	require.NoError(b, err)
 	// warm up caches (property, templates) outside the measurement
 	_, err = bot.WithContact("warm").Say(ctx, "Hola, para 4 del 5 al 8/1", time.Time{})

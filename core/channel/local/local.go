@@ -20,6 +20,7 @@ import (
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/builtin"
 	"github.com/conserje/conserje/core/dialog/story"
+	"github.com/conserje/conserje/core/receptionist"
 	"github.com/conserje/conserje/core/store"
 )
 
@@ -56,8 +57,17 @@ type Options struct {
 	DB *store.DB
 	// Sources are the dialog and its messages.
 	Sources dialog.Sources
-	// Train builds the NLU from the dialog's intents.
-	Train dialog.TrainFunc
+	// Booking are the booking engine's limits (receptionist.BookingOptions of the
+	// configuration); the bot sets the clock and the logger.
+	Booking booking.Options
+	// MaxNights and FallbackThreshold are the configuration's booking.max_nights and
+	// nlu.fallback_threshold, as the server passes them.
+	MaxNights         int
+	FallbackThreshold float64
+	// Payments makes payment links (nil: the seña is paid by bank transfer).
+	Payments builtin.PaymentLinks
+	// Models shares trained NLU models between bots (stories, chat sessions).
+	Models *receptionist.Models
 	// Clock is the bot's time (the wall clock when nil).
 	Clock *Clock
 	// Channel and Contact name the conversation ("terminal", "local").
@@ -98,19 +108,18 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := booking.NewService(opts.DB, booking.Options{Now: opts.Clock.Now, Logger: log})
-	acts, err := builtin.New(builtin.Deps{Booking: b, Policies: builtin.StorePolicies{DB: opts.DB}, Logger: log})
+	bopts := opts.Booking
+	bopts.Now, bopts.Logger = opts.Clock.Now, log
+	b := booking.NewService(opts.DB, bopts)
+	// The same wiring as the server's (core/receptionist): holiday table, payment links,
+	// max_nights, the NLU's threshold.
+	r, err := receptionist.New(ctx, receptionist.Options{DB: opts.DB, Booking: b, Payments: opts.Payments,
+		Sources: opts.Sources, MaxNights: opts.MaxNights, FallbackThreshold: opts.FallbackThreshold,
+		Models: opts.Models, Logger: log})
 	if err != nil {
 		return nil, err
 	}
-	reg := dialog.NewRegistry()
-	if err := acts.Register(reg); err != nil {
-		return nil, err
-	}
-	rl, err := dialog.NewReloader(opts.Sources, reg, opts.Train, dialog.Options{Ambient: acts, Logger: log})
-	if err != nil {
-		return nil, err
-	}
+	rl := r.Reloader
 	conv := conversation.New(opts.DB, rl, conversation.Options{Now: opts.Clock.Now, Logger: log})
 	return &Bot{db: opts.DB, clock: opts.Clock, booking: b, reloader: rl, conv: conv, channel: opts.Channel, contact: opts.Contact, address: opts.AddressKind}, nil
 }
@@ -297,8 +306,12 @@ func (t *DemoTemplate) FreshWith(ctx context.Context, path string, opts store.Op
 	return store.Open(ctx, path, opts)
 }
 
-// StoryBots starts each story on a fresh demo copy in dir, with the story's clock.
-func StoryBots(tmpl *DemoTemplate, dir string, src dialog.Sources, train dialog.TrainFunc) story.NewBot {
+// StoryBots starts each story on a fresh demo copy in dir, with the story's clock and
+// base's settings (one NLU model shared by all).
+func StoryBots(tmpl *DemoTemplate, dir string, base Options) story.NewBot {
+	if base.Models == nil {
+		base.Models = &receptionist.Models{}
+	}
 	var mu sync.Mutex
 	n := 0
 	return func(ctx context.Context, s *story.Story) (story.Bot, error) {
@@ -310,7 +323,9 @@ func StoryBots(tmpl *DemoTemplate, dir string, src dialog.Sources, train dialog.
 		if err != nil {
 			return nil, err
 		}
-		bot, err := New(ctx, Options{DB: db, Sources: src, Train: train, Clock: NewClock(s.Now), Channel: "webchat", Contact: "story"})
+		opts := base
+		opts.DB, opts.Clock, opts.Channel, opts.Contact = db, NewClock(s.Now), "webchat", "story"
+		bot, err := New(ctx, opts)
 		if err != nil {
 			db.Close()
 			return nil, err
@@ -332,27 +347,4 @@ func (o *ownedBot) Close() error {
 		_ = os.Remove(o.path + suffix)
 	}
 	return err
-}
-
-// CachedTrain trains once per set of intents: stories and chat sessions share one model.
-func CachedTrain(train dialog.TrainFunc) dialog.TrainFunc {
-	var mu sync.Mutex
-	cache := map[string]dialog.Understander{}
-	return func(examples map[string][]string) (dialog.Understander, error) {
-		key, err := json.Marshal(examples) // map keys marshal sorted: a stable key
-		if err != nil {
-			return nil, err
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		if u, ok := cache[string(key)]; ok {
-			return u, nil
-		}
-		u, err := train(examples)
-		if err != nil {
-			return nil, err
-		}
-		cache[string(key)] = u
-		return u, nil
-	}
 }

@@ -2,54 +2,27 @@ package local_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/conserje/conserje/core/channel/local"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/story"
+	"github.com/conserje/conserje/core/receptionist"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-type fakeNLU map[string]dialog.Understanding
-
-func (f fakeNLU) Understand(text string, _ time.Time) dialog.Understanding {
-	if u, ok := f[text]; ok {
-		return u
-	}
-	return dialog.Understanding{Intent: "fallback", Confidence: 0.1}
-}
-
-var nlu = fakeNLU{
-	"para 4 del 5 al 8/1":           {Intent: "disponibilidad", Confidence: 0.9, CheckIn: "2027-01-05", CheckOut: "2027-01-08", Guests: 4},
-	"Cabaña Robles":                 {Intent: "reservar", Confidence: 0.5, UnitType: "cabaña"},
-	"quiero hablar con una persona": {Intent: "hablar_humano", Confidence: 0.9},
-	"hola":                          {Intent: "saludo", Confidence: 0.9},
-}
-
-// sources is the shipped dialog with the engine tests' intents (the fake NLU only needs names).
-func sources(t *testing.T) dialog.Sources {
-	t.Helper()
-	dir := t.TempDir()
-	for src, dst := range map[string]string{"../../../dialogs/receptionist.yaml": "receptionist.yaml", "../../dialog/testdata/intents.yaml": "intents.yaml"} {
-		b, err := os.ReadFile(src)
-		require.NoError(t, err)
-		require.NoError(t, os.WriteFile(filepath.Join(dir, dst), b, 0o644))
-	}
-	return dialog.Sources{Dialogs: dir, Locales: "../../../locales"}
-}
+// shipped is the dialog and messages the server runs.
+var shipped = dialog.Sources{Dialogs: "../../../dialogs", Locales: "../../../locales"}
 
 func TestBotOnAFreshDemoCopy(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	tmpl, err := local.NewDemoTemplate(ctx, dir)
 	require.NoError(t, err)
-	trains := 0
-	train := local.CachedTrain(func(map[string][]string) (dialog.Understander, error) { trains++; return nlu, nil })
-	newBot := local.StoryBots(tmpl, dir, sources(t), train)
+	models := &receptionist.Models{}
+	newBot := local.StoryBots(tmpl, dir, local.Options{Sources: shipped, Models: models})
 	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("-03", -3*3600))
 
 	for round := 0; round < 2; round++ {
@@ -82,5 +55,46 @@ func TestBotOnAFreshDemoCopy(t *testing.T) {
 		assert.False(t, turn.Escalated)
 		require.NoError(t, bot.Close())
 	}
-	assert.Equal(t, 1, trains, "the NLU is trained once for every story")
+	assert.Equal(t, 1, models.Trained(), "the NLU is trained once for every story")
+}
+
+// TestBotRunsTheServersWiring: the in-process bot is wired like the server
+// (core/receptionist), so the configuration's booking limits reach the dialog.
+func TestBotRunsTheServersWiring(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	tmpl, err := local.NewDemoTemplate(ctx, dir)
+	require.NoError(t, err)
+	start := time.Date(2026, 11, 28, 10, 0, 0, 0, time.FixedZone("-03", -3*3600))
+	tests := []struct {
+		name, text string
+		opts       local.Options
+		want       string
+	}{
+		{name: "max_nights of the configuration", text: "para 2 del 1/2 al 15/3", opts: local.Options{MaxNights: 30}, want: "hasta 30 noches"},
+		{name: "default max_nights", text: "para 2 del 1/2 al 15/6", want: "hasta 90 noches"},
+		{name: "a position picks the option as listed", text: "para 2 del 5 al 8/1", want: "Cabaña Robles"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := tc.opts
+			opts.Sources = shipped
+			bot, err := local.StoryBots(tmpl, dir, opts)(ctx, &story.Story{Now: start})
+			require.NoError(t, err)
+			defer bot.Close()
+			turn, err := bot.Say(ctx, tc.text, start)
+			require.NoError(t, err)
+			if tc.name == "a position picks the option as listed" {
+				require.NotEmpty(t, turn.Replies)
+				require.Equal(t, []string{"Depto Centro", "Cabaña Robles", "Cabaña Coihue"}, turn.Replies[len(turn.Replies)-1].Buttons)
+				turn, err = bot.Say(ctx, "2", start.Add(time.Minute))
+				require.NoError(t, err)
+			}
+			var all string
+			for _, r := range turn.Replies {
+				all += r.Text + "\n"
+			}
+			assert.Contains(t, all, tc.want)
+		})
+	}
 }

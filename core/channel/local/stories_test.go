@@ -7,7 +7,6 @@ import (
 
 	"github.com/conserje/conserje/core/channel/local"
 	"github.com/conserje/conserje/core/dialog"
-	"github.com/conserje/conserje/core/dialog/nluparser"
 	"github.com/conserje/conserje/core/dialog/story"
 	"github.com/stretchr/testify/require"
 )
@@ -22,7 +21,7 @@ func TestStories(t *testing.T) {
 	dir := t.TempDir()
 	tmpl, err := local.NewDemoTemplate(ctx, dir)
 	require.NoError(t, err)
-	newBot := local.StoryBots(tmpl, dir, dialog.Sources{Dialogs: "../../../dialogs", Locales: "../../../locales"}, local.CachedTrain(nluparser.Train))
+	newBot := local.StoryBots(tmpl, dir, local.Options{Sources: dialog.Sources{Dialogs: "../../../dialogs", Locales: "../../../locales"}})
 	for _, s := range stories {
 		t.Run(s.Name, func(t *testing.T) {
 			res := story.Run(ctx, s, newBot)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -33,7 +32,9 @@ dialogs and locales apply as soon as you save them (a broken edit keeps the prev
 version and prints why).
 
 Without --db the conversation runs on a throwaway copy of the demo property, so holds
-made while trying things never touch real data. Type a number to press a quick reply.
+made while trying things never touch real data. Quick replies are shown numbered, as
+WhatsApp lists them; a number you type is sent as typed and the dialog reads it, as it
+does on every channel.
 Commands: /wait 2h (move the clock), /state (slots), /new (a new conversation), /quit.`,
 			Args: cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
@@ -58,11 +59,13 @@ Commands: /wait 2h (move the clock), /state (slots), /new (a new conversation), 
 				clock := local.NewClock(at)
 				// Warnings and reload problems go to stderr, apart from the conversation.
 				log := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-				train := trainer(cfg)
+				base := localOptions(cfg, src)
 				session := 1
 				newBot := func() (*local.Bot, error) {
-					return local.New(ctx, local.Options{DB: db, Sources: src, Train: train, Clock: clock,
-						Channel: "terminal", Contact: fmt.Sprintf("terminal-%d-%d", os.Getpid(), session), Logger: log})
+					opts := base
+					opts.DB, opts.Clock, opts.Logger = db, clock, log
+					opts.Channel, opts.Contact = "terminal", fmt.Sprintf("terminal-%d-%d", os.Getpid(), session)
+					return local.New(ctx, opts)
 				}
 				bot, err := newBot()
 				if err != nil {
@@ -175,10 +178,6 @@ func chatLoop(ctx context.Context, in io.Reader, out io.Writer, bot *local.Bot, 
 			bot, buttons, last = b, nil, story.Turn{}
 			fmt.Fprintln(out, "  (new conversation)")
 			continue
-		}
-		if n, err := strconv.Atoi(line); err == nil && n >= 1 && n <= len(buttons) {
-			line = buttons[n-1]
-			fmt.Fprintf(out, "  (%s)\n", line)
 		}
 		turn, err := bot.Say(ctx, line, time.Time{})
 		if err != nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/builtin"
-	"github.com/conserje/conserje/core/dialog/nluparser"
 	"github.com/conserje/conserje/core/dialog/story"
+	"github.com/conserje/conserje/core/receptionist"
 )
 
 // dialogSources resolves the dialogs folder (the argument, else dialogs.dir of the
@@ -37,9 +37,12 @@ func dialogSources(g *globalFlags, args []string, locales string) (dialog.Source
 	return src, cfg, nil
 }
 
-// trainer is the NLU with the configured fallback threshold.
-func trainer(cfg *config.Config) dialog.TrainFunc {
-	return local.CachedTrain(nluparser.Trainer(nluparser.Options{FallbackThreshold: cfg.NLU.FallbackThreshold}))
+// localOptions are the configuration's settings for an in-process bot, as the server
+// wires them (core/receptionist): booking limits, max_nights, the NLU's threshold.
+func localOptions(cfg *config.Config, src dialog.Sources) local.Options {
+	return local.Options{Sources: src, Booking: receptionist.BookingOptions(cfg.Booking),
+		MaxNights: cfg.Booking.MaxNights, FallbackThreshold: cfg.NLU.FallbackThreshold,
+		Models: &receptionist.Models{}}
 }
 
 func init() {
@@ -103,7 +106,7 @@ func init() {
 				if err != nil {
 					return err
 				}
-				newBot := local.StoryBots(tmpl, tmp, src, trainer(cfg))
+				newBot := local.StoryBots(tmpl, tmp, localOptions(cfg, src))
 				return runStories(cmd.OutOrStdout(), cmd, stories, filter, newBot, verbose)
 			},
 		}
