@@ -3,7 +3,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"html/template"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -78,6 +80,41 @@ type calCell struct {
 type calRow struct {
 	Unit  booking.Unit
 	Cells []calCell
+	// HTML is the row's cells, rendered in Go: 100 units × 31 nights through
+	// html/template cost most of the page's time.
+	HTML template.HTML
+}
+
+// timelineCells renders a timeline row's cells; every text is escaped.
+func timelineCells(cells []calCell) template.HTML {
+	var b strings.Builder
+	b.Grow(len(cells) * 96)
+	for _, c := range cells {
+		b.WriteString(`<td class="cal `)
+		b.WriteString(c.Class)
+		if c.Weekend {
+			b.WriteString(" we")
+		}
+		b.WriteByte('"')
+		if c.Title != "" {
+			title := template.HTMLEscapeString(c.Date.String() + " · " + c.Title)
+			b.WriteString(` title="` + title + `">`)
+			if c.Link != "" {
+				b.WriteString(`<a href="` + template.HTMLEscapeString(c.Link) + `" aria-label="` + title + `">`)
+				label := c.Label
+				if label == "" {
+					label = "·"
+				}
+				b.WriteString(template.HTMLEscapeString(label) + "</a>")
+			} else {
+				b.WriteString(template.HTMLEscapeString(c.Label))
+			}
+		} else {
+			b.WriteByte('>')
+		}
+		b.WriteString("</td>")
+	}
+	return template.HTML(b.String()) //nolint:gosec // every value above is escaped
 }
 
 type calData struct {
@@ -93,6 +130,11 @@ type calData struct {
 	Weeks      [][]calCell
 	Form       map[string]string
 	Errors     map[string]string
+	// SelUnit is the unit preselected in the forms.
+	SelUnit int64
+	// Attention says the detail list holds only what needs staff (holds, blocks,
+	// conflicts): on the timeline, bookings are one tap away in their cells.
+	Attention bool
 }
 
 type calReservation struct {
@@ -312,11 +354,18 @@ func (h *Handler) renderTimeline(c *fiber.Ctx, status int, form, errs map[string
 	if err != nil {
 		return err
 	}
-	d := calData{From: from, To: to, Units: units, UnitNames: names, Items: items, Form: form, Errors: errs,
-		Prev: from.AddDays(-days).String(), Next: to.String()}
+	d := calData{From: from, To: to, Units: units, UnitNames: names, Form: form, Errors: errs,
+		Prev: from.AddDays(-days).String(), Next: to.String(), Attention: true}
+	d.SelUnit, _ = strconv.ParseInt(form["unit"], 10, 64)
+	for _, it := range items {
+		if it.Kind == "hold" || it.Kind == "block" || it.Conflict {
+			d.Items = append(d.Items, it)
+		}
+	}
 	d.Days = cellsOf(0, from, to, today, nil)
 	for _, u := range units {
-		d.Rows = append(d.Rows, calRow{Unit: u, Cells: cellsOf(u.ID, from, to, today, items)})
+		cells := cellsOf(u.ID, from, to, today, items)
+		d.Rows = append(d.Rows, calRow{Unit: u, HTML: timelineCells(cells)})
 	}
 	p := page{Title: "Calendario", Data: d}
 	if len(errs) > 0 {
