@@ -63,9 +63,9 @@ func TestManualBookingIsRefusedToTheBot(t *testing.T) {
 	staff.Login(s, browsertest.AdminUser, browsertest.AdminPassword)
 	manualBooking(t, staff, s, 1, stay, "Juan <b>Pérez</b>", "+54 9 351 555-0101", "50.000")
 	manualBooking(t, staff, s, 2, stay, "Rosa Díaz", "+54 9 351 555-0102", "")
-	timeline := staff.Text(`main`)
-	assert.Contains(t, timeline, "Juan <b>Pérez</b>", "the guest's name shows as typed, escaped")
-	assert.Contains(t, timeline, "+54 9 351 555-0101")
+	titles := browsertest.Eval[string](staff, `Array.from(document.querySelectorAll("td.cal.booking")).map(e => e.title).join("\n")`)
+	assert.Contains(t, titles, "Juan <b>Pérez</b>", "the guest's name shows as typed, escaped")
+	assert.Contains(t, titles, "+54 9 351 555-0101", "with the phone")
 	assert.Equal(t, 0, browsertest.Eval[int](staff, `document.querySelectorAll("main b").length`))
 
 	manualBookingAgain := func() string {
@@ -141,7 +141,7 @@ func TestSettingsAndCalendarPagesOnAPhone(t *testing.T) {
 	staff := b.NewTab(t)
 	staff.Login(s, browsertest.AdminUser, browsertest.AdminPassword)
 	manualBooking(t, staff, s, 1, stay, "Juan Pérez", "+54 9 351 555-0101", "50.000")
-	code := browsertest.Eval[string](staff, `(document.querySelector(".item-booking a strong")||{}).textContent||""`)
+	code := browsertest.Eval[string](staff, `((document.querySelector("td.cal.booking a")||{}).pathname||"").split("/").pop()`)
 	require.NotEmpty(t, code)
 
 	for _, p := range []struct{ name, path string }{
