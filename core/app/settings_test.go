@@ -27,15 +27,15 @@ import (
 
 var sessionCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// staffClient is a browser-like client of the admin: cookies and the session's CSRF token.
-type staffClient struct {
+// settingsClient is a browser-like client of the admin: cookies and the session's CSRF token.
+type settingsClient struct {
 	t    *testing.T
 	c    *http.Client
 	base string
 	csrf string
 }
 
-func (s *staffClient) get(path string) (int, string) {
+func (s *settingsClient) get(path string) (int, string) {
 	s.t.Helper()
 	resp, err := s.c.Get(s.base + path)
 	require.NoError(s.t, err)
@@ -47,7 +47,7 @@ func (s *staffClient) get(path string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
-func (s *staffClient) post(path string, form url.Values) (int, string) {
+func (s *settingsClient) post(path string, form url.Values) (int, string) {
 	s.t.Helper()
 	form.Set("csrf", s.csrf)
 	resp, err := s.c.PostForm(s.base+path, form)
@@ -80,7 +80,7 @@ func TestFreshInstallIsSetUpFromTheAdmin(t *testing.T) {
 
 	jar, err := cookiejar.New(nil)
 	require.NoError(t, err)
-	staff := &staffClient{t: t, base: base, c: &http.Client{Jar: jar}}
+	staff := &settingsClient{t: t, base: base, c: &http.Client{Jar: jar}}
 	staff.get("/admin/login")
 	status, _ := staff.post("/admin/login", url.Values{"username": {"ana"}, "password": {"ana-password-1"}})
 	require.Equal(t, http.StatusOK, status, "logged in and sent home")
