@@ -52,6 +52,9 @@ func (h *Handler) mountSettings(r fiber.Router) {
 	g.Post("/users/:id/reset", h.userReset)
 	g.Get("/payments", h.paymentChoiceShow)
 	g.Post("/payments", h.paymentChoiceSave)
+	// Every user's own page (not admin-only).
+	r.Get("/account", h.accountShow)
+	r.Post("/account/password", h.accountPassword)
 }
 
 // fieldErrors returns the per-field messages of a validation error of the settings or

@@ -244,9 +244,27 @@ func TestStaffUsersKeepAnAdmin(t *testing.T) {
 	resp, _ = adm.do(http.MethodPost, "/admin/settings/users", withCSRF(csrf, "username", "maria", "role", "staff"))
 	assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, "usernames are unique")
 
-	maria, _ := loggedIn(t, e, "maria", m[1])
+	maria, mcsrf := loggedIn(t, e, "maria", m[1])
 	resp, _ = maria.do(http.MethodGet, "/admin/settings/users", nil)
 	assert.Equal(t, http.StatusForbidden, resp.StatusCode)
+	for _, tc := range []struct{ name, current, next, again string }{
+		{"wrong current password", "nope", "maria-new-password", "maria-new-password"},
+		{"repeated differently", m[1], "maria-new-password", "maria-new-passw0rd"},
+		{"too short", m[1], "short", "short"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, _ := maria.do(http.MethodPost, "/admin/account/password", withCSRF(mcsrf, "current", tc.current, "new", tc.next, "again", tc.again))
+			assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+		})
+	}
+	resp, _ = maria.do(http.MethodPost, "/admin/account/password", url.Values{"current": {m[1]}, "new": {"maria-new-password"}, "again": {"maria-new-password"}})
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "the form needs its CSRF token")
+	resp, _ = maria.do(http.MethodPost, "/admin/account/password", withCSRF(mcsrf, "current", m[1], "new", "maria-new-password", "again", "maria-new-password"))
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	assert.True(t, strings.HasPrefix(resp.Header.Get("Location"), "/admin/login?ok="))
+	resp, _ = maria.do(http.MethodGet, "/admin/", nil)
+	assert.Equal(t, "/admin/login", resp.Header.Get("Location"), "the sessions end with the change")
+	maria, _ = loggedIn(t, e, "maria", "maria-new-password")
 	var mariaID int64
 	require.NoError(t, e.db.NewSelect().Table("staff_users").Column("id").Where("username = 'maria'").Scan(context.Background(), &mariaID))
 	resp, _ = adm.do(http.MethodPost, fmt.Sprintf("/admin/settings/users/%d", mariaID), withCSRF(csrf, "role", "staff"))

@@ -157,6 +157,7 @@ func TestSettingsAndCalendarPagesOnAPhone(t *testing.T) {
 		{"calendar-timeline", "/admin/calendar/timeline?from=" + stay.CheckIn.AddDays(-3).String()},
 		{"calendar-month", fmt.Sprintf("/admin/calendar/month?unit=1&month=%s", stay.CheckIn.Time().Format("2006-01"))},
 		{"calendar-booking", "/admin/calendar/bookings/" + code},
+		{"account", "/admin/account"},
 	} {
 		t.Run(p.name, func(t *testing.T) {
 			staff.Do(chromedp.Navigate(s.URL+p.path), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
