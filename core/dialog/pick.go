@@ -107,8 +107,11 @@ func pickOption(slot, text string, u Understanding, options []map[string]any, ne
 			mentioned = true
 		}
 	}
-	// Name words only some options have ("robles", "centro", "depto").
-	narrow(func(o map[string]any) bool { return sharesDistinctiveWord(folded, o, options) })
+	// Name words only some options have ("robles", "centro", "depto"), each one said:
+	// "cabaña robles" is the cabins, then the Robles.
+	for _, w := range titleWordsSaid(folded, options) {
+		narrow(func(o map[string]any) bool { return containsPhrase(fold(fmt.Sprint(o["title"])), w) })
+	}
 	// "la de 4", "la para 6": the option that sleeps that many.
 	if n, ok := capacityAsked(words); ok {
 		narrow(func(o map[string]any) bool { c, _ := toInt64(o["capacity"]); return c == int64(n) })
@@ -217,24 +220,30 @@ func capacityAsked(words []string) (int, bool) {
 	return 0, false
 }
 
-// sharesDistinctiveWord reports whether the answer names a word of the option's title that
-// not every option's title has ("robles" of "Cabaña Robles", not "cabaña").
-func sharesDistinctiveWord(folded string, o map[string]any, options []map[string]any) bool {
-	for _, w := range strings.Fields(fold(fmt.Sprint(o["title"]))) {
-		if len(w) < 4 || !containsPhrase(folded, w) {
-			continue
-		}
-		all := true
-		for _, other := range options {
-			if !containsPhrase(fold(fmt.Sprint(other["title"])), w) {
-				all = false
+// titleWordsSaid are the words of the options' titles the answer names that not every
+// option's title has ("robles" of "Cabaña Robles"; not "cabaña" when all are cabins), in
+// the order of the options.
+func titleWordsSaid(folded string, options []map[string]any) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, o := range options {
+		for _, w := range strings.Fields(fold(fmt.Sprint(o["title"]))) {
+			if len(w) < 4 || seen[w] || !containsPhrase(folded, w) {
+				continue
+			}
+			seen[w] = true
+			all := true
+			for _, other := range options {
+				if !containsPhrase(fold(fmt.Sprint(other["title"])), w) {
+					all = false
+				}
+			}
+			if !all || len(options) == 1 {
+				out = append(out, w)
 			}
 		}
-		if !all || len(options) == 1 {
-			return true
-		}
 	}
-	return false
+	return out
 }
 
 func hasAmenity(o map[string]any, amenity string) bool {

@@ -40,6 +40,8 @@ func TestPickOptionReadsWhatTheGuestSaw(t *testing.T) {
 		{text: "la de 4", want: "Cabaña Robles", strong: true},
 		{text: "el del centro", want: "Depto Centro", strong: true},
 		{text: "nos gusta la robles", want: "Cabaña Robles", strong: true},
+		{text: "buenísimo, entonces cabaña robles", u: Understanding{UnitType: "cabaña"}, want: "Cabaña Robles", strong: true},
+		{text: "la cabaña coihue", u: Understanding{UnitType: "cabaña"}, want: "Cabaña Coihue", strong: true},
 		{text: "la cabaña chica", u: Understanding{UnitType: "cabaña"}, want: "Cabaña Robles", strong: true},
 		{text: "la que acepta mascotas", u: Understanding{Amenities: []string{"mascotas"}}, want: "Cabaña Coihue", strong: true},
 		{text: "el departamento", u: Understanding{UnitType: "departamento"}, want: "Depto Centro", strong: true},
