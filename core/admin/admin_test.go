@@ -57,17 +57,17 @@ type env struct {
 	svc   *booking.Service
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	return setupOn(t, storetest.SQLite(t))
 }
 
-func setupOn(t *testing.T, db *store.DB) *env {
+func setupOn(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	return setupWith(t, db, nil)
 }
 
-func setupWith(t *testing.T, db *store.DB, tune func(*admin.Options)) *env {
+func setupWith(t testing.TB, db *store.DB, tune func(*admin.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
 	_, err := demo.Seed(ctx, db, "correct horse")
@@ -100,7 +100,7 @@ func setupWith(t *testing.T, db *store.DB, tune func(*admin.Options)) *env {
 }
 
 type browser struct {
-	t       *testing.T
+	t       testing.TB
 	app     *fiber.App
 	cookies map[string]string
 	// ip is the client address the proxy reports (X-Forwarded-For), if any.

@@ -21,8 +21,8 @@ type inbox struct {
 	Prev, Next string
 }
 
-// conversationList is the inbox: conversations escalated first, then unread, then the
-// latest; searchable by the guest's name, phone or e-mail and by reservation code.
+// conversationList is the inbox: conversations waiting for a person first (unread before
+// read), then the rest by their last message; searchable by the guest's name, phone or e-mail and by reservation code.
 func (h *Handler) conversationList(c *fiber.Ctx) error {
 	in := inbox{State: c.Query("state"), Query: strings.TrimSpace(c.Query("q"))}
 	if in.State != "escalated" && in.State != "bot" {
@@ -33,26 +33,42 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 	}
 	in.Page, _ = strconv.Atoi(c.Query("page"))
 	in.Page = max(in.Page, 1)
-	q := h.conversationQuery()
-	if in.State != "" {
-		q = q.Where("c.state = ?", in.State)
+	// Conversations waiting for a person come first, unread before read; the rest follow
+	// by their last message (the bot answered them: their unread mark is shown, not
+	// sorted on, so the page reads an index instead of sorting every conversation).
+	ids := func() *bunSelect {
+		q := h.db.NewSelect().ColumnExpr("c.id").TableExpr("conversations AS c")
+		if in.State == "bot" {
+			q = q.Where("c.state = 'bot'")
+		}
+		return h.inboxSearch(q, in.Query)
 	}
-	if in.Query != "" {
-		like := "%" + escapeLike(strings.ToLower(in.Query)) + "%"
-		digits := "%" + onlyDigits(in.Query) + "%"
-		q = q.WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
-			q = q.Where(`LOWER(c.guest_name) LIKE ? ESCAPE '\'`, like).WhereOr(`LOWER(c.contact) LIKE ? ESCAPE '\'`, like).
-				WhereOr(`EXISTS (SELECT 1 FROM reservations AS r WHERE r.conversation_id = c.id AND (LOWER(r.code) LIKE ? ESCAPE '\' OR LOWER(r.guest_name) LIKE ? ESCAPE '\' OR LOWER(r.guest_email) LIKE ? ESCAPE '\'))`, like, like, like)
-			if len(digits) >= 2+4 { // four digits or more: a phone number, however typed
-				q = q.WhereOr("c.contact LIKE ?", digits).
-					WhereOr("EXISTS (SELECT 1 FROM reservations AS r WHERE r.conversation_id = c.id AND r.guest_phone LIKE ?)", digits)
-			}
-			return q
-		})
+	ctx := c.UserContext()
+	var waiting []int64
+	if in.State != "bot" {
+		err := ids().Where("c.state = 'escalated'").
+			OrderExpr("CASE WHEN c.last_inbound_at IS NOT NULL AND (c.staff_read_at IS NULL OR c.last_inbound_at > c.staff_read_at) THEN 0 ELSE 1 END, " +
+				"c.last_message_at DESC NULLS LAST, c.id DESC").Scan(ctx, &waiting)
+		if err != nil {
+			return fmt.Errorf("admin: inbox: %w", err)
+		}
 	}
-	err := q.OrderExpr("CASE WHEN c.state = 'escalated' THEN 0 ELSE 1 END, unread DESC, c.last_message_at DESC NULLS LAST, c.id DESC").
-		Limit(inboxPageSize+1).Offset((in.Page-1)*inboxPageSize).Scan(c.UserContext(), &in.Rows)
-	if err != nil {
+	from, want := (in.Page-1)*inboxPageSize, inboxPageSize+1
+	var onPage []int64
+	if from < len(waiting) {
+		onPage = append(onPage, waiting[from:min(len(waiting), from+want)]...)
+	}
+	if rest := want - len(onPage); rest > 0 && in.State != "escalated" {
+		var more []int64
+		err := ids().Where("c.state <> 'escalated' AND c.last_message_at IS NOT NULL").
+			OrderExpr("c.last_message_at DESC, c.id DESC").Limit(rest).Offset(max(0, from-len(waiting))).Scan(ctx, &more)
+		if err != nil {
+			return fmt.Errorf("admin: inbox: %w", err)
+		}
+		onPage = append(onPage, more...)
+	}
+	var err error
+	if in.Rows, err = h.conversationRowsOf(ctx, onPage); err != nil {
 		return fmt.Errorf("admin: inbox: %w", err)
 	}
 	link := func(page int) string {
@@ -73,6 +89,25 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 		in.Prev = link(in.Page - 1)
 	}
 	return h.render(c, fiber.StatusOK, "conversations", page{Title: "Conversaciones", Data: in})
+}
+
+// inboxSearch narrows q to conversations matching what staff typed: the guest's name,
+// phone or e-mail, or one of their bookings' code, name, e-mail or phone.
+func (h *Handler) inboxSearch(q *bunSelect, query string) *bunSelect {
+	if query == "" {
+		return q
+	}
+	like := "%" + escapeLike(strings.ToLower(query)) + "%"
+	digits := "%" + onlyDigits(query) + "%"
+	return q.WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
+		q = q.Where(`LOWER(c.guest_name) LIKE ? ESCAPE '\'`, like).WhereOr(`LOWER(c.contact) LIKE ? ESCAPE '\'`, like).
+			WhereOr(`c.id IN (SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND (LOWER(r.code) LIKE ? ESCAPE '\' OR LOWER(r.guest_name) LIKE ? ESCAPE '\' OR LOWER(r.guest_email) LIKE ? ESCAPE '\'))`, like, like, like)
+		if len(digits) >= 2+4 { // four digits or more: a phone number, however typed
+			q = q.WhereOr("c.contact LIKE ?", digits).
+				WhereOr("c.id IN (SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND r.guest_phone LIKE ?)", digits)
+		}
+		return q
+	})
 }
 
 // escapeLike makes % and _ typed by staff match themselves.

@@ -59,7 +59,9 @@ func (h *Handler) conversationShow(c *fiber.Ctx) error {
 	// e-mail (a booking staff typed in, another channel).
 	q := h.reservations(ctx).Where("r.conversation_id = ?", id)
 	if contact := guestContact(&p.Conv.Conversation); contact != "" {
-		q = q.WhereOr("r.guest_phone = ?", contact).WhereOr("r.guest_email = ?", contact)
+		// Each lookup by its own index (an OR of the three would read every booking).
+		q = h.reservations(ctx).Where("r.id IN (SELECT id FROM reservations WHERE conversation_id = ? "+
+			"UNION SELECT id FROM reservations WHERE guest_phone = ? UNION SELECT id FROM reservations WHERE guest_email = ?)", id, contact, contact)
 	}
 	if err := q.OrderExpr("r.check_in DESC, r.id DESC").Limit(20).Scan(ctx, &p.Reservations); err != nil {
 		return fmt.Errorf("admin: reservations of conversation %d: %w", id, err)
@@ -68,11 +70,13 @@ func (h *Handler) conversationShow(c *fiber.Ctx) error {
 	if err != nil {
 		return fmt.Errorf("admin: notes of conversation %d: %w", id, err)
 	}
-	// Opening the conversation reads it.
-	_, err = h.db.NewUpdate().Model((*store.Conversation)(nil)).Set("staff_read_at = ?", h.opts.Now().UTC().Add(time.Second)).
-		Where("id = ?", id).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("admin: mark conversation %d read: %w", id, err)
+	// Opening the conversation reads it (written only when there was something unread).
+	if p.Conv.Unread {
+		_, err = h.db.NewUpdate().Model((*store.Conversation)(nil)).Set("staff_read_at = ?", h.opts.Now().UTC().Add(time.Second)).
+			Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("admin: mark conversation %d read: %w", id, err)
+		}
 	}
 	return h.render(c, fiber.StatusOK, "conversation", page{Title: p.Conv.Name(), Data: p})
 }

@@ -3,9 +3,11 @@ package admin
 import (
 	"context"
 	"fmt"
+	"sort"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/store"
@@ -115,15 +117,38 @@ func (h *Handler) reservations(_ context.Context) *bunSelect {
 }
 
 func (h *Handler) conversations(ctx context.Context, state string, limit int) ([]conversationRow, error) {
-	var rows []conversationRow
-	q := h.conversationQuery()
+	q := h.db.NewSelect().ColumnExpr("c.id").TableExpr("conversations AS c")
 	if state != "" {
 		q = q.Where("c.state = ?", state)
 	}
-	err := q.OrderExpr("c.last_message_at DESC NULLS LAST, c.id DESC").Limit(limit).Scan(ctx, &rows)
-	if err != nil {
+	return h.conversationRows(ctx, q.OrderExpr("c.last_message_at DESC NULLS LAST, c.id DESC").Limit(limit))
+}
+
+// conversationRows runs ids, a query selecting one page of conversation ids in order
+// (cheap columns only), then reads those conversations with what a list shows of each:
+// the per-row lookups run for the page, not for every conversation.
+func (h *Handler) conversationRows(ctx context.Context, ids *bunSelect) ([]conversationRow, error) {
+	var page []int64
+	if err := ids.Scan(ctx, &page); err != nil {
 		return nil, fmt.Errorf("admin: list conversations: %w", err)
 	}
+	return h.conversationRowsOf(ctx, page)
+}
+
+// conversationRowsOf reads the conversations of page, in its order.
+func (h *Handler) conversationRowsOf(ctx context.Context, page []int64) ([]conversationRow, error) {
+	if len(page) == 0 {
+		return nil, nil
+	}
+	var rows []conversationRow
+	if err := h.conversationQuery().Where("c.id IN (?)", bun.List(page)).Scan(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("admin: list conversations: %w", err)
+	}
+	at := make(map[int64]int, len(page))
+	for i, id := range page {
+		at[id] = i
+	}
+	sort.Slice(rows, func(i, j int) bool { return at[rows[i].ID] < at[rows[j].ID] })
 	return rows, nil
 }
 

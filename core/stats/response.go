@@ -19,35 +19,26 @@ type FirstResponse struct {
 }
 
 // ReadFirstResponse measures the wait from each conversation's first guest message to the
-// first message sent back, for conversations whose first guest message is in
-// [since, until).
+// first message sent back, for the conversations started in [since, until).
 func ReadFirstResponse(ctx context.Context, db *store.DB, since, until time.Time) (FirstResponse, error) {
 	var firsts []struct {
-		ConversationID int64     `bun:"conversation_id"`
-		Direction      string    `bun:"direction"`
-		CreatedAt      time.Time `bun:"created_at"`
+		Asked    *time.Time `bun:"asked"`
+		Answered *time.Time `bun:"answered"`
 	}
-	// The first message each way of each conversation (the earliest row by id, which
-	// follows arrival order).
-	err := db.NewSelect().ColumnExpr("m.conversation_id, m.direction, m.created_at").TableExpr("messages AS m").
-		Join("JOIN (SELECT conversation_id, direction, MIN(id) AS first_id FROM messages GROUP BY conversation_id, direction) AS f ON m.id = f.first_id").
-		Where("m.conversation_id IN (SELECT conversation_id FROM messages WHERE direction = 'in' GROUP BY conversation_id HAVING MIN(created_at) >= ? AND MIN(created_at) < ?)", since.UTC(), until.UTC()).
+	// Per conversation started in the period, its first message each way, each found by
+	// the (conversation_id, id) index.
+	err := db.NewSelect().TableExpr("conversations AS c").
+		ColumnExpr("(SELECT m.created_at FROM messages AS m WHERE m.conversation_id = c.id AND m.direction = 'in' ORDER BY m.id LIMIT 1) AS asked").
+		ColumnExpr("(SELECT m.created_at FROM messages AS m WHERE m.conversation_id = c.id AND m.direction = 'out' ORDER BY m.id LIMIT 1) AS answered").
+		Where("c.created_at >= ? AND c.created_at < ?", since.UTC(), until.UTC()).
 		Scan(ctx, &firsts)
 	if err != nil {
 		return FirstResponse{}, fmt.Errorf("first response: %w", err)
 	}
-	in, out := map[int64]time.Time{}, map[int64]time.Time{}
-	for _, f := range firsts {
-		if f.Direction == "in" {
-			in[f.ConversationID] = f.CreatedAt
-		} else {
-			out[f.ConversationID] = f.CreatedAt
-		}
-	}
 	var waits []time.Duration
-	for id, asked := range in {
-		if answered, ok := out[id]; ok && !answered.Before(asked) {
-			waits = append(waits, answered.Sub(asked))
+	for _, f := range firsts {
+		if f.Asked != nil && f.Answered != nil && !f.Answered.Before(*f.Asked) {
+			waits = append(waits, f.Answered.Sub(*f.Asked))
 		}
 	}
 	if len(waits) == 0 {

@@ -1,0 +1,2 @@
+DROP INDEX reservations_guest_email;
+DROP INDEX reservations_guest_phone;
