@@ -153,7 +153,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	},
 	"statusLabel": statusLabel,
-	"percent":     func(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + " %" },
+	"percent":     func(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "\u00a0%" },
 	"duration":    humanDuration,
 	"reviewLabel": reviewLabel,
 	"refundKey":   refundKey,

@@ -47,7 +47,7 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 	var waiting []int64
 	if in.State != "bot" {
 		err := ids().Where("c.state = 'escalated'").
-			OrderExpr("CASE WHEN c.last_inbound_at IS NOT NULL AND (c.staff_read_at IS NULL OR c.last_inbound_at > c.staff_read_at) THEN 0 ELSE 1 END, " +
+			OrderExpr("CASE WHEN c.last_inbound_at IS NOT NULL AND (c.staff_read_at IS NULL OR c.last_inbound_at > c.staff_read_at) THEN 0 ELSE 1 END, "+
 				"c.last_message_at DESC NULLS LAST, c.id DESC").Scan(ctx, &waiting)
 		if err != nil {
 			return fmt.Errorf("admin: inbox: %w", err)

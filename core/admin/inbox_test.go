@@ -104,7 +104,8 @@ func TestInboxShowsGuestsReadably(t *testing.T) {
 	assert.Contains(t, page, "El huésped pidió hablar con una persona")
 	assert.Contains(t, page, "«quiero hablar con alguien &lt;b&gt;ya&lt;/b&gt;»", "the guest's own words, escaped")
 	assert.NotContains(t, page, ">explicit<")
-	_, _ = b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", wa), nil) // opening it reads it
+	resp, _ := b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", wa), nil)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
 	_, page = b.do(http.MethodGet, "/admin/conversations?q=ana", nil)
 	assert.NotContains(t, page, "sin leer", "opening a conversation reads it")
 }
@@ -195,7 +196,7 @@ func TestReportsPage(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, page, "Ocupación por unidad y mes")
 	assert.Contains(t, page, "Cabaña Robles")
-	assert.Contains(t, page, `title="3 de 31 noches">10 %`, "3 nights of January 2027")
+	assert.Contains(t, page, "title=\"3 de 31 noches\">10\u00a0%", "3 nights of January 2027")
 	assert.Contains(t, page, "Derivadas a una persona")
 	assert.Contains(t, page, "Primera respuesta")
 }

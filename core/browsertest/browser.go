@@ -190,7 +190,7 @@ func (tab *Tab) Screenshot(name string) {
 		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 		cancel()
 		require.NoError(tab.t, err, "screenshot %s", name)
-		require.NoError(tab.t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w.width)), png, 0o644))
+		require.NoError(tab.t, os.WriteFile(filepath.Join(dir, fmt.Sprintf("%s-%d.png", name, w.width)), png, 0o600))
 	}
 	tab.Viewport(1280, 800, false)
 }

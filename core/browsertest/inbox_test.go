@@ -20,6 +20,7 @@ func TestStaffReplyReachesTheWebChatGuest(t *testing.T) {
 	guest := b.NewTab(t)
 	guest.Do(chromedp.Navigate(s.URL + "/chat"))
 	guest.ChatSay("Hola, para 4 del 5 al 8/1", 2)
+	guest.ChatSay("la Robles", 3)
 
 	staff := b.NewTab(t)
 	staff.Login(s, browsertest.AdminUser, browsertest.AdminPassword)
@@ -31,7 +32,17 @@ func TestStaffReplyReachesTheWebChatGuest(t *testing.T) {
 	staff.Screenshot("inbox")
 
 	staff.Do(chromedp.Click(chromedp.CSS(`#inbox .inbox-row`)), chromedp.WaitVisible(chromedp.CSS(`#reply-text`)))
+	assert.Contains(t, staff.Text(`#reservations`), "pre-reserva", "the guest's hold is on their conversation")
 	staff.Screenshot("conversation")
+	conversationURL := browsertest.Eval[string](staff, `location.href`)
+	staff.Do(chromedp.Click(chromedp.CSS(`#reservations a`)), chromedp.WaitVisible(chromedp.CSS(`#payments`)))
+	assert.Contains(t, staff.Text(`main`), "Cabaña Robles")
+	staff.Screenshot("reservation")
+	staff.Do(chromedp.Navigate(s.URL+"/admin/reports"), chromedp.WaitVisible(chromedp.CSS(`#occupancy`)))
+	assert.Contains(t, staff.Text(`#occupancy`), "Cabaña Robles")
+	assert.Contains(t, staff.Text(`#bot-figures`), "Conversaciones")
+	staff.Screenshot("reports")
+	staff.Do(chromedp.Navigate(conversationURL), chromedp.WaitVisible(chromedp.CSS(`#reply-text`)))
 	reply := "Hola, soy Marta del complejo: te guardo la Robles si querés <b>hoy</b>"
 	staff.Do(
 		chromedp.SendKeys(chromedp.CSS(`#reply-text`), reply),
@@ -45,6 +56,7 @@ func TestStaffReplyReachesTheWebChatGuest(t *testing.T) {
 	assert.Contains(t, got, "<b>hoy</b>", "the page shows staff's text as text")
 	assert.Equal(t, 0, browsertest.Eval[int](guest, `document.querySelectorAll("#log b").length`))
 	assert.Equal(t, 1, browsertest.Eval[int](guest, `document.querySelectorAll("#log li.staff").length`))
+	guest.Screenshot("webchat-staff-reply")
 
 	bots := browsertest.Eval[int](guest, `document.querySelectorAll("#log li.msg.bot").length`)
 	guest.Do(
@@ -67,7 +79,6 @@ func TestEscalationArrivesLive(t *testing.T) {
 	staff.Login(s, browsertest.AdminUser, browsertest.AdminPassword)
 	staff.WaitTrue(`document.body.getAttribute("data-live-state") === "open"`)
 	assert.Contains(t, staff.Text(`[data-live=home-1]`), "Nadie espera")
-	staff.Screenshot("home")
 
 	guest := b.NewTab(t)
 	guest.Do(chromedp.Navigate(s.URL + "/chat"))
@@ -79,4 +90,5 @@ func TestEscalationArrivesLive(t *testing.T) {
 	assert.NotContains(t, got, "explicit")
 	assert.Equal(t, 0, browsertest.Eval[int](staff, `document.querySelectorAll("[data-live=home-1] script").length`))
 	assert.NotEmpty(t, browsertest.Eval[string](staff, `document.body.getAttribute("data-last-escalation")`))
+	staff.Screenshot("home")
 }
