@@ -246,7 +246,7 @@ var keyField = regexp.MustCompile(`name="key" value="([0-9a-f]{24})"`)
 
 // serveHTTP serves the test's admin on a real local port (streams need one) until the
 // test ends, and returns its base URL.
-func serveHTTP(t *testing.T, e *env) string {
+func serveHTTP(t testing.TB, e *env) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
