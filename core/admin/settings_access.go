@@ -58,15 +58,15 @@ func (h *Handler) mountSettings(r fiber.Router) {
 }
 
 // fieldErrors returns the per-field messages of a validation error of the settings or
-// the booking engine.
+// the booking engine, in Spanish.
 func fieldErrors(err error) (map[string]string, bool) {
 	var se *settings.ValidationError
 	if errors.As(err, &se) {
-		return se.Fields, true
+		return spanishFields(se.Fields), true
 	}
 	var be *booking.ValidationError
 	if errors.As(err, &be) {
-		return be.Fields, true
+		return spanishFields(be.Fields), true
 	}
 	return nil, false
 }

@@ -381,3 +381,32 @@ func TestFlashAfterARedirectWithAQuery(t *testing.T) {
 	_, page := adm.do(http.MethodGet, loc, nil)
 	assert.Contains(t, page, `class="flash"`)
 }
+
+// TestFormErrorsInSpanish: the settings' messages (English, for the API) read in Spanish
+// on the admin's forms.
+func TestFormErrorsInSpanish(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	adm, csrf := loggedIn(t, e, "admin", "correct horse")
+	for _, tc := range []struct {
+		name, path string
+		form       url.Values
+		want       []string
+	}{
+		{"property", "/admin/settings/property", withCSRF(csrf, "name", "", "check_in_time", "2pm", "check_out_time", "10:00", "bank_cbu", "123"),
+			[]string{"obligatorio", "con el formato HH:MM, p. ej. 14:00", "22 dígitos con dígitos verificadores válidos"}},
+		{"unit", "/admin/settings/units", withCSRF(csrf, "name", "x", "type", "hotel", "capacity", "0", "base_price", "100"),
+			[]string{"cabaña, departamento o casa", "entre 1 y 50 personas"}},
+		{"season", "/admin/settings/prices", withCSRF(csrf, "kind", "season", "multiplier", "1,5"),
+			[]string{"obligatoria en una temporada"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, page := adm.do(http.MethodPost, tc.path, tc.form)
+			require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode)
+			for _, w := range tc.want {
+				assert.Contains(t, page, w)
+			}
+			assert.NotContains(t, page, "required")
+		})
+	}
+}
