@@ -175,7 +175,7 @@ func chatLoop(ctx context.Context, in io.Reader, out io.Writer, bot *local.Bot, 
 			if err != nil {
 				return err
 			}
-			bot, buttons, last = b, nil, story.Turn{}
+			bot, last = b, story.Turn{}
 			fmt.Fprintln(out, "  (new conversation)")
 			continue
 		}
