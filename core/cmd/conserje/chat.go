@@ -136,7 +136,6 @@ func chatDatabase(ctx context.Context, path string) (*store.DB, func(), error) {
 func chatLoop(ctx context.Context, in io.Reader, out io.Writer, bot *local.Bot, clock *local.Clock, fresh func() (*local.Bot, error)) error {
 	fmt.Fprintln(out, "conserje chat: write as a guest would (/quit to leave, /wait 2h, /state, /new)")
 	sc := bufio.NewScanner(in)
-	var buttons []string
 	var last story.Turn
 	for {
 		fmt.Fprint(out, "vos> ")
@@ -184,7 +183,8 @@ func chatLoop(ctx context.Context, in io.Reader, out io.Writer, bot *local.Bot, 
 			fmt.Fprintf(out, "  error: %v\n", err)
 			continue
 		}
-		last, buttons = turn, nil
+		last = turn
+		var buttons []string
 		for _, r := range turn.Replies {
 			fmt.Fprintln(out, "bot> "+strings.ReplaceAll(r.Text, "\n", "\n     "))
 			buttons = r.Buttons
