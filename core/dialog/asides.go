@@ -111,10 +111,17 @@ func (t *turn) clauseTrigger(text string, u Understanding) *flow {
 			return f
 		}
 	}
-	if u.Intent == "" || u.Confidence < t.settings().MinConfidence {
-		return nil
+	var f *flow
+	if u.Intent != "" && u.Confidence >= t.settings().MinConfidence {
+		f = t.e.byIntent[u.Intent]
 	}
-	return t.e.byIntent[u.Intent]
+	if len(u.Amenities) > 0 && u.CheckIn == "" && u.Guests == 0 && isQuestion(text) && (f == nil || !f.Interrupt) {
+		// "¿tienen cochera?" asks about the amenity, however the classifier leans.
+		if s := t.e.byIntent["servicios"]; s != nil {
+			return s
+		}
+	}
+	return f
 }
 
 // runAside answers one aside as an interruption that does not resume: the flow below it
