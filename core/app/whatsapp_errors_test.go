@@ -15,6 +15,7 @@ import (
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/store/storetest"
 	"github.com/conserje/conserje/plugins/whatsapp/graphfake"
 )
 
@@ -219,4 +220,34 @@ func postRetrying(t *testing.T, base string, body []byte) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusOK
 	}, 60*time.Second, 100*time.Millisecond, "the webhook is taken once the plugin is back")
+}
+
+// TestHealthSaysWhyAPluginIsDown: a WhatsApp plugin whose settings its schema refuses is
+// down; /healthz (details, with the API token) says why, since when and when it is
+// probed again, and its webhook answers 503 so Meta retries.
+func TestHealthSaysWhyAPluginIsDown(t *testing.T) {
+	t.Parallel()
+	graph := graphfake.New(waToken, t.Cleanup)
+	cfg := testConfig(t, storetest.SQLitePath(t))
+	wa := whatsAppPlugin(t, graph)
+	delete(wa.Settings, "access_token")
+	cfg.Plugins = []config.Plugin{wa}
+	_, base := serveSeeded(t, cfg)
+	var st struct {
+		State     string     `json:"state"`
+		LastError string     `json:"last_error"`
+		Since     time.Time  `json:"since"`
+		NextTry   *time.Time `json:"next_try"`
+	}
+	require.Eventually(t, func() bool {
+		_, h := getHealth(t, base)
+		var plugins map[string]json.RawMessage
+		if json.Unmarshal(h.Checks["plugins"], &plugins) != nil {
+			return false
+		}
+		return json.Unmarshal(plugins["whatsapp"], &st) == nil && st.State == "down" && st.NextTry != nil
+	}, 30*time.Second, 50*time.Millisecond, "the plugin is down with a next probe")
+	assert.Contains(t, st.LastError, "access_token")
+	assert.WithinDuration(t, st.Since.Add(time.Minute), *st.NextTry, 5*time.Second, "probed again a minute later")
+	postWA(t, base, graphfake.Inbound(waPhoneNumberID, "5493510000990", "Ana", "wamid.down1", "text", map[string]any{"body": "hola"}), http.StatusServiceUnavailable)
 }
