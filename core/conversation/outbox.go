@@ -75,6 +75,9 @@ type SenderOptions struct {
 	MaxAttempts int           // after this many failures a row is dead (8)
 	Lease       time.Duration // how long a claimed row is ours before another flush may retry it (2 min)
 	SendTimeout time.Duration // per send (15 s)
+	// Concurrency is how many sends of a claimed batch run at once (8). A batch holds at
+	// most one message per conversation (the oldest due), so order per guest is kept.
+	Concurrency int
 	Logger      *slog.Logger
 	Metrics     *Metrics
 	// Window is a channel's messaging window (WhatsApp: 24 h; 0: none): outside it a
@@ -110,6 +113,9 @@ type streak struct {
 func NewSender(db *store.DB, senders Senders, opts SenderOptions) *Sender {
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 8
 	}
 	if opts.Batch <= 0 {
 		opts.Batch = 50
@@ -180,29 +186,9 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 		if err != nil || len(items) == 0 {
 			return total, err
 		}
-		sent := 0
-		blocked := map[int64]time.Time{} // conversations whose earlier message failed in this batch
-		for _, it := range items {
-			conv := int64(0)
-			if it.ConversationID != nil {
-				conv = *it.ConversationID
-			}
-			if until, ok := blocked[conv]; ok && conv != 0 {
-				s.unclaim(ctx, it, until)
-				continue
-			}
-			if until := s.pausedUntil(it.Channel); !until.IsZero() {
-				s.unclaim(ctx, it, until)
-				continue
-			}
-			if until, err := s.send(ctx, it); err != nil {
-				if ctx.Err() != nil {
-					return total + sent, ctx.Err()
-				}
-				blocked[conv] = until
-				continue
-			}
-			sent++
+		sent, err := s.sendBatch(ctx, items)
+		if err != nil {
+			return total + sent, err
 		}
 		total += sent
 		s.sent.Add(int64(sent))
@@ -210,6 +196,55 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			return total, nil
 		}
 	}
+}
+
+// sendBatch sends claimed rows, Concurrency at a time (each row is the oldest due of its
+// conversation, so no two belong to one guest), and returns how many went out. The first
+// row goes alone: a channel that is rate limited or down says so once, and the rest of
+// the batch waits (unclaimed) instead of every row trying at once.
+func (s *Sender) sendBatch(ctx context.Context, items []store.OutboxItem) (int, error) {
+	var (
+		mu      sync.Mutex
+		sent    int
+		blocked = map[int64]time.Time{} // conversations whose earlier message failed in this batch
+		wg      sync.WaitGroup
+		slots   = make(chan struct{}, s.opts.Concurrency)
+	)
+	for i, it := range items {
+		conv := int64(0)
+		if it.ConversationID != nil {
+			conv = *it.ConversationID
+		}
+		if i == 1 {
+			wg.Wait() // the first row's outcome before the others start
+		}
+		mu.Lock()
+		until, isBlocked := blocked[conv]
+		mu.Unlock()
+		if isBlocked && conv != 0 {
+			s.unclaim(ctx, it, until)
+			continue
+		}
+		if until := s.pausedUntil(it.Channel); !until.IsZero() {
+			s.unclaim(ctx, it, until)
+			continue
+		}
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			until, err := s.send(ctx, it)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				blocked[conv] = until
+				return
+			}
+			sent++
+		}()
+	}
+	wg.Wait()
+	return sent, ctx.Err()
 }
 
 func (s *Sender) claim(ctx context.Context, channels []string) ([]store.OutboxItem, error) {
