@@ -447,7 +447,10 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 		if err != nil && ctx.Err() != nil {
 			return dialog.Result{}, fmt.Errorf("datos_pago: %w", err)
 		}
-		a.log.Warn("payment link failed; offering bank transfer", "code", code, "err", err)
+		if err != nil {
+			a.log.Warn("payment link failed; offering bank transfer", "code", code, "err", err)
+		}
+		// No error and no link: the host takes the seña by bank transfer.
 	}
 	return dialog.Result{Data: map[string]any{
 		"method": "transfer", "alias": prop.BankTransfer.Alias, "cbu": prop.BankTransfer.CBU,
