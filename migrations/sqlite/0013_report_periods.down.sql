@@ -1,0 +1,2 @@
+DROP INDEX messages_created;
+DROP INDEX conversations_created;
