@@ -503,3 +503,41 @@ func TestDownPluginIsProbedAgain(t *testing.T) {
 	waitFor(t, "back by itself", func() bool { return status(h, "p").State == StateUp })
 	assert.Nil(t, status(h, "p").NextTry, "up: nothing scheduled")
 }
+
+// TestPluginsGetAMinimalEnvironment starts the real misbehave binary with secrets in the
+// core's environment and reads the plugin's own environment back (issue 10, item 16):
+// what a program needs to run, go-plugin's handshake and the log level; no CONSERJE_*
+// variable and no other secret. Settings still arrive at Configure.
+func TestPluginsGetAMinimalEnvironment(t *testing.T) {
+	t.Setenv("CONSERJE_DATABASE_URL", "postgres://conserje:db-s3cret@db/conserje")
+	t.Setenv("CONSERJE_API_TOKEN", "api-s3cret-0123456789")
+	t.Setenv("CONSERJE_PLUGINS_1_SETTINGS_ACCESS_TOKEN", "other-plugin-s3cret")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "aws-s3cret")
+	t.Setenv("TZ", "America/Argentina/Buenos_Aires")
+	h := newHost(t, []Spec{{Name: "stt", Path: misbehaveBin, Settings: map[string]any{"configure_delay_ms": 1.0}}}, fastOptions(&syncBuffer{}))
+	require.NoError(t, h.Start(context.Background()))
+
+	r, err := transcribe(t, h, "stt", "env")
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range strings.Split(r.Text, "\n") {
+		k, v, _ := strings.Cut(kv, "=")
+		env[k] = v
+	}
+	assert.NotContains(t, r.Text, "s3cret", "no secret of the core reaches a plugin")
+	for name := range env {
+		// The CONSERJE_PLUGIN_ variables are the SDK's own: the handshake's magic cookie
+		// and the level the plugin logs at.
+		if name != "CONSERJE_PLUGIN_LOG_LEVEL" && name != "CONSERJE_PLUGIN_MAGIC_COOKIE" {
+			assert.False(t, strings.HasPrefix(name, "CONSERJE_"), "plugin got %s", name)
+		}
+	}
+	assert.NotContains(t, env, "AWS_SECRET_ACCESS_KEY")
+	assert.Contains(t, env, "PLUGIN_PROTOCOL_VERSIONS", "go-plugin's handshake still reaches it")
+	assert.Contains(t, env, "CONSERJE_PLUGIN_LOG_LEVEL")
+	assert.Equal(t, os.Getenv("PATH"), env["PATH"])
+	assert.Equal(t, "America/Argentina/Buenos_Aires", env["TZ"])
+	if home, ok := os.LookupEnv("HOME"); ok {
+		assert.Equal(t, home, env["HOME"])
+	}
+}

@@ -39,6 +39,28 @@ var (
 // DefaultStartTimeout bounds the handshake of a plugin that does not say otherwise.
 const DefaultStartTimeout = 15 * time.Second
 
+// pluginEnvNames are the variables of the core's environment a plugin process gets: what
+// a program needs to run (PATH, HOME, the temporary folder, language and time zone), to
+// reach providers (CA bundles, proxies) and nothing else.
+var pluginEnvNames = []string{
+	"PATH", "HOME", "USER", "TMPDIR", "LANG", "LANGUAGE", "LC_ALL", "LC_CTYPE", "TZ",
+	"SSL_CERT_FILE", "SSL_CERT_DIR",
+	"HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "no_proxy",
+	"SYSTEMROOT", // Windows needs it for networking
+}
+
+// PluginEnv is the environment a plugin process starts with, read through lookup
+// (os.LookupEnv): only pluginEnvNames. No CONSERJE_* variable, database URL or secret.
+func PluginEnv(lookup func(string) (string, bool)) []string {
+	env := make([]string, 0, len(pluginEnvNames)+2)
+	for _, name := range pluginEnvNames {
+		if v, ok := lookup(name); ok {
+			env = append(env, name+"="+v)
+		}
+	}
+	return env
+}
+
 // Config says how to start one plugin process.
 type Config struct {
 	// Name is the instance name, put on every log line as plugin=<Name>.
@@ -46,7 +68,9 @@ type Config struct {
 	// Path of the plugin binary.
 	Path string
 	Args []string
-	// Env is added to the core's environment for the process.
+	// Env is added to the minimal environment the process starts with (PluginEnv): a
+	// plugin never inherits the core's environment, whose database URL, API token and
+	// other plugins' secrets are not its business. Its settings arrive at Configure.
 	Env []string
 	// SHA256 is the expected hex digest of the binary; empty skips the check.
 	SHA256 string
@@ -99,7 +123,7 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 	// The binary and its arguments come from the operator's configuration (never from a
 	// guest), and the binary was checked against cfg.SHA256 above when one is pinned.
 	cmd := exec.Command(cfg.Path, cfg.Args...) //nolint:gosec // G204: configured plugin path, sha256-checked when pinned
-	cmd.Env = append(append([]string{}, cfg.Env...), transport.EnvLogLevel+"="+levelName(cfg.LogLevel))
+	cmd.Env = append(append(PluginEnv(os.LookupEnv), cfg.Env...), transport.EnvLogLevel+"="+levelName(cfg.LogLevel))
 	client := goplugin.NewClient(&goplugin.ClientConfig{
 		HandshakeConfig:  transport.Handshake(),
 		Plugins:          transport.ClientPluginSet(),
@@ -109,6 +133,9 @@ func Start(ctx context.Context, cfg Config) (*Process, error) {
 		GRPCDialOptions:  transport.DialOptions(),
 		StartTimeout:     timeout,
 		Stderr:           io.Discard,
+		// go-plugin would append the whole os.Environ(); cmd.Env is all it gets, plus
+		// go-plugin's own handshake variables.
+		SkipHostEnv: true,
 	})
 	rpc, err := client.Client()
 	if err != nil {

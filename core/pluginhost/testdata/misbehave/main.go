@@ -1,5 +1,5 @@
 // Command misbehave is a test-only STT plugin whose calls misbehave on request: the audio
-// bytes say what to do ("ok", "pid", "panic", "exit", "sleep"), and settings make it
+// bytes say what to do ("ok", "pid", "env", "panic", "exit", "sleep"), and settings make it
 // crash at Configure, take configure_delay_ms to Configure (a model loading), hang at
 // health pings or hang at Stop. pluginhost's tests drive it through
 // go-plugin.
@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -68,6 +69,8 @@ func (m *misbehave) Transcribe(ctx context.Context, req speech.TranscribeRequest
 		return speech.TranscribeResponse{Text: "ok", Confidence: 1}, nil
 	case "pid":
 		return speech.TranscribeResponse{Text: strconv.Itoa(os.Getpid())}, nil
+	case "env":
+		return speech.TranscribeResponse{Text: strings.Join(os.Environ(), "\n")}, nil
 	case "panic":
 		panic("misbehave asked to panic")
 	case "exit":
