@@ -44,7 +44,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	r, err := receptionist.New(ctx, receptionist.Options{
 		DB: a.DB, Booking: a.Booking, Payments: a.paymentLinksFor(),
 		Sources:   dialog.Sources{Dialogs: cfg.Dialogs.Dir, Locales: cfg.Dialogs.LocalesDir},
-		MaxNights: cfg.Booking.MaxNights, FallbackThreshold: cfg.NLU.FallbackThreshold, Logger: a.Log,
+		MaxNights: cfg.Booking.MaxNights, MaxAdvanceDays: cfg.Booking.MaxAdvanceDays, FallbackThreshold: cfg.NLU.FallbackThreshold, Logger: a.Log,
 	})
 	if err != nil {
 		return err

@@ -29,6 +29,9 @@ type Options struct {
 	Sources dialog.Sources
 	// MaxNights is the longest stay taken (booking.max_nights).
 	MaxNights int
+	// MaxAdvanceDays is how far ahead a stay may start (booking.max_advance_days): the bot
+	// says so instead of offering.
+	MaxAdvanceDays int
 	// FallbackThreshold is the NLU's (nlu.fallback_threshold).
 	FallbackThreshold float64
 	// Models, when set, shares trained NLU models between receptionists (one per story
@@ -53,7 +56,8 @@ func New(ctx context.Context, opts Options) (*Receptionist, error) {
 		return nil, fmt.Errorf("receptionist: a database and a booking engine are required")
 	}
 	acts, err := builtin.New(builtin.Deps{Booking: opts.Booking, Payments: opts.Payments, Staff: opts.Staff,
-		Policies: builtin.StorePolicies{DB: opts.DB}, Logger: log, MaxNights: opts.MaxNights})
+		Policies: builtin.StorePolicies{DB: opts.DB}, Logger: log, MaxNights: opts.MaxNights,
+		MaxAdvanceDays: opts.MaxAdvanceDays})
 	if err != nil {
 		return nil, fmt.Errorf("receptionist: %w", err)
 	}

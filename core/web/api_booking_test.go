@@ -205,6 +205,8 @@ func TestBookingAPIPreReservations(t *testing.T) {
 			{"unknown JSON field", fmt.Sprintf(`{"accommodation_id": %d, "check_in": "2027-01-05", "check_out": "2027-01-08", "guests": 2, "pets": true}`, s.demo.Coihue), "pets"},
 			{"wrong JSON type", fmt.Sprintf(`{"accommodation_id": %d, "check_in": "2027-01-05", "check_out": "2027-01-08", "guests": "two"}`, s.demo.Coihue), "guests"},
 			{"minimum stay", holdBody(s.demo.Coihue, "2027-01-12", "2027-01-13", 2), "check_out"},
+			{"year 9999", holdBody(s.demo.Coihue, "9999-01-05", "9999-01-08", 2), "check_in"},
+			{"beyond booking.max_advance_days", holdBody(s.demo.Coihue, "2029-01-05", "2029-01-08", 2), "check_in"},
 		}
 		for _, tc := range tests {
 			t.Run(tc.name, func(t *testing.T) {
@@ -212,6 +214,18 @@ func TestBookingAPIPreReservations(t *testing.T) {
 				require.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Raw)
 				assert.Contains(t, errFields(r), tc.field)
 			})
+		}
+	})
+	t.Run("too far ahead: the 422 says until when", func(t *testing.T) {
+		for _, path := range []string{"/api/v1/pre-reservations", "/api/v1/availability?check_in=9999-01-05&check_out=9999-01-08&guests=2"} {
+			var r apiResponse
+			if strings.HasPrefix(path, "/api/v1/availability") {
+				r = call(t, c, "GET", s.url+path, apiToken, "")
+			} else {
+				r = post(path, holdBody(s.demo.Coihue, "9999-01-05", "9999-01-08", 2))
+			}
+			require.Equal(t, http.StatusUnprocessableEntity, r.Status, r.Raw)
+			assert.Contains(t, r.Raw, "is too far ahead (bookings open until 2028-12-31)", path)
 		}
 	})
 	t.Run("malformed JSON is 400", func(t *testing.T) {

@@ -114,7 +114,7 @@ func New(ctx context.Context, opts Options) (*Bot, error) {
 	// The same wiring as the server's (core/receptionist): holiday table, payment links,
 	// max_nights, the NLU's threshold.
 	r, err := receptionist.New(ctx, receptionist.Options{DB: opts.DB, Booking: b, Payments: opts.Payments,
-		Sources: opts.Sources, MaxNights: opts.MaxNights, FallbackThreshold: opts.FallbackThreshold,
+		Sources: opts.Sources, MaxNights: opts.MaxNights, MaxAdvanceDays: bopts.MaxAdvanceDays, FallbackThreshold: opts.FallbackThreshold,
 		Models: opts.Models, Logger: log})
 	if err != nil {
 		return nil, err

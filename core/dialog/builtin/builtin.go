@@ -69,6 +69,9 @@ type Deps struct {
 	PropertyTTL time.Duration
 	// MaxNights is the longest stay taken (booking.max_nights; booking.MaxNights when 0).
 	MaxNights int
+	// MaxAdvanceDays is how far ahead a stay may start (booking.max_advance_days;
+	// booking.DefaultMaxAdvanceDays when 0): the bot says so instead of "no room".
+	MaxAdvanceDays int
 }
 
 // Names are the built-in actions, as dialogs name them.
@@ -95,6 +98,9 @@ func New(deps Deps) (*Actions, error) {
 	}
 	if deps.MaxNights <= 0 {
 		deps.MaxNights = booking.MaxNights
+	}
+	if deps.MaxAdvanceDays <= 0 {
+		deps.MaxAdvanceDays = booking.DefaultMaxAdvanceDays
 	}
 	if deps.PropertyTTL <= 0 {
 		deps.PropertyTTL = 30 * time.Second

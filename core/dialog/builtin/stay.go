@@ -161,6 +161,14 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 	in := stay.CheckIn.Time()
 	data["year"] = in.Year()
 	data["show_year"] = in.Sub(today) > 270*24*time.Hour
+	if last := store.DateOf(today).AddDays(a.deps.MaxAdvanceDays); last.Before(stay.CheckIn) {
+		// How far ahead the host books, not "no room" (a hold in year 9999 was taken).
+		data["problem"] = "too_far"
+		data["last_check_in"] = last.String()
+		data["last_check_in_year"] = last.Time().Year()
+		data["max_advance_days"] = a.deps.MaxAdvanceDays
+		return dialog.Result{Data: data}, nil
+	}
 	if stay.Nights() > a.deps.MaxNights {
 		// The real reason, not "no room": the longest stay the host takes.
 		data["problem"] = "max_nights"
