@@ -191,6 +191,10 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	a.onClose("background workers", a.bg.stop) // in case a later step fails
 	if a.Redis != nil {
 		a.Locker = lock.NewRedis(a.Redis, "conserje:lock:")
+		if cfg.Redis.SingleReplica {
+			// One replica: a Redis outage falls back to in-process locks (issue 10).
+			a.Locker = lock.NewFallback(a.Locker, lock.NewMemory(nil), a.Log)
+		}
 	} else {
 		a.Locker = lock.NewMemory(nil)
 	}
@@ -242,8 +246,10 @@ func (a *App) health(f *features) web.Health {
 	}}
 	if a.Redis != nil {
 		checks = append(checks, web.Check{
-			Name:     "redis",
-			Critical: true,
+			Name: "redis",
+			// A single replica keeps answering without Redis (in-process locks): it stays
+			// in the load balancer and the health check passes.
+			Critical: !a.Config.Redis.SingleReplica,
 			Run: func(ctx context.Context) (map[string]any, error) {
 				return nil, a.Redis.Ping(ctx).Err()
 			},

@@ -119,30 +119,36 @@ func TestWebchatValidatesAndMaps(t *testing.T) {
 	conv := &fakeConverse{}
 	w := channel.NewWebchat(conv)
 	ctx := context.Background()
-	res, err := w.Chat(ctx, "", "  hola  ")
+	res, err := w.Chat(ctx, "", "", "  hola  ")
 	require.NoError(t, err)
 	assert.True(t, channel.ValidConversationID(res.ConversationID))
 	assert.Equal(t, conversation.Inbound{Channel: "webchat", Contact: res.ConversationID, AddressKind: "web", Text: "hola"}, conv.got)
 	assert.Equal(t, []channel.ChatReply{{Text: "hola", Buttons: []channel.ChatButton{{ID: "1", Title: "Uno"}}}}, res.Replies)
 
+	res, err = w.Chat(ctx, res.ConversationID, "m-0001_a", "otra")
+	require.NoError(t, err)
+	assert.Equal(t, res.ConversationID+":m-0001_a", conv.got.ExternalID, "the page's message id, scoped by its conversation")
+
 	cases := []struct {
-		name, id, text, field string
+		name, id, msgID, text, field string
 	}{
-		{"bad id", "../etc", "hola", "conversation_id"},
-		{"empty", "", "   ", "text"},
-		{"too long", "", strings.Repeat("a", 2001), "text"},
-		{"not utf-8", "", "\xff\xfe", "text"},
+		{"bad id", "../etc", "", "hola", "conversation_id"},
+		{"bad message id", "", "a b", "hola", "message_id"},
+		{"overlong message id", "", strings.Repeat("a", 65), "hola", "message_id"},
+		{"empty", "", "", "   ", "text"},
+		{"too long", "", "", strings.Repeat("a", 2001), "text"},
+		{"not utf-8", "", "", "\xff\xfe", "text"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := w.Chat(ctx, tc.id, tc.text)
+			_, err := w.Chat(ctx, tc.id, tc.msgID, tc.text)
 			ie, ok := channel.IsInputError(err)
 			require.True(t, ok, "%v", err)
 			assert.Equal(t, tc.field, ie.Field)
 		})
 	}
 	conv.err = errors.New("db down")
-	_, err = w.Chat(ctx, "", "hola")
+	_, err = w.Chat(ctx, "", "", "hola")
 	_, isInput := channel.IsInputError(err)
 	assert.False(t, isInput)
 }

@@ -75,12 +75,20 @@ func NewConversationID() string {
 // ValidConversationID reports whether id has the web chat's shape.
 func ValidConversationID(id string) bool { return conversationID.MatchString(id) }
 
-// Chat answers one message. An empty conversation id starts a conversation.
-func (w *WebchatChannel) Chat(ctx context.Context, convID, text string) (ChatResult, error) {
+// clientMessageID is the shape of a web chat page's own message id.
+var clientMessageID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// Chat answers one message. An empty conversation id starts a conversation. messageID,
+// the page's own id of the message (optional), makes a retry safe: the same id in the
+// same conversation is stored once and answered once, and a retry gets the same replies.
+func (w *WebchatChannel) Chat(ctx context.Context, convID, messageID, text string) (ChatResult, error) {
 	if convID == "" {
 		convID = NewConversationID()
 	} else if !ValidConversationID(convID) {
 		return ChatResult{}, &InputError{Field: "conversation_id", Message: "unknown format: leave it empty to start a conversation"}
+	}
+	if messageID != "" && !clientMessageID.MatchString(messageID) {
+		return ChatResult{}, &InputError{Field: "message_id", Message: "use 1 to 64 letters, digits, - or _ (a random id per message)"}
 	}
 	text = strings.TrimSpace(text)
 	switch {
@@ -91,7 +99,12 @@ func (w *WebchatChannel) Chat(ctx context.Context, convID, text string) (ChatRes
 	case utf8.RuneCountInString(text) > MaxChatText:
 		return ChatResult{}, &InputError{Field: "text", Message: "is longer than 2000 characters"}
 	}
-	_, out, err := w.conv.Converse(ctx, conversation.Inbound{Channel: Webchat, Contact: convID, AddressKind: conversation.AddressWeb, Text: text})
+	in := conversation.Inbound{Channel: Webchat, Contact: convID, AddressKind: conversation.AddressWeb, Text: text}
+	if messageID != "" {
+		// Unique per channel: scoped by the conversation, whose id is unguessable.
+		in.ExternalID = convID + ":" + messageID
+	}
+	_, out, err := w.conv.Converse(ctx, in)
 	if err != nil {
 		return ChatResult{}, err
 	}

@@ -51,6 +51,11 @@ type Database struct {
 // in-process implementations otherwise.
 type Redis struct {
 	URL string `yaml:"url" secret:"userinfo"`
+	// SingleReplica says only one conserje serves this database. While Redis is
+	// unreachable it then takes its locks in-process and keeps answering (Redis shows
+	// down in /healthz without failing it); with more replicas (false) requests that need
+	// a lock answer 503 with Retry-After until Redis is back.
+	SingleReplica bool `yaml:"single_replica"`
 }
 
 // API is the JSON API for integrations.

@@ -649,3 +649,55 @@ func TestMessageKinds(t *testing.T) {
 		})
 	})
 }
+
+// A web chat message with the page's message id is answered once (issue 10, item 9): a
+// retry after a reply that failed (the message stored, no turn yet) runs its turn once, and
+// a retry of an answered message gets the same replies again without a second turn.
+func TestConverseIsIdempotentPerClientMessageID(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		in := conversation.Inbound{Channel: "webchat", Contact: "wc_0123456789abcdef01234567", ExternalID: "wc_0123456789abcdef01234567:m1", Text: "Hola, para 4 del 5 al 8/1"}
+		counts := func() (inbound, outbound, turns int) {
+			var err error
+			inbound, err = h.db.NewSelect().Model((*store.Message)(nil)).Where("direction = 'in'").Count(ctx)
+			require.NoError(t, err)
+			outbound, err = h.db.NewSelect().Model((*store.Message)(nil)).Where("direction = 'out'").Count(ctx)
+			require.NoError(t, err)
+			turns, err = h.db.NewSelect().Model((*store.Message)(nil)).Where("direction = 'in' AND status = ?", conversation.StatusProcessed).Count(ctx)
+			require.NoError(t, err)
+			return
+		}
+
+		// The first request stored the message and failed before its reply.
+		_, err := h.svc.Receive(ctx, in)
+		require.NoError(t, err)
+		// The retry answers it.
+		rec, first, err := h.svc.Converse(ctx, in)
+		require.NoError(t, err)
+		assert.True(t, rec.Duplicate)
+		require.Len(t, first, 1)
+		assert.Contains(t, first[0].Text, "Cabaña Robles: $45.000/noche")
+		i, o, n := counts()
+		assert.Equal(t, []int{1, 1, 1}, []int{i, o, n})
+
+		// Retries of the answered message: the same replies, no second turn.
+		for range 2 {
+			_, again, err := h.svc.Converse(ctx, in)
+			require.NoError(t, err)
+			assert.Equal(t, joined(first), joined(again))
+			assert.Equal(t, first[0].Buttons, again[0].Buttons)
+		}
+		i, o, n = counts()
+		assert.Equal(t, []int{1, 1, 1}, []int{i, o, n}, "one message, one reply, one turn")
+
+		// The next message (another id) is a new turn that reads the first.
+		next := in
+		next.ExternalID, next.Text = "wc_0123456789abcdef01234567:m2", "Cabaña"
+		_, out, err := h.svc.Converse(ctx, next)
+		require.NoError(t, err)
+		assert.Contains(t, joined(out), "la seña es de $40.500")
+		_, again, err := h.svc.Converse(ctx, in)
+		require.NoError(t, err)
+		assert.Equal(t, joined(first), joined(again), "an older message's retry still gets its own replies")
+	})
+}

@@ -665,6 +665,11 @@ func takePending(ctx context.Context, tx bun.Tx, conversationID int64, channel s
 // Converse is the synchronous path of pull channels (the web chat): store the message,
 // answer it (after any earlier one still waiting) and hand back everything due for the
 // conversation, all under the conversation's lock.
+//
+// It is idempotent for a message with an ExternalID (the web chat's client message id): a
+// retry of a message stored before is answered by its own turn if it was not answered
+// yet (its reply had failed), and otherwise gets that turn's stored replies again; it
+// never runs a second turn.
 func (s *Service) Converse(ctx context.Context, in Inbound) (Received, []Outgoing, error) {
 	rec, err := s.Receive(ctx, in)
 	if err != nil {
@@ -680,6 +685,13 @@ func (s *Service) Converse(ctx context.Context, in Inbound) (Received, []Outgoin
 			out = h.out
 			return nil
 		}
+		if rec.Duplicate {
+			stored, err := s.repliesTo(ctx, rec.MessageID)
+			if err != nil || len(stored) > 0 {
+				out = stored
+				return err
+			}
+		}
 		// No turn ran here (staff have the conversation, or another request answered it):
 		// hand over whatever is due.
 		var err error
@@ -687,4 +699,33 @@ func (s *Service) Converse(ctx context.Context, in Inbound) (Received, []Outgoin
 		return err
 	})
 	return rec, out, err
+}
+
+// maxRepliesPerTurn bounds the replies repliesTo looks for; a turn says a few.
+const maxRepliesPerTurn = 32
+
+// repliesTo returns the replies the turn of inbound message msgID stored (its voice note
+// first, then its texts), as they were handed over; none when the message was not
+// answered by the bot (staff had the conversation).
+func (s *Service) repliesTo(ctx context.Context, msgID int64) ([]Outgoing, error) {
+	// The keys commit gave them: exact keys use the outbox's unique index.
+	keys := []string{fmt.Sprintf("reply:%d:voice", msgID)}
+	for i := range maxRepliesPerTurn {
+		keys = append(keys, fmt.Sprintf("reply:%d:%d", msgID, i))
+	}
+	var items []store.OutboxItem
+	err := s.db.NewSelect().Model(&items).Column("id", "payload").
+		Where("idempotency_key IN (?)", bun.List(keys)).Order("id").Scan(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("replies to message %d: %w", msgID, err)
+	}
+	out := make([]Outgoing, 0, len(items))
+	for _, it := range items {
+		var o Outgoing
+		if err := json.Unmarshal(it.Payload, &o); err != nil {
+			return nil, fmt.Errorf("decode outbox %d: %w", it.ID, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }

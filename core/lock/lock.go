@@ -17,6 +17,11 @@ var ErrLocked = errors.New("lock: key is held by another owner")
 // after it expired. Work that depended on it must not go on as if it were exclusive.
 var ErrNotHeld = errors.New("lock: lease not held")
 
+// ErrUnavailable means the lock service (Redis) cannot be reached: nobody knows who holds
+// the key. Requests that needed the lock answer 503 with Retry-After; a single replica
+// may take in-process locks instead (Fallback).
+var ErrUnavailable = errors.New("lock: lock service unavailable")
+
 // Lease is proof of ownership of a key until it expires or is released.
 type Lease struct {
 	Key   string

@@ -49,7 +49,7 @@ func (r *Redis) Acquire(ctx context.Context, key string, ttl time.Duration) (Lea
 	}
 	ok, err := r.client.SetNX(ctx, r.prefix+key, token, ttl).Result()
 	if err != nil {
-		return Lease{}, fmt.Errorf("acquire %s on redis: %w", key, err)
+		return Lease{}, fmt.Errorf("acquire %s on redis: %w", key, errors.Join(ErrUnavailable, err))
 	}
 	if !ok {
 		return Lease{}, ErrLocked
@@ -61,7 +61,7 @@ func (r *Redis) Acquire(ctx context.Context, key string, ttl time.Duration) (Lea
 func (r *Redis) Release(ctx context.Context, l Lease) error {
 	n, err := releaseScript.Run(ctx, r.client, []string{r.prefix + l.Key}, l.Token).Int64()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("release %s on redis: %w", l.Key, err)
+		return fmt.Errorf("release %s on redis: %w", l.Key, errors.Join(ErrUnavailable, err))
 	}
 	if n == 0 {
 		return fmt.Errorf("release %s: %w", l.Key, ErrNotHeld)
@@ -76,7 +76,7 @@ func (r *Redis) Extend(ctx context.Context, l Lease, ttl time.Duration) error {
 	}
 	n, err := extendScript.Run(ctx, r.client, []string{r.prefix + l.Key}, l.Token, ttl.Milliseconds()).Int64()
 	if err != nil && !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("extend %s on redis: %w", l.Key, err)
+		return fmt.Errorf("extend %s on redis: %w", l.Key, errors.Join(ErrUnavailable, err))
 	}
 	if n == 0 {
 		return fmt.Errorf("extend %s: %w", l.Key, ErrNotHeld)

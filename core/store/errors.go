@@ -1,8 +1,13 @@
 package store
 
 import (
+	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 
 	"github.com/uptrace/bun/driver/pgdriver"
 )
@@ -45,4 +50,30 @@ func Classify(err error) error {
 		return errors.Join(ErrConflict, err)
 	}
 	return err
+}
+
+// IsUnavailable reports whether err means the database could not be reached or is
+// refusing work for now (connection refused, reset or closed; PostgreSQL shutting down or
+// out of connections; SQLite busy): the request may succeed when retried, so it is
+// answered 503 with Retry-After, not 500.
+func IsUnavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var pgErr pgdriver.Error
+	if errors.As(err, &pgErr) {
+		code := pgErr.Field('C')
+		return strings.HasPrefix(code, "08") || code == "57P01" || code == "57P02" || code == "57P03" || code == "53300"
+	}
+	var netErr net.Error
+	switch {
+	case errors.As(err, &netErr),
+		errors.Is(err, driver.ErrBadConn), errors.Is(err, sql.ErrConnDone),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "database is locked") || strings.Contains(msg, "SQLITE_BUSY") ||
+		strings.Contains(msg, "pgdriver: connection is closed") || strings.Contains(msg, "bad connection")
 }

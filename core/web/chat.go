@@ -26,7 +26,7 @@ var chatFS embed.FS
 
 // ChatService answers one web chat message (*channel.WebchatChannel).
 type ChatService interface {
-	Chat(ctx context.Context, conversationID, text string) (channel.ChatResult, error)
+	Chat(ctx context.Context, conversationID, messageID, text string) (channel.ChatResult, error)
 }
 
 var _ ChatService = (*channel.WebchatChannel)(nil)
@@ -165,7 +165,10 @@ func (h *Chat) serveAsset(c *fiber.Ctx) error {
 
 type chatRequest struct {
 	ConversationID string `json:"conversation_id"`
-	Text           string `json:"text"`
+	// MessageID is the page's own id of this message: a retry with the same id gets the
+	// stored turn's replies, never a second turn.
+	MessageID string `json:"message_id"`
+	Text      string `json:"text"`
 }
 
 func (h *Chat) limited(c *fiber.Ctx, wait time.Duration, what string) error {
@@ -185,7 +188,7 @@ func (h *Chat) post(c *fiber.Ctx) error {
 	if err := dec.Decode(&req); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-			return WriteError(c, &APIError{Status: fiber.StatusBadRequest, Code: "bad_request", Message: "the body must be a JSON object {conversation_id, text}"})
+			return WriteError(c, &APIError{Status: fiber.StatusBadRequest, Code: "bad_request", Message: "the body must be a JSON object {conversation_id, message_id, text}"})
 		}
 		return WriteError(c, &APIError{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid request: " + err.Error()})
 	}
@@ -199,10 +202,15 @@ func (h *Chat) post(c *fiber.Ctx) error {
 	}
 	// Holds the bot makes for this message count against the client's address.
 	ctx := booking.WithClientAddr(c.UserContext(), clientip.From(c))
-	res, err := h.opts.Service.Chat(ctx, req.ConversationID, req.Text)
+	res, err := h.opts.Service.Chat(ctx, req.ConversationID, req.MessageID, req.Text)
 	if ie, ok := channel.IsInputError(err); ok {
 		return WriteError(c, &APIError{Status: fiber.StatusUnprocessableEntity, Code: "invalid", Message: "invalid request",
 			Fields: map[string]string{ie.Field: ie.Message}})
+	}
+	if Outage(err) {
+		// The message may be stored already: the page retries with the same message_id.
+		h.log.WarnContext(c.UserContext(), "chat message refused: database or lock service unavailable", "err", err)
+		return WriteUnavailable(c)
 	}
 	if err != nil {
 		return err

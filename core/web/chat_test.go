@@ -25,7 +25,7 @@ type fakeChat struct {
 	err   error
 }
 
-func (f *fakeChat) Chat(_ context.Context, id, text string) (channel.ChatResult, error) {
+func (f *fakeChat) Chat(_ context.Context, id, _, text string) (channel.ChatResult, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, id+"|"+text)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -14,7 +15,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/valyala/fasthttp/fasthttpadaptor"
 
+	"github.com/conserje/conserje/core/lock"
 	"github.com/conserje/conserje/core/obs"
+	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web/clientip"
 )
 
@@ -185,6 +188,24 @@ func WriteError(c *fiber.Ctx, e *APIError) error {
 	return c.Status(e.Status).JSON(body)
 }
 
+// RetryAfterOutage is the Retry-After (seconds) of a 503 for an outage of the database or
+// of Redis: both usually come back within seconds (a restart, a failover).
+const RetryAfterOutage = 5
+
+// Outage reports whether err comes from the database or the lock service (Redis) being
+// unreachable: the request may succeed when retried.
+func Outage(err error) bool {
+	return errors.Is(err, lock.ErrUnavailable) || store.IsUnavailable(err)
+}
+
+// WriteUnavailable answers 503 with Retry-After: the client (or provider) retries the same
+// request, which the chat's message_id and the webhooks' ids make safe.
+func WriteUnavailable(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderRetryAfter, strconv.Itoa(RetryAfterOutage))
+	return WriteError(c, &APIError{Status: fiber.StatusServiceUnavailable, Code: "unavailable",
+		Message: "temporarily unavailable; retry in a few seconds (the same request is safe to repeat)"})
+}
+
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) {
@@ -204,6 +225,10 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 			code = "error"
 		}
 		return WriteError(c, &APIError{Status: fe.Code, Code: code, Message: fe.Message})
+	}
+	if Outage(err) {
+		s.log.WarnContext(c.UserContext(), "request refused: database or lock service unavailable", "method", c.Method(), "path", c.Path(), "err", err)
+		return WriteUnavailable(c)
 	}
 	s.log.ErrorContext(c.UserContext(), "request failed", "method", c.Method(), "path", c.Path(), "err", err)
 	return WriteError(c, &APIError{Status: fiber.StatusInternalServerError, Code: "internal", Message: "something went wrong on our side; try again, and quote the X-Request-ID header if it persists"})

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -124,6 +125,10 @@ func (h *Webhooks) handle(c *fiber.Ctx) error {
 		case errors.Is(cls, context.DeadlineExceeded):
 			h.log.ErrorContext(c.UserContext(), "webhook timed out", "plugin", name, "err", err)
 			return &APIError{Status: fiber.StatusGatewayTimeout, Code: "timeout", Message: "try again later"}
+		case Outage(err):
+			h.log.WarnContext(c.UserContext(), "webhook refused: database or lock service unavailable; the provider will retry", "plugin", name, "err", err)
+			c.Set(fiber.HeaderRetryAfter, strconv.Itoa(RetryAfterOutage))
+			return &APIError{Status: fiber.StatusServiceUnavailable, Code: "unavailable", Message: "try again later"}
 		default:
 			h.log.ErrorContext(c.UserContext(), "webhook failed", "plugin", name, "err", err)
 			return &APIError{Status: fiber.StatusBadGateway, Code: "webhook_failed", Message: "try again later"}

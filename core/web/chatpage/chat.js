@@ -16,6 +16,35 @@
 
   var urlPattern = /(https?:\/\/[^\s<>"']+)/g;
 
+  // Random hex ids: the conversation's (wc_ + 24 hex, as the server makes them) is chosen
+  // here so that even the first message can be retried safely, and each message has its
+  // own id: a retry with it gets the stored replies, never a second answer.
+  function randomHex(bytes) {
+    var b = new Uint8Array(bytes);
+    window.crypto.getRandomValues(b);
+    return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
+  }
+  if (!/^wc_[0-9a-f]{24}$/.test(conversationId)) conversationId = "wc_" + randomHex(12);
+
+  // post sends one message, retrying (same message id) while the server is unavailable
+  // (503, Retry-After) or the network fails, a few times.
+  function post(payload, attempt) {
+    return fetch("/api/v1/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(payload)
+    }).then(function (res) {
+      if (res.status === 503 && attempt < 3) {
+        var wait = Math.min(parseInt(res.headers.get("Retry-After") || "2", 10) || 2, 10);
+        return new Promise(function (r) { setTimeout(r, wait * 1000); }).then(function () { return post(payload, attempt + 1); });
+      }
+      return res.json().then(function (body) { return { ok: res.ok, body: body }; });
+    }, function (err) {
+      if (attempt >= 3) throw err;
+      return new Promise(function (r) { setTimeout(r, 2000); }).then(function () { return post(payload, attempt + 1); });
+    });
+  }
+
   function appendText(p, text) {
     // Links become <a> elements built node by node; the rest stays plain text.
     var last = 0, m;
@@ -67,13 +96,7 @@
     showButtons([]);
     input.value = "";
     busy(true);
-    fetch("/api/v1/chat", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ conversation_id: conversationId, text: text })
-    }).then(function (res) {
-      return res.json().then(function (body) { return { ok: res.ok, body: body }; });
-    }).then(function (r) {
+    post({ conversation_id: conversationId, message_id: randomHex(12), text: text }, 0).then(function (r) {
       if (!r.ok) throw new Error((r.body && r.body.error && r.body.error.message) || "error");
       conversationId = r.body.conversation_id;
       try { window.localStorage.setItem(storeKey, conversationId); } catch (e) { /* ignore */ }
