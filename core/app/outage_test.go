@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conserje/conserje/core/app"
-	"github.com/conserje/conserje/core/config"
-	"github.com/conserje/conserje/core/demo"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 )
@@ -50,18 +47,6 @@ func postChat(t *testing.T, base, convID, msgID, text string) chatAnswer {
 	return a
 }
 
-// seeded is testConfig on a fresh SQLite database with the demo loaded.
-func seeded(t *testing.T) *config.Config {
-	t.Helper()
-	cfg := testConfig(t, storetest.SQLitePath(t))
-	db, err := app.OpenDB(context.Background(), cfg, true, slog.New(slog.DiscardHandler))
-	require.NoError(t, err)
-	_, err = demo.Seed(context.Background(), db, "admin-password-1")
-	require.NoError(t, err)
-	require.NoError(t, db.Close())
-	return cfg
-}
-
 func countTurns(t *testing.T, a *app.App, convID string) (inbound, answered int) {
 	t.Helper()
 	ctx := context.Background()
@@ -91,11 +76,10 @@ func TestChatDuringARedisOutage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			proxy := newProxy(t, target.Host)
-			cfg := seeded(t)
+			cfg := testConfig(t, storetest.SQLitePath(t))
 			cfg.Redis.URL = "redis://" + proxy.addr + target.Path
 			cfg.Redis.SingleReplica = tc.singleReplica
-			require.NoError(t, cfg.Validate())
-			a, base := start(t, cfg)
+			a, base := serveSeeded(t, cfg)
 
 			const conv = "wc_00000000000000000000abcd"
 			ok := postChat(t, base, conv, "m1", "Hola, para 4 del 5 al 8/1")
@@ -134,10 +118,7 @@ func TestChatDuringADatabaseOutage(t *testing.T) {
 	proxy := newProxy(t, target.Host)
 	viaProxy := *target
 	viaProxy.Host = proxy.addr
-	cfg := testConfig(t, viaProxy.String())
-	a, base := start(t, cfg)
-	_, err = demo.Seed(context.Background(), a.DB, "admin-password-1")
-	require.NoError(t, err)
+	_, base := serveSeeded(t, testConfig(t, viaProxy.String()))
 
 	const conv = "wc_00000000000000000000dbdb"
 	require.Equal(t, 200, postChat(t, base, conv, "m1", "hola").status)
@@ -159,7 +140,7 @@ func TestChatDuringADatabaseOutage(t *testing.T) {
 // TestChatRetryWithTheSameMessageID: a retried web chat message is answered once, with
 // the same replies (issue 10, item 9).
 func TestChatRetryWithTheSameMessageID(t *testing.T) {
-	a, base := start(t, seeded(t))
+	a, base := serveSeeded(t, testConfig(t, storetest.SQLitePath(t)))
 	const conv = "wc_00000000000000000000cafe"
 	first := postChat(t, base, conv, "m1", "Hola, para 4 del 5 al 8/1")
 	require.Equal(t, 200, first.status, first.body)

@@ -641,14 +641,12 @@ func takePending(ctx context.Context, tx bun.Tx, conversationID int64, channel s
 		return nil, nil
 	}
 	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
-	out := make([]Outgoing, 0, len(items))
+	out, err := decodeOutgoing(items)
+	if err != nil {
+		return nil, err
+	}
 	msgIDs := make([]int64, 0, len(items))
 	for _, it := range items {
-		var o Outgoing
-		if err := json.Unmarshal(it.Payload, &o); err != nil {
-			return nil, fmt.Errorf("decode outbox %d: %w", it.ID, err)
-		}
-		out = append(out, o)
 		if it.MessageID != nil {
 			msgIDs = append(msgIDs, *it.MessageID)
 		}
@@ -719,6 +717,11 @@ func (s *Service) repliesTo(ctx context.Context, msgID int64) ([]Outgoing, error
 	if err != nil {
 		return nil, fmt.Errorf("replies to message %d: %w", msgID, err)
 	}
+	return decodeOutgoing(items)
+}
+
+// decodeOutgoing reads the messages of outbox rows, in their order.
+func decodeOutgoing(items []store.OutboxItem) ([]Outgoing, error) {
 	out := make([]Outgoing, 0, len(items))
 	for _, it := range items {
 		var o Outgoing
