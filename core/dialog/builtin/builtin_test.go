@@ -3,6 +3,7 @@ package builtin_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -278,4 +279,26 @@ func TestCotizarExplainsEachNight(t *testing.T) {
 	assert.Equal(t, "weekend", nightly[0].(map[string]any)["rule"])
 	assert.Equal(t, "base", nightly[2].(map[string]any)["rule"])
 	assert.Equal(t, false, res.Data["uniform_price"])
+}
+
+// The holds one web chat address may make in an hour (booking.holds_per_hour, 3): the
+// next hold is the hold_limit problem hold_fallido explains, never an action failure (the
+// guest read "a technical problem").
+func TestHoldLimitIsSaidNotAFailure(t *testing.T) {
+	f := newFixture(t, builtin.Deps{})
+	act, ok := f.reg.Lookup("pre_reservar")
+	require.True(t, ok)
+	ctx := booking.WithClientAddr(context.Background(), "203.0.113.9")
+	for i, month := range []string{"01", "02", "03", "04"} {
+		res, err := act.Run(ctx, dialog.Call{Slots: stay("2027-"+month+"-05", "2027-"+month+"-08", 2),
+			Args: map[string]any{"accommodation": int64(1)}, Now: f.now, Language: "es-AR",
+			Guest: dialog.Guest{Channel: "webchat", Contact: fmt.Sprintf("wc_%024d", i)}})
+		require.NoError(t, err, "a limit is an outcome, not an error")
+		if i < 3 {
+			require.Equal(t, true, res.Data["ok"], res.Data)
+			continue
+		}
+		assert.Equal(t, false, res.Data["ok"])
+		assert.Equal(t, "hold_limit", res.Data["problem"])
+	}
 }

@@ -379,6 +379,11 @@ func (a *Actions) preReservar(ctx context.Context, c dialog.Call) (dialog.Result
 			data["deposit_cents"] = q.DepositCents
 		}
 		return dialog.Result{Data: data}, nil
+	case errors.Is(err, booking.ErrHoldLimit):
+		// The requester's holds per hour (or the party's units) are used up: hold_fallido
+		// says so and points to staff, not "a technical problem".
+		data["problem"] = "hold_limit"
+		return dialog.Result{Data: data}, nil
 	case err != nil:
 		return dialog.Result{}, fmt.Errorf("pre_reservar: %w", err)
 	}
