@@ -160,6 +160,12 @@ func TestFail2banFilterMatchesFailedAdminLoginsOnly(t *testing.T) {
 		if rec["msg"] == "admin login failed" {
 			ip, _ := rec["ip"].(string)
 			want = append(want, ip)
+			// The typed username is logged as a digest only (issue 10, 13): a password
+			// typed into the username field must not reach the journal.
+			assert.NotEmpty(t, rec["user_hash"], line)
+			assert.NotContains(t, rec, "username", line)
+			assert.NotContains(t, line, "toor")
+			assert.NotContains(t, line, `"root"`)
 		}
 	}
 	require.Len(t, want, 8, "5 wrong passwords, an unknown user, 2 crafted names:\n%s", logText)
