@@ -338,6 +338,64 @@ func TestTwoFallbacksInARowHandOff(t *testing.T) {
 	assert.Contains(t, c.b.calls, "derivar fallbacks")
 }
 
+// TestFallbackSaysWhatWasUnderstood: rule 11 of conversation.md, the fallback names what
+// the conversation knows (people, dates, the unit held) and asks for what is missing.
+func TestFallbackSaysWhatWasUnderstood(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		before []string
+		want   string
+	}{
+		{
+			name: "nothing known asks for everything",
+			want: "Creo que entendí parte de tu consulta. ¿Podés confirmarme fechas de entrada y salida y cuántas personas son?",
+		},
+		{
+			name:   "people known asks for the dates",
+			before: []string{"somos 2"},
+			want:   "Creo que entendí parte de tu consulta: para 2 personas. ¿Para qué fechas? Decime día de entrada y salida 📅",
+		},
+		{
+			name:   "check-in known asks for the check-out",
+			before: []string{"quiero reservar", "el 5/1"},
+			want:   "Creo que entendí parte de tu consulta: llegás el 5/1. ¿Hasta qué día te quedarías? 📅",
+		},
+		{
+			name:   "dates known asks for the people",
+			before: []string{"quiero reservar", "del 5 al 8/1"},
+			want:   "Creo que entendí parte de tu consulta: del 5/1 al 8/1. ¿Para cuántas personas sería?",
+		},
+		{
+			name:   "a hold names the unit and offers a person",
+			before: []string{"Hola, para 4 del 5 al 8/1", "Cabaña"},
+			want:   "Creo que entendí parte de tu consulta: para 4 personas, del 5/1 al 8/1, y te guardé Cabaña Robles. ¿Me lo contás con otras palabras? Si preferís, te paso con una persona del equipo.",
+		},
+		{
+			name:   "in English",
+			before: []string{"Hi there, I'd like to book", "del 5 al 8/1"},
+			want:   "I think I understood part of your message: from Jan 5 to Jan 8. How many people would it be for?",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := newChat(t)
+			now := at("2026-11-28 10:00")
+			for _, msg := range tc.before {
+				c.say(now, msg)
+			}
+			out := c.say(now.Add(time.Minute), "jajaja")
+			assert.Equal(t, tc.want, text(out))
+			assert.Nil(t, out.Handoff, "one fallback is not a handoff")
+			assert.Equal(t, 1, c.st().Fallbacks)
+			out = c.say(now.Add(2*time.Minute), "mi primo tiene un auto rojo")
+			require.NotNil(t, out.Handoff, "the second fallback in a row goes to a person")
+			assert.Equal(t, dialog.ReasonFallbacks, out.Handoff.Reason)
+		})
+	}
+}
+
 func TestUnderstoodMessageResetsFallbacks(t *testing.T) {
 	c := newChat(t)
 	now := at("2026-11-28 10:00")
