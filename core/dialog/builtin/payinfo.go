@@ -14,7 +14,7 @@ var paymentTopics = []struct {
 	topic string
 	words []string
 }{
-	{"resto", []string{"el resto", "resto", "saldo", "lo que falta", "restante", "balance", "the rest", "remaining", "o resto"}},
+	{"resto", []string{"el resto", "resto", "saldo", "lo que falta", "restante", "al llegar", "balance", "the rest", "remaining", "on arrival", "o resto", "na chegada", "ao chegar"}},
 	{"codigo", []string{"codigo", "numero de reserva", "nro de reserva", "numero de la reserva", "booking code", "reservation number", "booking number", "code"}},
 	{"vencimiento", []string{"hasta que hora", "hasta cuando", "vence", "vencimiento", "guardada", "guardado", "until when", "how long", "expire", "ate quando", "ate que horas"}},
 	{"descuento", []string{"descuento", "rebaja", "promo", "bonific", "discount", "desconto"}},
