@@ -105,6 +105,10 @@ func requesterKeys(ctx context.Context, req HoldRequest) []requesterKey {
 	return keys
 }
 
+// BotMaxNights is the longest stay the bot holds (Options.BotMaxNights, defaulted): the
+// dialog names it when it hands a longer stay to staff.
+func (s *Service) BotMaxNights() int { return s.opts.BotMaxNights }
+
 // limitedHold makes a hold the bot asked for within the limits: not longer than
 // BotMaxNights, not beyond what the conversation's party needs, and at most HoldsPerHour
 // per requester. Each requester's check and record run under its lock, so simultaneous

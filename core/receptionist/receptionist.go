@@ -57,7 +57,7 @@ func New(ctx context.Context, opts Options) (*Receptionist, error) {
 	}
 	acts, err := builtin.New(builtin.Deps{Booking: opts.Booking, Payments: opts.Payments, Staff: opts.Staff,
 		Policies: builtin.StorePolicies{DB: opts.DB}, Logger: log, MaxNights: opts.MaxNights,
-		MaxAdvanceDays: opts.MaxAdvanceDays})
+		MaxAdvanceDays: opts.MaxAdvanceDays, BotMaxNights: opts.Booking.BotMaxNights()})
 	if err != nil {
 		return nil, fmt.Errorf("receptionist: %w", err)
 	}

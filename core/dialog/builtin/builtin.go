@@ -72,6 +72,10 @@ type Deps struct {
 	// MaxAdvanceDays is how far ahead a stay may start (booking.max_advance_days;
 	// booking.DefaultMaxAdvanceDays when 0): the bot says so instead of "no room".
 	MaxAdvanceDays int
+	// BotMaxNights is the longest stay the bot holds (booking.bot_max_nights;
+	// booking.DefaultBotMaxNights when 0): longer ones go to staff, and the message says
+	// the limit.
+	BotMaxNights int
 }
 
 // Names are the built-in actions, as dialogs name them.
@@ -101,6 +105,9 @@ func New(deps Deps) (*Actions, error) {
 	}
 	if deps.MaxAdvanceDays <= 0 {
 		deps.MaxAdvanceDays = booking.DefaultMaxAdvanceDays
+	}
+	if deps.BotMaxNights <= 0 {
+		deps.BotMaxNights = booking.DefaultBotMaxNights
 	}
 	if deps.PropertyTTL <= 0 {
 		deps.PropertyTTL = 30 * time.Second

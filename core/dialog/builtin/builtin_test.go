@@ -302,3 +302,28 @@ func TestHoldLimitIsSaidNotAFailure(t *testing.T) {
 		assert.Equal(t, "hold_limit", res.Data["problem"])
 	}
 }
+
+// TestLongStayNamesTheBotLimit: a hold longer than the bot's limit goes to staff, and the
+// result carries the limit so the message says it instead of a fixed "two weeks".
+func TestLongStayNamesTheBotLimit(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		deps builtin.Deps
+		want int64
+	}{
+		{name: "the default limit", deps: builtin.Deps{}, want: booking.DefaultBotMaxNights},
+		{name: "the configured limit", deps: builtin.Deps{BotMaxNights: 10}, want: 10},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := newFixture(t, tc.deps)
+			res := f.run(t, "pre_reservar", dialog.Call{Slots: stay("2027-02-03", "2027-02-23", 2),
+				Args: map[string]any{"accommodation": int64(1)}})
+			assert.Equal(t, "long_stay", res.Data["problem"])
+			assert.Equal(t, tc.want, res.Data["bot_max_nights"])
+			assert.Equal(t, int64(98_100_000), res.Data["total_cents"], "the guest still gets the total of Cabaña Robles")
+		})
+	}
+}

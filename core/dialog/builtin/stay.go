@@ -180,6 +180,7 @@ func (a *Actions) buscarDisponibilidad(ctx context.Context, c dialog.Call) (dial
 	switch {
 	case errors.Is(err, booking.ErrLongStay):
 		data["problem"] = "long_stay"
+		data["bot_max_nights"] = a.deps.BotMaxNights
 		return dialog.Result{Data: data}, nil
 	case errors.Is(err, booking.ErrHoldLimit):
 		data["problem"] = "hold_limit"
@@ -374,6 +375,7 @@ func (a *Actions) preReservar(ctx context.Context, c dialog.Call) (dialog.Result
 	case errors.Is(err, booking.ErrLongStay):
 		// Staff book it; the guest still gets the numbers of what they chose.
 		data["problem"] = "long_stay"
+		data["bot_max_nights"] = a.deps.BotMaxNights
 		if q, qerr := a.deps.Booking.Quote(ctx, unitID, stay, guests); qerr == nil {
 			data["total_cents"] = q.TotalCents
 			data["deposit_cents"] = q.DepositCents
