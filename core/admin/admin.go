@@ -110,6 +110,8 @@ type Handler struct {
 	log    *slog.Logger
 	pages  map[string]*template.Template
 	limits *loginGuard
+	// reports are the reports computed in the last minute (report_cache.go).
+	reports reportCache
 }
 
 // New builds the admin.

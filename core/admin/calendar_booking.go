@@ -86,6 +86,7 @@ func (h *Handler) manualBookingCreate(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
+			h.reports.forget()
 			h.log.InfoContext(c.UserContext(), "manual booking by staff", "code", res.Code, "staff", currentStaff(c).Username)
 			return redirectWith(c, "/admin/calendar/timeline?from="+stay.CheckIn.AddDays(-2).String(), fmt.Sprintf("Reserva %s guardada", res.Code))
 		}
@@ -190,6 +191,7 @@ func (h *Handler) bookingSave(c *fiber.Ctx) error {
 		case err != nil:
 			return err
 		default:
+			h.reports.forget()
 			return redirectWith(c, "/admin/calendar/bookings/"+code, "Datos guardados")
 		}
 	}

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/uptrace/bun"
 )
 
 // inboxPageSize is how many conversations one page of the inbox shows.
@@ -36,16 +38,27 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 	// Conversations waiting for a person come first, unread before read; the rest follow
 	// by their last message (the bot answered them: their unread mark is shown, not
 	// sorted on, so the page reads an index instead of sorting every conversation).
+	ctx := c.UserContext()
+	// A search is run once, for the ids it matches; both queries below then read those
+	// conversations by key instead of testing every conversation twice. A search matching
+	// more than inboxSearchIDs conversations is left in the queries (they stop at a page).
+	matched, few, err := h.inboxMatches(ctx, in.Query)
+	if err != nil {
+		return fmt.Errorf("admin: inbox: %w", err)
+	}
 	ids := func() *bunSelect {
 		q := h.db.NewSelect().ColumnExpr("c.id").TableExpr("conversations AS c")
 		if in.State == "bot" {
 			q = q.Where("c.state = 'bot'")
 		}
+		if few {
+			return q.Where("c.id IN (?)", bun.In(matched))
+		}
 		return h.inboxSearch(q, in.Query)
 	}
-	ctx := c.UserContext()
+	none := few && len(matched) == 0 // nothing matched: an empty page
 	var waiting []int64
-	if in.State != "bot" {
+	if in.State != "bot" && !none {
 		err := ids().Where("c.state = 'escalated'").
 			OrderExpr("CASE WHEN c.last_inbound_at IS NOT NULL AND (c.staff_read_at IS NULL OR c.last_inbound_at > c.staff_read_at) THEN 0 ELSE 1 END, "+
 				"c.last_message_at DESC NULLS LAST, c.id DESC").Scan(ctx, &waiting)
@@ -58,7 +71,7 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 	if from < len(waiting) {
 		onPage = append(onPage, waiting[from:min(len(waiting), from+want)]...)
 	}
-	if rest := want - len(onPage); rest > 0 && in.State != "escalated" {
+	if rest := want - len(onPage); rest > 0 && in.State != "escalated" && !none {
 		var more []int64
 		err := ids().Where("c.state <> 'escalated' AND c.last_message_at IS NOT NULL").
 			OrderExpr("c.last_message_at DESC, c.id DESC").Limit(rest).Offset(max(0, from-len(waiting))).Scan(ctx, &more)
@@ -67,7 +80,6 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 		}
 		onPage = append(onPage, more...)
 	}
-	var err error
 	if in.Rows, err = h.conversationRowsOf(ctx, onPage); err != nil {
 		return fmt.Errorf("admin: inbox: %w", err)
 	}
@@ -108,6 +120,25 @@ func (h *Handler) inboxSearch(q *bunSelect, query string) *bunSelect {
 		}
 		return q
 	})
+}
+
+// inboxSearchIDs is how many matching conversations a search reads by id.
+const inboxSearchIDs = 500
+
+// inboxMatches is the ids of the conversations query matches when there are at most
+// inboxSearchIDs of them (few); no query, or more matches, is not few.
+func (h *Handler) inboxMatches(ctx context.Context, query string) (ids []int64, few bool, err error) {
+	if query == "" {
+		return nil, false, nil
+	}
+	q := h.db.NewSelect().ColumnExpr("c.id").TableExpr("conversations AS c")
+	if err := h.inboxSearch(q, query).Limit(inboxSearchIDs+1).Scan(ctx, &ids); err != nil {
+		return nil, false, fmt.Errorf("search: %w", err)
+	}
+	if len(ids) > inboxSearchIDs {
+		return nil, false, nil
+	}
+	return ids, true, nil
 }
 
 // escapeLike makes % and _ typed by staff match themselves.

@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
@@ -37,6 +38,19 @@ func (h *Handler) reportShow(c *fiber.Ctx) error {
 		p.Days = d
 	}
 	p.PrevYear, p.NextYear = p.Year-1, p.Year+1
+	key, computedAt := reportKey{year: p.Year, days: p.Days}, time.Now()
+	if cached, ok := h.reports.get(key, computedAt); ok {
+		return h.render(c, fiber.StatusOK, "reports", page{Title: "Reportes", Data: cached})
+	}
+	if err := h.computeReport(ctx, &p, now); err != nil {
+		return err
+	}
+	h.reports.put(key, p, computedAt)
+	return h.render(c, fiber.StatusOK, "reports", page{Title: "Reportes", Data: p})
+}
+
+// computeReport reads the figures of p's year and days (up to now) into p.
+func (h *Handler) computeReport(ctx context.Context, p *reportPage, now time.Time) error {
 	var err error
 	if p.Units, err = stats.Occupancy(ctx, h.db, p.Year); err != nil {
 		return fmt.Errorf("admin reports: %w", err)
@@ -58,5 +72,5 @@ func (h *Handler) reportShow(c *fiber.Ctx) error {
 	if p.First, err = stats.ReadFirstResponse(ctx, h.db, since, now); err != nil {
 		return fmt.Errorf("admin reports: %w", err)
 	}
-	return h.render(c, fiber.StatusOK, "reports", page{Title: "Reportes", Data: p})
+	return nil
 }

@@ -50,6 +50,7 @@ func (h *Handler) reservationConfirmPayment(c *fiber.Ctx) error {
 	case err != nil:
 		return fmt.Errorf("admin: confirm %s: %w", code, err)
 	}
+	h.reports.forget()
 	h.log.InfoContext(c.UserContext(), "payment confirmed by staff", "code", res.Code, "staff", who.Username)
 	return redirectWith(c, backTo(c), fmt.Sprintf("Reserva %s confirmada", res.Code))
 }
@@ -67,6 +68,7 @@ func (h *Handler) reservationCancel(c *fiber.Ctx) error {
 	if _, err := h.opts.Bookings.Cancel(c.UserContext(), code, "cancelled by staff:"+who.Username); err != nil {
 		return fmt.Errorf("admin: cancel %s: %w", code, err)
 	}
+	h.reports.forget()
 	h.log.InfoContext(c.UserContext(), "reservation cancelled by staff", "code", code, "staff", who.Username)
 	return redirectWith(c, backTo(c), fmt.Sprintf("Reserva %s cancelada", code))
 }

@@ -40,9 +40,16 @@ func Occupancy(ctx context.Context, db *store.DB, year int) ([][]UnitMonth, erro
 		return nil, fmt.Errorf("occupancy: units: %w", err)
 	}
 	from, to := store.NewDate(year, time.January, 1), store.NewDate(year+1, time.January, 1)
-	var bookings []store.Reservation
-	err := db.NewSelect().Model(&bookings).Column("accommodation_id", "check_in", "check_out", "total_cents", "paid_cents").
-		Where("status = ? AND check_in < ? AND check_out > ?", store.StatusConfirmed, to, from).Scan(ctx)
+	// Only the five columns the figures need, scanned without the reservation model.
+	var bookings []struct {
+		AccommodationID int64      `bun:"accommodation_id"`
+		CheckIn         store.Date `bun:"check_in"`
+		CheckOut        store.Date `bun:"check_out"`
+		TotalCents      int64      `bun:"total_cents"`
+		PaidCents       int64      `bun:"paid_cents"`
+	}
+	err := db.NewSelect().TableExpr("reservations").Column("accommodation_id", "check_in", "check_out", "total_cents", "paid_cents").
+		Where("status = ? AND check_in < ? AND check_out > ?", store.StatusConfirmed, to, from).Scan(ctx, &bookings)
 	if err != nil {
 		return nil, fmt.Errorf("occupancy: bookings: %w", err)
 	}
