@@ -52,7 +52,7 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 			q = q.Where("c.state = 'bot'")
 		}
 		if few {
-			return q.Where("c.id IN (?)", bun.In(matched))
+			return q.Where("c.id IN (?)", bun.List(matched))
 		}
 		return h.inboxSearch(q, in.Query)
 	}

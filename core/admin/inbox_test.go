@@ -261,3 +261,23 @@ func serveHTTP(t testing.TB, e *env) string {
 	})
 	return "http://" + ln.Addr().String()
 }
+
+// TestReportsCacheForgottenOnConfirm: the reports are kept for a minute, but a payment
+// confirmed by staff shows at once.
+func TestReportsCacheForgottenOnConfirm(t *testing.T) {
+	e := setup(t)
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	const january = "title=\"3 de 31 noches\""
+	_, page := b.do(http.MethodGet, "/admin/reports?year=2027", nil)
+	assert.NotContains(t, page, january, "a hold is not a booking yet")
+	assert.Contains(t, page, "Datos de hace menos de un minuto")
+
+	_, page = b.do(http.MethodGet, "/admin/", nil)
+	csrf := csrfField.FindStringSubmatch(page)[1]
+	resp, _ := b.do(http.MethodPost, "/admin/reservations/"+itoa(e.hold.ID)+"/confirm-payment", url.Values{"csrf": {csrf}})
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+
+	_, page = b.do(http.MethodGet, "/admin/reports?year=2027", nil)
+	assert.Contains(t, page, january, "the confirmed nights, not the cached report")
+}
