@@ -186,6 +186,7 @@ func burst(t *testing.T, n int, mk func(i int) (b *browser, username, password s
 }
 
 func TestAdminRequiresLogin(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) { adminRequiresLogin(t, setupOn(t, db)) })
 }
 
@@ -215,6 +216,7 @@ func adminRequiresLogin(t *testing.T, e *env) {
 }
 
 func TestLoginFormNeedsItsCSRFToken(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	resp, _ := b.do(http.MethodPost, "/admin/login", url.Values{"username": {"admin"}, "password": {"correct horse"}})
@@ -222,6 +224,7 @@ func TestLoginFormNeedsItsCSRFToken(t *testing.T) {
 }
 
 func TestLoginIsRateLimited(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	for range 5 {
@@ -276,6 +279,7 @@ func TestLoginHashingIsBounded(t *testing.T) {
 }
 
 func TestConfirmPaymentNeedsCSRFAndConfirms(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	b.login("correct horse")
@@ -296,6 +300,7 @@ func TestConfirmPaymentNeedsCSRFAndConfirms(t *testing.T) {
 }
 
 func TestExtendHoldOnce(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	b.login("correct horse")
@@ -310,6 +315,7 @@ func TestExtendHoldOnce(t *testing.T) {
 }
 
 func TestEscalateAndReleaseConversation(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	var convID int64
@@ -334,6 +340,7 @@ func TestEscalateAndReleaseConversation(t *testing.T) {
 }
 
 func TestLogoutEndsTheSession(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	b.login("correct horse")
@@ -363,6 +370,7 @@ func (r *recordingCalendar) ConfirmRemovals(_ context.Context, feedID int64, _ s
 }
 
 func TestCalendarConflictsAndHeldRemovals(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	var unitID, feedID, blockID, conflictID int64
@@ -399,6 +407,7 @@ func TestCalendarConflictsAndHeldRemovals(t *testing.T) {
 }
 
 func TestPartialFeedImportIsShown(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	var unitID int64
@@ -425,6 +434,7 @@ func TestPartialFeedImportIsShown(t *testing.T) {
 }
 
 func TestFlaggedPaymentShowsUntilReviewed(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	svc := booking.NewService(e.db, booking.Options{Now: func() time.Time { return time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) }})
 	out, err := svc.ApplyPayment(context.Background(), booking.PaymentNotice{Provider: "mp", PaymentID: "77",
@@ -461,6 +471,7 @@ func (r *recordingRefunds) Refund(_ context.Context, req payments.RefundRequest)
 // pesos, reason), CSRF-checked; the form carries its own key, so a resubmission is the
 // same refund.
 func TestRefundFromTheDashboard(t *testing.T) {
+	t.Parallel()
 	refunds := &recordingRefunds{}
 	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.Refunds = refunds })
 	svc := booking.NewService(e.db, booking.Options{Now: func() time.Time { return time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) }})
@@ -495,6 +506,7 @@ func TestRefundFromTheDashboard(t *testing.T) {
 // TestFlashShowsOnlyOwnMessages: /admin/...?ok=TEXT in a link anyone can send must not put
 // TEXT on the page; the messages the admin writes after an action still show.
 func TestFlashShowsOnlyOwnMessages(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	_, page := b.do(http.MethodGet, "/admin/login?ok=Llam%C3%A1+al+0800-ESTAFA", nil)

@@ -15,6 +15,7 @@ import (
 // TestChannelNotices: staff see what the e-mail channel skipped, handed to them or saw
 // bounce, with the reason, filtered by kind, guest text escaped; only after logging in.
 func TestChannelNotices(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
 	var convID int64

@@ -56,6 +56,7 @@ func addConversation(t *testing.T, db *store.DB, c store.Conversation, guestSaid
 }
 
 func TestInboxShowsGuestsReadably(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	web := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_ab3391aa00bb11cc22dd33ee", AddressKind: "web"}, "hola, ¿tienen pileta?", at)
@@ -111,6 +112,7 @@ func TestInboxShowsGuestsReadably(t *testing.T) {
 }
 
 func TestInboxPages(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	for i := range 120 {
@@ -149,6 +151,7 @@ func firstGuest(page string) string {
 }
 
 func TestReplyAndNotesNeedTheSessionsCSRFToken(t *testing.T) {
+	t.Parallel()
 	replies := &recordingReplies{}
 	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.Replies = replies })
 	id := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_000000000000000000000001", AddressKind: "web"}, "hola", time.Now())
@@ -186,6 +189,7 @@ func TestReplyAndNotesNeedTheSessionsCSRFToken(t *testing.T) {
 }
 
 func TestReportsPage(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	_, err := e.db.NewUpdate().Model((*store.Reservation)(nil)).Set("status = ?", store.StatusConfirmed).Set("paid_cents = total_cents").
 		Where("id = ?", e.hold.ID).Exec(context.Background())
@@ -204,6 +208,7 @@ func TestReportsPage(t *testing.T) {
 // TestLiveStreamSendsChanges: the stream starts at the present and sends a message and an
 // escalation written afterwards, with a cursor to resume from.
 func TestLiveStreamSendsChanges(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	srv := serveHTTP(t, e)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}

@@ -29,6 +29,7 @@ func (m channelMedia) FetchMedia(_ context.Context, channelName string, media co
 }
 
 func TestStaffPlayAVoiceNote(t *testing.T) {
+	t.Parallel()
 	media := channelMedia{"wa/wamid.audio": []byte("OggS voice note")}
 	e := setupWith(t, storetest.SQLite(t), func(o *admin.Options) { o.Media = media })
 	ctx := context.Background()

@@ -111,6 +111,7 @@ func unitForm(csrf, name, price string) url.Values {
 // the save (the catalog cache is invalidated), the change is audited, and bad input
 // changes nothing.
 func TestUnitPriceEditQuotesAtOnce(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := setupOn(t, db)
 		ctx := context.Background()
@@ -159,6 +160,7 @@ func mustDate(t *testing.T, s string) store.Date {
 // refused to the bot and to another manual booking or block, with a clear message; the
 // calendar shows the guest's name escaped; edits keep the amount received.
 func TestManualBookingGoesThroughTheEngine(t *testing.T) {
+	t.Parallel()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		e := setupOn(t, db)
 		ctx := context.Background()
