@@ -286,3 +286,34 @@ func TestReportsCacheForgottenOnConfirm(t *testing.T) {
 	_, page = b.do(http.MethodGet, "/admin/reports?year=2027", nil)
 	assert.Contains(t, page, january, "the confirmed nights, not the cached report")
 }
+
+// TestInboxSearchPages: a search matching few conversations (read by id) and one matching
+// more than inboxSearchIDs (left in the page queries) page the same way.
+func TestInboxSearchPages(t *testing.T) {
+	e := setup(t)
+	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+	for i := range 510 {
+		addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: fmt.Sprintf("+54911000%05d", i), AddressKind: "phone",
+			GuestName: fmt.Sprintf("Huésped %03d", i)}, "hola", at.Add(time.Duration(i)*time.Minute))
+	}
+	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+	b.login("correct horse")
+	tests := []struct {
+		name, query, page string
+		first             string
+		prev, next        bool
+	}{
+		{"few, by id", "huésped 12", "1", "Huésped 129", false, false},
+		{"few, by phone", "00000123", "1", "Huésped 123", false, false},
+		{"many, first page", "huésped", "1", "Huésped 509", false, true},
+		{"many, last page", "huésped", "11", "Huésped 009", true, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query)+"&page="+tc.page, nil)
+			assert.Equal(t, tc.first, firstGuest(page))
+			assert.Equal(t, tc.prev, strings.Contains(page, `rel="prev"`))
+			assert.Equal(t, tc.next, strings.Contains(page, `rel="next"`))
+		})
+	}
+}
