@@ -270,6 +270,7 @@ func serveHTTP(t testing.TB, e *env) string {
 // TestReportsCacheForgottenOnConfirm: the reports are kept for a minute, but a payment
 // confirmed by staff shows at once.
 func TestReportsCacheForgottenOnConfirm(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	b.login("correct horse")
@@ -290,6 +291,7 @@ func TestReportsCacheForgottenOnConfirm(t *testing.T) {
 // TestInboxSearchPages: a search matching few conversations (read by id) and one matching
 // more than inboxSearchIDs (left in the page queries) page the same way.
 func TestInboxSearchPages(t *testing.T) {
+	t.Parallel()
 	e := setup(t)
 	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 	for i := range 510 {
