@@ -42,6 +42,17 @@ func (t *turn) hasStay() bool {
 	return name != "" && t.st.Slots[name] != nil
 }
 
+// holding reports whether the guest holds a unit now (a hold made in this conversation
+// and not let go since).
+func (t *turn) holding() bool {
+	hold, ok := t.st.Results["pre_reservar"].(map[string]any)
+	if !ok || hold["ok"] != true {
+		return false
+	}
+	released, _ := t.st.Results["liberar_hold"].(map[string]any)
+	return released == nil || released["code"] != hold["code"]
+}
+
 // isQuestion reports whether the guest asks something ("¿tiene wifi?", "tienen cochera").
 func isQuestion(text string) bool {
 	if strings.ContainsAny(text, "?¿") {
@@ -85,6 +96,12 @@ func (t *turn) reread(trig *flow, vals map[string]any) *flow {
 	case len(t.u.Amenities) > 0 && question && (trig == nil || (!trig.Interrupt && !trig.asksAny(vals))):
 		// "¿tienen buen wifi?" answered even when the classifier hesitates.
 		if f := t.e.byIntent["servicios"]; f != nil {
+			return f
+		}
+	case question && len(vals) == 0 && t.holding() && (t.u.Intent == "precio" || anyPhrase(t.folded, "total")):
+		// "¿y el total cuánto es?" after a hold asks about that hold, not for a new
+		// search (rule 3): the payment flow answers with its unit, dates and total.
+		if f := t.e.flows["pago"]; f != nil {
 			return f
 		}
 	case len(t.u.Amenities) > 0 && !question && t.st.top() == nil && t.hasStay():
