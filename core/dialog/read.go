@@ -249,12 +249,12 @@ func (t *turn) readStay(u Understanding) Understanding {
 		}
 	}
 	if inOK && !outOK {
+		nights, haveNights := nightsIn(folded)
 		switch m := monthsLength.FindStringSubmatch(folded); {
 		case singleNight.MatchString(folded):
 			out, outOK = in.AddDate(0, 0, 1), true
-		case nightsOK(folded):
-			n, _ := nightsIn(folded)
-			out, outOK = in.AddDate(0, 0, n), true
+		case haveNights:
+			out, outOK = in.AddDate(0, 0, nights), true
 		case m != nil:
 			if n, ok := count(m[1]); ok {
 				if strings.HasPrefix(m[2], "mes") || strings.HasPrefix(m[2], "month") {
@@ -272,9 +272,4 @@ func (t *turn) readStay(u Understanding) Understanding {
 		u.CheckOut = out.Format(time.DateOnly)
 	}
 	return u
-}
-
-func nightsOK(folded string) bool {
-	_, ok := nightsIn(folded)
-	return ok
 }
