@@ -115,7 +115,7 @@ func (t *turn) clauseTrigger(text string, u Understanding) *flow {
 	if u.Intent != "" && u.Confidence >= t.settings().MinConfidence {
 		f = t.e.byIntent[u.Intent]
 	}
-	if len(u.Amenities) > 0 && u.CheckIn == "" && u.Guests == 0 && isQuestion(text) && (f == nil || !f.Interrupt) {
+	if len(u.Amenities) > 0 && u.CheckIn == "" && u.Guests == 0 && isFoldedQuestion(text, folded) && (f == nil || !f.Interrupt) {
 		// "¿tienen cochera?" asks about the amenity, however the classifier leans.
 		if s := t.e.byIntent["servicios"]; s != nil {
 			return s

@@ -55,10 +55,16 @@ func (t *turn) holding() bool {
 
 // isQuestion reports whether the guest asks something ("¿tiene wifi?", "tienen cochera").
 func isQuestion(text string) bool {
+	return isFoldedQuestion(text, fold(text))
+}
+
+// isFoldedQuestion is isQuestion for a message already folded: the turn folds its text
+// once.
+func isFoldedQuestion(text, folded string) bool {
 	if strings.ContainsAny(text, "?¿") {
 		return true
 	}
-	words := strings.Fields(fold(text))
+	words := strings.Fields(folded)
 	return len(words) > 0 && anyPhrase(words[0], questionWords...)
 }
 
@@ -85,7 +91,7 @@ func (e *Engine) bookingFlow() *flow {
 // reread is the flow a message starts once read against the conversation: trig is what
 // its keywords or intent start on their own.
 func (t *turn) reread(trig *flow, vals map[string]any) *flow {
-	question := isQuestion(t.in.Text)
+	question := isFoldedQuestion(t.in.Text, t.folded)
 	switch {
 	case trig != nil && !trig.Interrupt && !trig.asksAny(vals) && t.changesStay(vals):
 		// "no, al final somos 2" reads like a change of a booking to the classifier: it
