@@ -37,6 +37,7 @@ var formMessages = []struct {
 	{regexp.MustCompile(`^a season needs multiplier_bp or amount_cents.*`), "una temporada lleva multiplicador o precio fijo por noche"},
 	{regexp.MustCompile(`^between 1000 \(×0\.10\) and 100000 \(×10\)$`), "entre 0,1 y 10"},
 	{regexp.MustCompile(`^between 0 and 10000 \(100 %\)$`), "entre 0 y 100 %"},
+	{regexp.MustCompile(`^between 0 and 100\.000\.000,00$`), "entre 0 y 100.000.000,00 pesos"},
 	{regexp.MustCompile(`^between 1 and 365$`), "entre 1 y 365"},
 	{regexp.MustCompile(`^between -1000 and 1000$`), "entre -1000 y 1000"},
 	{regexp.MustCompile(`^give both dates or neither$`), "las dos fechas o ninguna"},
