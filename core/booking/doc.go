@@ -12,6 +12,8 @@
 //	Extend(ctx, code)                 +15 minutes, once
 //	Confirm(ctx, code, ConfirmInput)  payment received (idempotent)
 //	Cancel(ctx, code, reason)         idempotent
+//	Move(ctx, code, MoveRequest)      staff move a hold or booking to other nights or unit
+//	QuoteMove(ctx, code, unit, stay)  the same checks without moving, and the new quote
 //	Get(ctx, code), History(ctx, code)
 //	Property(ctx, id), DefaultProperty(ctx), Units(ctx)  what to tell guests
 //	ExpireLapsed(ctx), HoldExpiryJob(every)              the 30-second expiry
@@ -24,7 +26,8 @@
 // booking) is recorded and flagged for staff, and is not an error (a webhook answers 200).
 //
 // Outcomes are sentinel errors (ErrUnavailable with an *UnavailableError carrying
-// alternatives, ErrMinStay, ErrInvalid with fields, ErrAlreadyExtended, ErrExpired,
+// alternatives or, for a move, a *ConflictError naming what takes the nights, ErrMinStay,
+// ErrMaxStay, ErrOverCapacity, ErrInvalid with fields, ErrAlreadyExtended, ErrExpired,
 // ErrNotFound...), so callers branch with errors.Is/As and never parse messages.
 //
 // It never trusts a single guard against double booking: a per-unit Locker serializes

@@ -20,6 +20,8 @@ const (
 	EventReservationConfirmed = "reservation_confirmed"
 	EventReservationCancelled = "reservation_cancelled"
 	EventReservationEdited    = "reservation_edited"
+	// EventReservationMoved: staff moved a hold or booking to other nights or another unit.
+	EventReservationMoved = "reservation_moved"
 )
 
 // AggregateReservation is the aggregate_type of reservation events; aggregate_id is the code.
@@ -32,6 +34,9 @@ type Event struct {
 	At        time.Time      `json:"at"`
 	RequestID string         `json:"request_id,omitempty"`
 	Payload   map[string]any `json:"payload"`
+	// before is the status the reservation had when this event happened (History sets
+	// it), for the events that do not change it.
+	before string
 }
 
 // StatusAfter is the reservation status an event leaves behind.
@@ -46,7 +51,12 @@ func (e Event) StatusAfter() string {
 	case EventReservationCancelled:
 		return store.StatusCancelled
 	}
-	return ""
+	// Edits and moves leave the status as it was: their payload says it (older edits do
+	// not, and take the status the events before them left).
+	if st, ok := e.Payload["status"].(string); ok && st != "" {
+		return st
+	}
+	return e.before
 }
 
 // writeEvent records one event of reservation code. Payloads carry no guest personal data.
@@ -73,6 +83,7 @@ func (s *Service) History(ctx context.Context, code string) ([]Event, error) {
 		return nil, fmt.Errorf("load history of %s: %w", code, err)
 	}
 	out := make([]Event, 0, len(rows))
+	status := ""
 	for _, r := range rows {
 		ev := Event{ID: r.ID, Type: r.Type, At: r.OccurredAt.UTC(), RequestID: r.RequestID, Payload: map[string]any{}}
 		if len(r.Payload) > 0 {
@@ -80,6 +91,8 @@ func (s *Service) History(ctx context.Context, code string) ([]Event, error) {
 				return nil, fmt.Errorf("decode event %d of %s: %w", r.ID, code, err)
 			}
 		}
+		ev.before = status
+		status = ev.StatusAfter()
 		out = append(out, ev)
 	}
 	return out, nil

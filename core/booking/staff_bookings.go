@@ -117,7 +117,7 @@ func (s *Service) UpdateDetails(ctx context.Context, code string, d Details) (Re
 		}
 		// No guest data in events: only which fields changed.
 		if err := writeEvent(ctx, tx, code, EventReservationEdited, now, map[string]any{
-			"changed": changed, "paid_cents": m.PaidCents, "by": d.By,
+			"changed": changed, "paid_cents": m.PaidCents, "by": d.By, "status": m.Status,
 		}); err != nil {
 			return err
 		}
