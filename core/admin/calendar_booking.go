@@ -141,6 +141,10 @@ type bookingData struct {
 	Unit   string
 	Paid   string
 	Errors map[string]string
+	// Move is the "Cambiar fechas o unidad" form; Units its unit choices.
+	Move    moveForm
+	Units   []unitOption
+	Movable bool
 }
 
 func (h *Handler) bookingShow(c *fiber.Ctx) error {
@@ -159,14 +163,20 @@ func (h *Handler) bookingShow(c *fiber.Ctx) error {
 }
 
 func (h *Handler) renderBooking(c *fiber.Ctx, status int, bd bookingData) error {
-	_, names, err := h.calendarUnits(c.UserContext())
+	units, names, err := h.calendarUnits(c.UserContext())
 	if err != nil {
 		return err
 	}
 	bd.Unit = names[bd.R.UnitID]
+	moveDefaults(&bd)
+	bd.Units = unitOptions(units, bd.Move.Unit)
+	bd.Movable = movable(bd.R)
 	p := page{Title: "Reserva " + bd.R.Code, Data: bd}
-	if len(bd.Errors) > 0 {
+	switch {
+	case len(bd.Errors) > 0 || len(bd.Move.Errors) > 0:
 		p.Error = "Revisá los campos marcados."
+	case bd.Move.Refusal != "":
+		p.Error = bd.Move.Refusal
 	}
 	return h.render(c, status, "calendar_booking", p)
 }

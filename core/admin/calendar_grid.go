@@ -22,6 +22,8 @@ type Desk interface {
 	Get(ctx context.Context, code string) (booking.Reservation, error)
 	BookManual(ctx context.Context, in booking.ManualBooking) (booking.Reservation, error)
 	UpdateDetails(ctx context.Context, code string, d booking.Details) (booking.Reservation, error)
+	QuoteMove(ctx context.Context, code string, unitID int64, stay booking.Stay) (booking.Quote, error)
+	Move(ctx context.Context, code string, m booking.MoveRequest) (booking.Reservation, error)
 	Block(ctx context.Context, unitID int64, stay booking.Stay, note, by string) (int64, error)
 	Unblock(ctx context.Context, id int64) error
 }
@@ -40,6 +42,7 @@ func (h *Handler) mountCalendar(r fiber.Router) {
 	r.Post("/calendar/bookings", h.manualBookingCreate)
 	r.Get("/calendar/bookings/:code", h.bookingShow)
 	r.Post("/calendar/bookings/:code", h.bookingSave)
+	r.Post("/calendar/bookings/:code/move", h.bookingMove)
 	r.Post("/calendar/blocks", h.blockCreate)
 	r.Post("/calendar/blocks/:id/delete", h.blockDelete)
 }

@@ -47,7 +47,7 @@ var settingsForms = []string{"/admin/settings/property", "/admin/settings/units"
 	"/admin/settings/feeds", "/admin/settings/feeds/1/delete", "/admin/settings/feeds/1/test", "/admin/settings/users",
 	"/admin/settings/users/1", "/admin/settings/users/1/reset", "/admin/settings/payments"}
 
-var calendarForms = []string{"/admin/calendar/bookings", "/admin/calendar/bookings/X", "/admin/calendar/blocks", "/admin/calendar/blocks/1/delete"}
+var calendarForms = []string{"/admin/calendar/bookings", "/admin/calendar/bookings/X", "/admin/calendar/bookings/X/move", "/admin/calendar/blocks", "/admin/calendar/blocks/1/delete"}
 
 // TestSettingsAreForAdminsOnly: staff get 403 on every settings page and form (the server
 // decides, not the menu) and see no link to them; admins get the pages.
