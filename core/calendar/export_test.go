@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/booking/bookingtest"
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/store"
@@ -359,4 +360,38 @@ func TestExportLeavesHoldsOutByDefault(t *testing.T) {
 	withHolds, err := f.exp.Feed(context.Background(), f.demo.Robles, "airbnb")
 	require.NoError(t, err)
 	assert.Contains(t, string(withHolds), "stay-RES270110001@conserje", "unless export_holds is on")
+}
+
+// TestExportFollowsAMove: a booking staff move shows at its new nights in the new unit's
+// feed, under the same UID, and leaves the old unit's feed on the very next fetch (the
+// feed is rendered from the database on every request: nothing to invalidate).
+func TestExportFollowsAMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		demo := bookingtest.SeedDemo(t, db)
+		svc := booking.NewService(db, booking.Options{Now: func() time.Time { return exportNow }})
+		exp, err := calendar.NewExporter(db, testSalt, calendar.ExportOptions{Now: func() time.Time { return exportNow }})
+		require.NoError(t, err)
+		r, err := svc.BookManual(ctx, booking.ManualBooking{UnitID: demo.Robles, Stay: booking.NewStay(day("2027-01-11"), day("2027-01-14")),
+			Guests: 2, Guest: booking.Guest{Name: "Ana"}, By: "staff:test"})
+		require.NoError(t, err)
+		events := func(unit int64) []string {
+			t.Helper()
+			body, err := exp.Feed(ctx, unit, "airbnb")
+			require.NoError(t, err)
+			evs, err := strictRead(body)
+			require.NoError(t, err)
+			var out []string
+			for _, e := range evs {
+				out = append(out, e["UID"]+" "+e["DTSTART;VALUE=DATE"]+"-"+e["DTEND;VALUE=DATE"])
+			}
+			return out
+		}
+		uid := "stay-" + r.Code + "@conserje"
+		assert.Equal(t, []string{uid + " 20270111-20270114"}, events(demo.Robles))
+		_, err = svc.Move(ctx, r.Code, booking.MoveRequest{UnitID: demo.Coihue, Stay: booking.NewStay(day("2027-01-18"), day("2027-01-21")), KeepTotal: true, By: "staff:test"})
+		require.NoError(t, err)
+		assert.Empty(t, events(demo.Robles), "the old unit's nights are free for the portals")
+		assert.Equal(t, []string{uid + " 20270118-20270121"}, events(demo.Coihue))
+	})
 }

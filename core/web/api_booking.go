@@ -31,6 +31,7 @@ type BookingService interface {
 	History(ctx context.Context, code string) ([]booking.Event, error)
 	Confirm(ctx context.Context, code string, in booking.ConfirmInput) (booking.Reservation, error)
 	Cancel(ctx context.Context, code, reason string) (booking.Reservation, error)
+	Move(ctx context.Context, code string, m booking.MoveRequest) (booking.Reservation, error)
 }
 
 var _ BookingService = (*booking.Service)(nil)
@@ -68,6 +69,7 @@ func (h *BookingAPI) Mount(r fiber.Router) {
 	g.Post("/pre-reservations", h.auth, h.createHold)
 	g.Post("/pre-reservations/:code/extend", h.auth, h.extend)
 	g.Get("/reservations/:code", h.auth, h.getReservation)
+	g.Patch("/reservations/:code", h.auth, h.moveReservation)
 	g.Post("/reservations/:code/confirm", h.auth, h.confirm)
 	g.Post("/reservations/:code/cancel", h.auth, h.cancel)
 }
@@ -147,6 +149,22 @@ func offerFrom(u booking.Unit, q booking.Quote) offerJSON {
 		o.Nightly[i] = nightJSON{Date: n.Date.String(), PriceCents: n.PriceCents, Reason: n.Reason}
 	}
 	return o
+}
+
+type conflictJSON struct {
+	Kind     string `json:"kind"`
+	Code     string `json:"code,omitempty"`
+	Portal   string `json:"portal,omitempty"`
+	CheckIn  string `json:"check_in"`
+	CheckOut string `json:"check_out"`
+}
+
+func conflictsJSON(cs []booking.Conflict) []conflictJSON {
+	out := make([]conflictJSON, len(cs))
+	for i, c := range cs {
+		out[i] = conflictJSON{Kind: c.Kind, Code: c.Code, Portal: c.Portal, CheckIn: c.Stay.CheckIn.String(), CheckOut: c.Stay.CheckOut.String()}
+	}
+	return out
 }
 
 func alternativesJSON(alts []booking.Alternative) []alternativeJSON {
@@ -327,6 +345,59 @@ func (h *BookingAPI) cancel(c *fiber.Ctx) error {
 	return c.JSON(reservationJSON(res, nil))
 }
 
+type moveJSON struct {
+	AccommodationID *int64 `json:"accommodation_id"`
+	CheckIn         string `json:"check_in"`
+	CheckOut        string `json:"check_out"`
+	// Price is "keep" (the agreed total, the default) or "quote" (the new stay's quote).
+	Price string `json:"price"`
+}
+
+// moveReservation moves a hold or booking to other dates and/or another unit with the
+// engine's guards; a field left out keeps the reservation's value.
+func (h *BookingAPI) moveReservation(c *fiber.Ctx) error {
+	var body moveJSON
+	if err := decodeStrict(c, &body, false); err != nil {
+		return err
+	}
+	code := c.Params("code")
+	cur, err := h.svc.Get(c.UserContext(), code)
+	if err != nil {
+		return mapBookingError(err)
+	}
+	fields := map[string]string{}
+	m := booking.MoveRequest{Stay: cur.Stay, By: "api"}
+	if body.AccommodationID != nil {
+		m.UnitID = *body.AccommodationID
+	}
+	if body.CheckIn != "" {
+		m.Stay.CheckIn = parseDateField(body.CheckIn, "check_in", fields)
+	}
+	if body.CheckOut != "" {
+		m.Stay.CheckOut = parseDateField(body.CheckOut, "check_out", fields)
+	}
+	switch body.Price {
+	case "", "keep":
+		m.KeepTotal = true
+	case "quote":
+	default:
+		fields["price"] = `must be "keep" or "quote"`
+	}
+	if body.AccommodationID == nil && body.CheckIn == "" && body.CheckOut == "" {
+		fields["check_in"] = "send check_in, check_out or accommodation_id"
+	}
+	if len(fields) > 0 {
+		return invalid(fields)
+	}
+	res, err := h.svc.Move(c.UserContext(), code, m)
+	if err != nil {
+		return mapBookingError(err)
+	}
+	out := reservationJSON(res, nil)
+	out["quote_total_cents"] = res.Quote.TotalCents
+	return c.JSON(out)
+}
+
 // decodeStrict decodes the JSON body into v, rejecting unknown fields and trailing data
 // with 422 and malformed JSON with 400. An empty body is accepted when optional.
 func decodeStrict(c *fiber.Ctx, v any, optional bool) error {
@@ -417,9 +488,24 @@ func mapBookingError(err error) error {
 	var ve *booking.ValidationError
 	var ms *booking.MinStayError
 	var ue *booking.UnavailableError
+	var ce *booking.ConflictError
+	var mx *booking.MaxStayError
+	var capErr *booking.CapacityError
 	switch {
 	case errors.As(err, &ve):
 		return invalid(ve.Fields)
+	case errors.As(err, &ce):
+		return &APIError{Status: fiber.StatusConflict, Code: "unavailable",
+			Message: "the unit is taken for some of those nights; see the conflicts",
+			Extra:   map[string]any{"conflicts": conflictsJSON(ce.Conflicts)}}
+	case errors.As(err, &mx):
+		return &APIError{Status: fiber.StatusUnprocessableEntity, Code: "max_stay",
+			Message: fmt.Sprintf("stays are at most %d nights", mx.Max),
+			Fields:  map[string]string{"check_out": mx.Error()}, Extra: map[string]any{"max_nights": mx.Max}}
+	case errors.As(err, &capErr):
+		return &APIError{Status: fiber.StatusUnprocessableEntity, Code: "over_capacity",
+			Message: fmt.Sprintf("the unit sleeps at most %d", capErr.Capacity),
+			Fields:  map[string]string{"accommodation_id": capErr.Error()}, Extra: map[string]any{"capacity": capErr.Capacity}}
 	case errors.As(err, &ms):
 		return &APIError{Status: fiber.StatusUnprocessableEntity, Code: "min_stay",
 			Message: fmt.Sprintf("the minimum stay for those dates is %d nights", ms.Required),

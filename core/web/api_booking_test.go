@@ -383,3 +383,82 @@ func date(t *testing.T, s string) store.Date {
 	require.NoError(t, err)
 	return d
 }
+
+// TestBookingAPIMove: PATCH /api/v1/reservations/{code} moves a booking with the engine's
+// guards: a taken night is 409 naming what takes it, too many guests for the unit and a
+// stay under the minimum are 422, and a move that fits returns the reservation at its new
+// nights, keeping the agreed total unless the new quote is asked for.
+func TestBookingAPIMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		s := newBookingServer(t, db, nil)
+		c := http.DefaultClient
+		post := func(path, body string) apiResponse { return call(t, c, "POST", s.url+path, apiToken, body) }
+		patch := func(code, body string) apiResponse {
+			return call(t, c, "PATCH", s.url+"/api/v1/reservations/"+code, apiToken, body)
+		}
+		hold := func(unit int64, in, out string, guests int) string {
+			r := post("/api/v1/pre-reservations", holdBody(unit, in, out, guests))
+			require.Equal(t, http.StatusCreated, r.Status, r.Raw)
+			return r.Body["code"].(string)
+		}
+		other := hold(s.demo.Robles, "2027-03-01", "2027-03-04", 2)
+		code := hold(s.demo.Robles, "2027-03-08", "2027-03-11", 3)
+		r := post("/api/v1/reservations/"+code+"/confirm", `{"paid_cents": 100000}`)
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		total := r.Body["total_cents"].(float64)
+
+		cases := []struct {
+			name   string
+			body   string
+			status int
+			code   string
+			check  func(t *testing.T, r apiResponse)
+		}{
+			{name: "onto a hold", body: `{"check_in": "2027-03-02", "check_out": "2027-03-05"}`, status: http.StatusConflict, code: "unavailable",
+				check: func(t *testing.T, r apiResponse) {
+					cs := r.Body["conflicts"].([]any)
+					require.Len(t, cs, 1)
+					assert.Equal(t, map[string]any{"kind": "hold", "code": other, "check_in": "2027-03-01", "check_out": "2027-03-04"}, cs[0])
+				}},
+			{name: "more guests than the unit sleeps", body: fmt.Sprintf(`{"accommodation_id": %d}`, s.demo.Centro), status: http.StatusUnprocessableEntity, code: "over_capacity"},
+			{name: "under the minimum stay", body: `{"check_in": "2027-03-15", "check_out": "2027-03-16"}`, status: http.StatusUnprocessableEntity, code: "min_stay"},
+			{name: "an unknown price choice", body: `{"check_in": "2027-03-15", "price": "cheap"}`, status: http.StatusUnprocessableEntity, code: "invalid"},
+			{name: "an empty move", body: `{}`, status: http.StatusUnprocessableEntity, code: "invalid"},
+			{name: "an unknown field", body: `{"nights": 3}`, status: http.StatusUnprocessableEntity, code: "invalid"},
+			{name: "later nights in another unit keep the total", body: fmt.Sprintf(`{"accommodation_id": %d, "check_in": "2027-03-15", "check_out": "2027-03-18"}`, s.demo.Coihue),
+				status: http.StatusOK, check: func(t *testing.T, r apiResponse) {
+					assert.Equal(t, float64(s.demo.Coihue), r.Body["accommodation_id"])
+					assert.Equal(t, "2027-03-15", r.Body["check_in"])
+					assert.Equal(t, "2027-03-18", r.Body["check_out"])
+					assert.Equal(t, total, r.Body["total_cents"])
+					assert.NotEqual(t, total, r.Body["quote_total_cents"], "Coihue costs more")
+				}},
+			{name: "one more night at the new quote", body: `{"check_out": "2027-03-19", "price": "quote"}`, status: http.StatusOK,
+				check: func(t *testing.T, r apiResponse) {
+					assert.Equal(t, "2027-03-19", r.Body["check_out"])
+					assert.Equal(t, r.Body["quote_total_cents"], r.Body["total_cents"])
+					assert.Len(t, r.Body["nightly"], 4)
+				}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := patch(code, tc.body)
+				require.Equal(t, tc.status, r.Status, r.Raw)
+				if tc.code != "" {
+					assert.Equal(t, tc.code, errCode(r))
+				}
+				if tc.check != nil {
+					tc.check(t, r)
+				}
+			})
+		}
+		r = call(t, c, "GET", s.url+"/api/v1/reservations/"+code, apiToken, "")
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		hist := r.Body["history"].([]any)
+		last := hist[len(hist)-1].(map[string]any)
+		assert.Equal(t, booking.EventReservationMoved, last["event"])
+		assert.Equal(t, "confirmed", last["status"])
+		r = patch("RES000101999", `{"check_in": "2027-03-15"}`)
+		assert.Equal(t, http.StatusNotFound, r.Status, r.Raw)
+	})
+}
