@@ -25,19 +25,28 @@ type Options struct {
 // Engine runs one dialog. It is immutable and safe for concurrent turns on different
 // states; the Reloader swaps whole engines.
 type Engine struct {
-	dialog      *spec.Dialog
-	catalog     *Catalog
-	registry    *Registry
-	und         Understander
-	opts        Options
-	log         *slog.Logger
-	flows       map[string]*flow
-	slots       map[string]*slot
-	byIntent    map[string]*flow
-	byKeyword   []*flow
+	dialog    *spec.Dialog
+	catalog   *Catalog
+	registry  *Registry
+	und       Understander
+	opts      Options
+	log       *slog.Logger
+	flows     map[string]*flow
+	slots     map[string]*slot
+	byIntent  map[string]*flow
+	byKeyword []*flow
+	// byButton: the flow a tap on a static button starts, by button id; tapTitles are
+	// those buttons' title keys, for a title typed instead of tapped.
+	byButton    map[string]*flow
+	tapTitles   []tapTitle
 	complaints  []string
 	resultNames []string
 	handoff     Action
+}
+
+type tapTitle struct {
+	key  string
+	flow *flow
 }
 
 type flow struct {
@@ -48,9 +57,11 @@ type flow struct {
 
 type step struct {
 	*spec.Step
-	cond    *spec.Expr
-	with    map[string]*spec.Expr
-	from    *spec.Expr
+	cond *spec.Expr
+	with map[string]*spec.Expr
+	from *spec.Expr
+	// shown are the static buttons' if conditions (nil: always shown), by position.
+	shown   []*spec.Expr
 	action  Action
 	then    int
 	els     int
@@ -107,6 +118,9 @@ func New(d *spec.Dialog, cat *Catalog, reg *Registry, und Understander, opts Opt
 			cs := &step{Step: s, cond: compile(s.If), from: nil, then: -1, els: -1, gotoIdx: -1}
 			if s.Buttons != nil {
 				cs.from = compile(s.Buttons.From)
+				for _, sb := range s.Buttons.Static {
+					cs.shown = append(cs.shown, compile(sb.If))
+				}
 			}
 			if s.Kind == spec.StepAction {
 				cs.action, _ = reg.Lookup(s.Action)
@@ -128,6 +142,20 @@ func New(d *spec.Dialog, cat *Catalog, reg *Registry, und Understander, opts Opt
 		}
 		if len(cf.keywords) > 0 {
 			e.byKeyword = append(e.byKeyword, cf)
+		}
+	}
+	e.byButton = map[string]*flow{}
+	for _, f := range d.Flows {
+		for _, s := range f.Steps {
+			if s.Buttons == nil {
+				continue
+			}
+			for _, sb := range s.Buttons.Static {
+				if sb.Flow != "" {
+					e.byButton[sb.ID] = e.flows[sb.Flow]
+					e.tapTitles = append(e.tapTitles, tapTitle{key: sb.Title, flow: e.flows[sb.Flow]})
+				}
+			}
 		}
 	}
 	for _, k := range d.Settings.Escalation.ComplaintKeywords {

@@ -24,6 +24,10 @@ func (t *turn) trigger() *flow {
 }
 
 func (t *turn) route() {
+	if f := t.tapped(); f != nil {
+		t.start(f, nil)
+		return
+	}
 	fr := t.st.top()
 	awaited := ""
 	if fr != nil {
@@ -81,6 +85,26 @@ func (t *turn) route() {
 		}
 	}
 	next()
+}
+
+// tapped is the flow a button the guest tapped starts (spec.StaticButton.Flow): its id as
+// the channel sent it back, or its title typed as the guest saw it (in the conversation's
+// language). Nothing else is read from such a message: "Liberar la reserva" must not also
+// be read as a new request.
+func (t *turn) tapped() *flow {
+	if f := t.e.byButton[t.in.OptionID]; t.in.OptionID != "" && f != nil {
+		return f
+	}
+	if t.folded == "" {
+		return nil
+	}
+	for _, tt := range t.e.tapTitles {
+		title, err := t.e.catalog.Render(t.st.Language, tt.key, t.env())
+		if err == nil && fold(title) == t.folded {
+			return tt.flow
+		}
+	}
+	return nil
 }
 
 // askingFlow is the first flow (in dialog order) that asks for one of the slots given.

@@ -63,7 +63,16 @@ func (t *turn) sayWith(key string, buttons []Button) {
 func (t *turn) buttons(cs *step) []Button {
 	b := cs.Buttons
 	var out []Button
-	for _, sb := range b.Static {
+	for i, sb := range b.Static {
+		if i < len(cs.shown) && cs.shown[i] != nil {
+			ok, err := t.truth(cs.shown[i])
+			if err != nil {
+				t.e.log.Warn("dialog: button condition failed", "id", sb.ID, "expr", sb.If, "err", err)
+			}
+			if !ok {
+				continue
+			}
+		}
 		title, err := t.e.catalog.Render(t.st.Language, sb.Title, t.env())
 		if err != nil {
 			t.e.log.Warn("dialog: button title failed", "key", sb.Title, "err", err)

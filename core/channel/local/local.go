@@ -146,6 +146,18 @@ func (b *Bot) Say(ctx context.Context, text string, at time.Time) (story.Turn, e
 	return b.turn(ctx, rec.ConversationID, rec.MessageID, out)
 }
 
+// Tap sends the guest's tap on a quick reply, as a channel does: the button's id with its
+// title as the text.
+func (b *Bot) Tap(ctx context.Context, id, title string, at time.Time) (story.Turn, error) {
+	b.setClock(at)
+	rec, out, err := b.conv.Converse(ctx, conversation.Inbound{Channel: b.channel, Contact: b.contact, AddressKind: b.address,
+		Kind: conversation.KindOption, Text: title, Content: conversation.Content{OptionID: id}})
+	if err != nil {
+		return story.Turn{}, err
+	}
+	return b.turn(ctx, rec.ConversationID, rec.MessageID, out)
+}
+
 func (b *Bot) setClock(at time.Time) {
 	if !at.IsZero() {
 		b.clock.Set(at)
@@ -223,6 +235,7 @@ func (b *Bot) turn(ctx context.Context, convID, msgID int64, out []conversation.
 		r := story.Reply{Text: o.Text}
 		for _, btn := range o.Buttons {
 			r.Buttons = append(r.Buttons, btn.Title)
+			r.ButtonIDs = append(r.ButtonIDs, btn.ID)
 		}
 		t.Replies = append(t.Replies, r)
 	}

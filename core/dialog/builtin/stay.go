@@ -443,8 +443,11 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 	if !c.Guest.Allows(dialog.ConstraintNoOffPlatformPayment) {
 		// A portal's relay (Airbnb, Booking.com): neither a link nor a transfer; the
 		// guest pays through the portal.
-		return dialog.Result{Data: map[string]any{"method": "platform", "link_url": "", "amount_cents": amount, "code": code}}, nil
+		return dialog.Result{Data: map[string]any{"method": "platform", "link_url": "", "amount_cents": amount, "code": code, "bank_transfer": false}}, nil
 	}
+	// bank_transfer says the host takes the seña by transfer too (the hold's "transfer"
+	// button is shown beside the payment link's).
+	bank := prop.BankTransfer.Alias != "" || prop.BankTransfer.CBU != ""
 	if a.deps.Payments != nil && code != "" && amount > 0 && c.Guest.Allows(dialog.ConstraintNoExternalLinks) {
 		var expires time.Time
 		if hold, ok := c.Results["pre_reservar"].(map[string]any); ok {
@@ -457,7 +460,7 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 			Description: fmt.Sprintf("Seña %s – %s", code, prop.Name),
 		})
 		if err == nil && url != "" {
-			return dialog.Result{Data: map[string]any{"method": "link", "link_url": url, "amount_cents": amount, "code": code}}, nil
+			return dialog.Result{Data: map[string]any{"method": "link", "link_url": url, "amount_cents": amount, "code": code, "bank_transfer": bank}}, nil
 		}
 		if err != nil && ctx.Err() != nil {
 			return dialog.Result{}, fmt.Errorf("datos_pago: %w", err)
@@ -469,16 +472,18 @@ func (a *Actions) datosPago(ctx context.Context, c dialog.Call) (dialog.Result, 
 	}
 	return dialog.Result{Data: map[string]any{
 		"method": "transfer", "alias": prop.BankTransfer.Alias, "cbu": prop.BankTransfer.CBU,
-		"holder": prop.BankTransfer.Holder, "amount_cents": amount, "code": code,
+		"holder": prop.BankTransfer.Holder, "amount_cents": amount, "code": code, "bank_transfer": bank,
 	}}, nil
 }
 
 // liberarHold lets go of the guest's own hold (argument code) when they change the stay,
-// so the unit is free for their new search too. Only a hold is released: a confirmed
-// booking is changed by a person. ok says a hold was released now.
+// so the unit is free for their new search too, or when they tap the hold's "release"
+// button. Only a hold is released: a confirmed booking is changed by a person. ok says a
+// hold was released now; status is the reservation's status ("" when there is none), so
+// the dialog can tell an expired hold from a paid booking.
 func (a *Actions) liberarHold(ctx context.Context, c dialog.Call) (dialog.Result, error) {
 	code := strArg(c, "code")
-	data := map[string]any{"ok": false, "code": code, "name": ""}
+	data := map[string]any{"ok": false, "code": code, "name": "", "status": ""}
 	if code == "" {
 		return dialog.Result{Data: data}, nil
 	}
@@ -489,12 +494,25 @@ func (a *Actions) liberarHold(ctx context.Context, c dialog.Call) (dialog.Result
 	case err != nil:
 		return dialog.Result{}, fmt.Errorf("liberar_hold %s: %w", code, err)
 	}
+	data["status"] = r.Status
+	if r.Status == store.StatusPreReserved && r.ExpiresAt != nil && !r.ExpiresAt.After(c.Now) {
+		// Past its deadline the hold is over, even before the sweeper marks it: saying
+		// "I released it" would be untrue, and a late payment must still find it expired.
+		data["status"] = store.StatusExpired
+		return dialog.Result{Data: data}, nil
+	}
 	if r.Status != store.StatusPreReserved {
 		return dialog.Result{Data: data}, nil
 	}
-	if _, err := a.deps.Booking.Cancel(ctx, code, "the guest changed the stay"); err != nil {
+	reason := strArg(c, "reason")
+	if reason == "" {
+		reason = "the guest changed the stay"
+	}
+	cancelled, err := a.deps.Booking.Cancel(ctx, code, reason)
+	if err != nil {
 		return dialog.Result{}, fmt.Errorf("liberar_hold %s: %w", code, err)
 	}
+	data["status"] = cancelled.Status
 	if prop, err := a.property(ctx); err == nil {
 		for _, u := range prop.Units {
 			if u.ID == r.UnitID {

@@ -123,6 +123,7 @@ func (c *checker) slots() {
 
 func (c *checker) flows() {
 	startedBy := map[string]string{}
+	tapped := c.buttonFlows()
 	for _, f := range c.d.Flows {
 		for i, in := range f.Intents {
 			p := f.Fields.At(fmt.Sprintf("intents.%d", i), f.Pos)
@@ -136,8 +137,8 @@ func (c *checker) flows() {
 			}
 			startedBy[in] = f.Name
 		}
-		if len(f.Intents) == 0 && len(f.Keywords) == 0 && c.d.Settings.Escalation.Flow != f.Name {
-			c.add(f.Pos, "flow %q is never started: give it intents or keywords, or make it settings.escalation.flow", f.Name)
+		if len(f.Intents) == 0 && len(f.Keywords) == 0 && c.d.Settings.Escalation.Flow != f.Name && !tapped[f.Name] {
+			c.add(f.Pos, "flow %q is never started: give it intents or keywords, make it settings.escalation.flow or the flow of a button", f.Name)
 		}
 		c.steps(f)
 	}
@@ -215,6 +216,7 @@ func (c *checker) steps(f *Flow) {
 			}
 			for _, sb := range b.Static {
 				c.template(sb.Title, sb.Pos)
+				c.expression(sb.If, sb.Fields.At("if", sb.Pos))
 			}
 			c.expression(b.From, b.Pos)
 		}
@@ -223,6 +225,37 @@ func (c *checker) steps(f *Flow) {
 		s := f.Steps[i]
 		c.add(s.Pos, "unreachable step %d of flow %q: the step before ends the flow or jumps away, and no step jumps here", i+1, f.Name)
 	}
+}
+
+// buttonFlows checks the flows buttons start and returns them: each must exist, and one
+// button id must always start the same flow (a tap carries only the id).
+func (c *checker) buttonFlows() map[string]bool {
+	started := map[string]bool{}
+	byID := map[string]string{}
+	for _, f := range c.d.Flows {
+		for _, s := range f.Steps {
+			if s.Buttons == nil {
+				continue
+			}
+			for _, sb := range s.Buttons.Static {
+				if sb.Flow == "" {
+					continue
+				}
+				p := sb.Fields.At("flow", sb.Pos)
+				if c.d.Flow(sb.Flow) == nil {
+					c.add(p, "button %q starts flow %q, which does not exist", sb.ID, sb.Flow)
+					continue
+				}
+				if other, ok := byID[sb.ID]; ok && other != sb.Flow {
+					c.add(p, "button id %q already starts flow %q", sb.ID, other)
+					continue
+				}
+				byID[sb.ID] = sb.Flow
+				started[sb.Flow] = true
+			}
+		}
+	}
+	return started
 }
 
 // Unreachable lists the indexes of steps no path from the first step reaches.

@@ -328,14 +328,19 @@ func (r *reader) buttons(n *yaml.Node) *Buttons {
 	case yaml.SequenceNode:
 		for _, c := range n.Content {
 			c = resolve(c)
-			sb := StaticButton{Pos: r.pos(c)}
+			sb := StaticButton{Pos: r.pos(c), Fields: Fields{}}
 			pairs(c, func(k, v *yaml.Node) {
+				sb.Fields[k.Value] = r.pos(v)
 				switch k.Value {
 				case "id":
 					sb.ID = scalar(v)
 				case "title":
 					sb.Title = scalar(v)
 					sb.Pos = r.pos(v)
+				case "flow":
+					sb.Flow = scalar(v)
+				case "if":
+					sb.If = scalar(v)
 				}
 			})
 			b.Static = append(b.Static, sb)

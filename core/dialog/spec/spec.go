@@ -184,11 +184,17 @@ type Buttons struct {
 	Pos     Pos
 }
 
-// StaticButton is a fixed quick reply whose title is a template key.
+// StaticButton is a fixed quick reply whose title is a template key. With Flow, a tap on
+// it (its id comes back from the channel) starts that flow: the tap is read exactly, in
+// any language, whatever the title says. With If, the button is shown only when the
+// expression is true (the payment link's button only when there is a link).
 type StaticButton struct {
-	ID    string
-	Title string
-	Pos   Pos
+	ID     string
+	Title  string
+	Flow   string
+	If     string
+	Pos    Pos
+	Fields Fields
 }
 
 // Settings tune the whole dialog.

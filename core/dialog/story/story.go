@@ -36,7 +36,11 @@ type Step struct {
 	// After advances the clock before the step ("13h", "1m").
 	After time.Duration
 
-	Guest           string
+	Guest string
+	// Tap is the title of a quick reply the guest taps, the latest one the bot showed
+	// with that title (WhatsApp keeps earlier messages' buttons tappable): the bot
+	// receives that button's id, as a channel sends it back.
+	Tap             string
 	Confirm         string // a reservation code staff confirm the payment of
 	Release         bool   // staff hand the conversation back to the bot
 	PaymentRejected bool
@@ -59,10 +63,12 @@ type Expect struct {
 	Language    string
 }
 
-// Reply is one bot message as a story sees it.
+// Reply is one bot message as a story sees it: its text and its quick replies' titles
+// and ids (ButtonIDs[i] is the id of Buttons[i]; nil when the bot gives no ids).
 type Reply struct {
-	Text    string
-	Buttons []string
+	Text      string
+	Buttons   []string
+	ButtonIDs []string
 }
 
 // Turn is what a step produced and the conversation's state afterwards.
@@ -77,6 +83,8 @@ type Turn struct {
 // Bot is a conversation under test, with its own clock.
 type Bot interface {
 	Say(ctx context.Context, text string, at time.Time) (Turn, error)
+	// Tap is the guest tapping a quick reply: id is the button's id, title what it showed.
+	Tap(ctx context.Context, id, title string, at time.Time) (Turn, error)
 	Confirm(ctx context.Context, code string, at time.Time) (Turn, error)
 	Release(ctx context.Context, at time.Time) (Turn, error)
 	PaymentRejected(ctx context.Context, at time.Time) (Turn, error)
@@ -201,6 +209,7 @@ func parseStory(file string, n *yaml.Node) (*Story, error) {
 type rawStep struct {
 	After           string         `yaml:"after"`
 	Guest           string         `yaml:"guest"`
+	Tap             string         `yaml:"tap"`
 	Confirm         string         `yaml:"confirm_payment"`
 	Release         bool           `yaml:"staff_release"`
 	PaymentRejected bool           `yaml:"payment_rejected"`
@@ -225,21 +234,21 @@ func parseStep(file string, n *yaml.Node) (Step, error) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		switch n.Content[i].Value {
-		case "after", "guest", "confirm_payment", "staff_release", "payment_rejected", "bot", "not_contains",
+		case "after", "guest", "tap", "confirm_payment", "staff_release", "payment_rejected", "bot", "not_contains",
 			"regex", "exact", "replies", "silent", "buttons", "intent", "slots", "handoff", "language":
 		default:
 			return Step{}, errAt(file, n.Content[i], "unknown step field %q", n.Content[i].Value)
 		}
 	}
-	st := Step{Line: n.Line, Guest: raw.Guest, Confirm: raw.Confirm, Release: raw.Release, PaymentRejected: raw.PaymentRejected}
+	st := Step{Line: n.Line, Guest: raw.Guest, Tap: raw.Tap, Confirm: raw.Confirm, Release: raw.Release, PaymentRejected: raw.PaymentRejected}
 	actions := 0
-	for _, set := range []bool{raw.Guest != "", raw.Confirm != "", raw.Release, raw.PaymentRejected} {
+	for _, set := range []bool{raw.Guest != "", raw.Tap != "", raw.Confirm != "", raw.Release, raw.PaymentRejected} {
 		if set {
 			actions++
 		}
 	}
 	if actions != 1 {
-		return Step{}, errAt(file, n, "a step needs exactly one of guest, confirm_payment, staff_release, payment_rejected")
+		return Step{}, errAt(file, n, "a step needs exactly one of guest, tap, confirm_payment, staff_release, payment_rejected")
 	}
 	if raw.After != "" {
 		d, err := time.ParseDuration(raw.After)
@@ -286,6 +295,8 @@ func Run(ctx context.Context, s *Story, newBot NewBot) Result {
 	}
 	defer bot.Close()
 	now := s.Now
+	// shown is every reply of the story so far, for taps.
+	var shown []Reply
 	for i, st := range s.Steps {
 		now = now.Add(st.After)
 		var turn Turn
@@ -295,6 +306,15 @@ func Run(ctx context.Context, s *Story, newBot NewBot) Result {
 			what = fmt.Sprintf("guest %q", st.Guest)
 			res.Transcript = append(res.Transcript, "guest: "+st.Guest)
 			turn, err = bot.Say(ctx, st.Guest, now)
+		case st.Tap != "":
+			what = fmt.Sprintf("tap %q", st.Tap)
+			res.Transcript = append(res.Transcript, "guest taps: "+st.Tap)
+			id, ok := buttonID(shown, st.Tap)
+			if !ok {
+				res.Failures = append(res.Failures, fmt.Sprintf("%s:%d: step %d (%s): the bot showed no quick reply %q", s.File, st.Line, i+1, what, st.Tap))
+				return res
+			}
+			turn, err = bot.Tap(ctx, id, st.Tap, now)
 		case st.Confirm != "":
 			what = "confirm payment " + st.Confirm
 			res.Transcript = append(res.Transcript, "staff: confirm payment of "+st.Confirm)
@@ -323,8 +343,22 @@ func Run(ctx context.Context, s *Story, newBot NewBot) Result {
 		for _, f := range check(st.Expect, turn) {
 			res.Failures = append(res.Failures, where+": "+f)
 		}
+		shown = append(shown, turn.Replies...)
 	}
 	return res
+}
+
+// buttonID finds the id of the quick reply titled title among the replies, the latest first.
+func buttonID(replies []Reply, title string) (string, bool) {
+	for i := len(replies) - 1; i >= 0; i-- {
+		r := replies[i]
+		for j, b := range r.Buttons {
+			if b == title && j < len(r.ButtonIDs) {
+				return r.ButtonIDs[j], true
+			}
+		}
+	}
+	return "", false
 }
 
 func check(e Expect, t Turn) []string {

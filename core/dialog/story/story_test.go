@@ -21,6 +21,7 @@ func TestParseReportsPositions(t *testing.T) {
 		{"unknown field", "name: x\nnow: 2026-11-28T10:00:00-03:00\nsteps:\n  - guest: hola\n    bott: hola\n", `s.yaml:5:5: unknown step field "bott"`},
 		{"two actions", "name: x\nnow: 2026-11-28T10:00:00-03:00\nsteps:\n  - guest: hola\n    staff_release: true\n", "s.yaml:4:5: a step needs exactly one of guest"},
 		{"bad duration", "name: x\nnow: 2026-11-28T10:00:00-03:00\nsteps:\n  - guest: hola\n    after: ayer\n", "after must be a duration"},
+		{"tap and guest", "name: x\nnow: 2026-11-28T10:00:00-03:00\nsteps:\n  - guest: hola\n    tap: Sí\n", "s.yaml:4:5: a step needs exactly one of guest, tap"},
 		{"bad regex", "name: x\nnow: 2026-11-28T10:00:00-03:00\nsteps:\n  - guest: hola\n    regex: ['(']\n", "bad regex"},
 	}
 	for _, tc := range cases {
@@ -36,6 +37,7 @@ func TestParseReportsPositions(t *testing.T) {
 type scripted struct {
 	turns map[string]story.Turn
 	times []time.Time
+	taps  []string
 }
 
 func (s *scripted) Say(_ context.Context, text string, at time.Time) (story.Turn, error) {
@@ -44,6 +46,14 @@ func (s *scripted) Say(_ context.Context, text string, at time.Time) (story.Turn
 		return t, nil
 	}
 	return story.Turn{}, errors.New("no answer for " + text)
+}
+func (s *scripted) Tap(_ context.Context, id, title string, at time.Time) (story.Turn, error) {
+	s.times = append(s.times, at)
+	s.taps = append(s.taps, id+"="+title)
+	if t, ok := s.turns["tap:"+id]; ok {
+		return t, nil
+	}
+	return story.Turn{}, errors.New("no answer for a tap on " + id)
 }
 func (s *scripted) Confirm(context.Context, string, time.Time) (story.Turn, error) {
 	return story.Turn{}, nil
@@ -100,4 +110,49 @@ func TestRunChecksEveryExpectation(t *testing.T) {
 		assert.Contains(t, joined, want)
 	}
 	assert.Contains(t, joined, "s.yaml:5: step 1 (guest \"hola\")")
+}
+
+const tapSteps = `
+name: tap
+now: 2026-11-28T10:00:00-03:00
+steps:
+  - guest: hola
+  - tap: Liberar la reserva
+    bot: liberé
+`
+
+// A tap sends the id of the button with that title the bot showed; a title it never showed
+// fails the step without calling the bot.
+func TestRunTapsAButtonByItsTitle(t *testing.T) {
+	stories, err := story.Parse("s.yaml", []byte(tapSteps))
+	require.NoError(t, err)
+	cases := []struct {
+		name     string
+		hola     story.Turn
+		wantTaps []string
+		failure  string
+	}{
+		{name: "the button's id is sent",
+			hola:     story.Turn{Replies: []story.Reply{{Text: "hold", Buttons: []string{"Transferir", "Liberar la reserva"}, ButtonIDs: []string{"t", "hold_liberar"}}}},
+			wantTaps: []string{"hold_liberar=Liberar la reserva"}},
+		{name: "no such button",
+			hola:    story.Turn{Replies: []story.Reply{{Text: "hold", Buttons: []string{"Transferir"}, ButtonIDs: []string{"t"}}}},
+			failure: `s.yaml:6: step 2 (tap "Liberar la reserva"): the bot showed no quick reply "Liberar la reserva"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			bot := &scripted{turns: map[string]story.Turn{
+				"hola":             tc.hola,
+				"tap:hold_liberar": {Replies: []story.Reply{{Text: "Listo, liberé tu reserva"}}},
+			}}
+			res := story.Run(context.Background(), stories[0], func(context.Context, *story.Story) (story.Bot, error) { return bot, nil })
+			if tc.failure != "" {
+				assert.Equal(t, []string{tc.failure}, res.Failures)
+				assert.Empty(t, bot.taps)
+				return
+			}
+			assert.True(t, res.Passed(), "%v", res.Failures)
+			assert.Equal(t, tc.wantTaps, bot.taps)
+		})
+	}
 }
