@@ -20,6 +20,7 @@ import (
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/conversation"
 	"github.com/conserje/conserje/core/store/storetest"
+	"github.com/conserje/conserje/plugins/mercadopago/mpfake"
 	"github.com/conserje/conserje/plugins/whatsapp/graphfake"
 )
 
@@ -392,10 +393,70 @@ func TestWhatsAppThroughServe(t *testing.T) {
 			map[string]any{"type": "button_reply", "button_reply": map[string]any{"id": robles, "title": opts[robles]}}), http.StatusOK)
 		hold := waitReply(t, graph, guest, "la seña es de $40.500")
 		assert.Regexp(t, regexp.MustCompile(`RES\d{9}`), hold.Text())
-		var status string
-		require.NoError(t, a.DB.NewRaw(`SELECT r.status FROM reservations r JOIN conversations c ON c.id = r.conversation_id WHERE c.contact = ?`, guest).Scan(ctx, &status))
-		assert.Equal(t, "pre_reserved", status)
+		status := func() string {
+			var status string
+			require.NoError(t, a.DB.NewRaw(`SELECT r.status FROM reservations r JOIN conversations c ON c.id = r.conversation_id WHERE c.contact = ?`, guest).Scan(ctx, &status))
+			return status
+		}
+		assert.Equal(t, "pre_reserved", status())
+		// The hold comes with what the guest does next as reply buttons (no payment
+		// plugin here: the bank transfer, and letting the unit go).
+		require.Equal(t, "interactive", hold.Type, "the hold goes with reply buttons: %s", hold.Body)
+		assert.Equal(t, map[string]string{"hold_pagar_transferencia": "Transferir la seña", "hold_liberar": "Liberar la reserva"}, buttons(t, hold))
+
+		cases := []struct {
+			name, id, wamid string
+			reply           []string
+			status          string
+		}{
+			{"tap on the transfer: alias, CBU, holder and amount", "hold_pagar_transferencia", "wamid.j3",
+				[]string{"transferí $40.500 a:", "Alias: los.robles.demo", "CBU: 0000003100012345678901", "Titular: Complejo Los Robles"}, "pre_reserved"},
+			{"tap on release: the hold is let go", "hold_liberar", "wamid.j4",
+				[]string{"Listo, liberé tu reserva de Cabaña Robles"}, "cancelled"},
+		}
+		for _, tc := range cases {
+			postWA(t, base, graphfake.Inbound(waPhoneNumberID, guest, "Agustina", tc.wamid, "interactive",
+				map[string]any{"type": "button_reply", "button_reply": map[string]any{"id": tc.id, "title": buttons(t, hold)[tc.id]}}), http.StatusOK)
+			in, n := storedInbound(t, a, tc.wamid)
+			require.Equal(t, 1, n, tc.name)
+			assert.Equal(t, tc.id, in.Content.OptionID, tc.name)
+			reply := waitReply(t, graph, guest, tc.reply[0])
+			for _, want := range tc.reply[1:] {
+				assert.Contains(t, reply.Text(), want, tc.name)
+			}
+			assert.Equal(t, tc.status, status(), tc.name)
+		}
 	})
+}
+
+// TestWhatsAppHoldButtonsWithMercadoPago: with Mercado Pago configured the hold's reply
+// buttons start with its payment link, and a tap on it sends the same link again (no
+// second checkout is created); the bank transfer stays on offer.
+func TestWhatsAppHoldButtonsWithMercadoPago(t *testing.T) {
+	t.Parallel()
+	fake := mpfake.New(mpTestToken, t.Cleanup)
+	_, base, graph := waServe(t, func(cfg *config.Config) {
+		cfg.HTTP.PublicURL = "https://reservas.example.com.ar"
+		cfg.Plugins = append(cfg.Plugins, mercadoPagoPlugin(t, fake))
+		cfg.Payments.Plugin = "mercadopago"
+	})
+	const guest = "5493517654399"
+	waText(t, base, guest, "wamid.mp1", "Hola, para 4 del 5 al 8/1")
+	waitReply(t, graph, guest, "Cabaña Robles")
+	waText(t, base, guest, "wamid.mp2", "la Robles")
+	hold := waitReply(t, graph, guest, "pref_id=")
+	link := regexp.MustCompile(regexp.QuoteMeta(fake.URL) + `/checkout/v1/redirect\?pref_id=[\w-]+`).FindString(hold.Text())
+	require.NotEmpty(t, link, hold.Text())
+	require.Equal(t, "interactive", hold.Type, "the hold goes with reply buttons: %s", hold.Body)
+	assert.Equal(t, map[string]string{
+		"hold_pagar_link": "Pagar: Mercado Pago", "hold_pagar_transferencia": "Transferir la seña", "hold_liberar": "Liberar la reserva",
+	}, buttons(t, hold))
+
+	postWA(t, base, graphfake.Inbound(waPhoneNumberID, guest, "Agustina", "wamid.mp3", "interactive",
+		map[string]any{"type": "button_reply", "button_reply": map[string]any{"id": "hold_pagar_link", "title": "Pagar: Mercado Pago"}}), http.StatusOK)
+	again := waitReply(t, graph, guest, "Este es el link para pagar la seña de $40.500")
+	assert.Contains(t, again.Text(), link, "the same link, sent again")
+	assert.Len(t, fake.Preferences(), 1, "no second checkout")
 }
 
 // adminSession logs in to the admin as the demo's staff user and returns its client.

@@ -3,8 +3,10 @@ package dialog_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -47,6 +49,8 @@ func (f fakeNLU) Understand(text string, _ time.Time) dialog.Understanding {
 // (unit, check-in) pairs, and a record of calls.
 type fakeBooking struct {
 	taken map[string]bool
+	// pay is what datos_pago answers (bank transfer details when nil).
+	pay   map[string]any
 	calls []string
 	holds int
 }
@@ -113,6 +117,9 @@ func (f *fakeBooking) register(t *testing.T, reg *dialog.Registry) {
 			"deposit_percent": 30, "expires_at": c.Now.Add(30 * time.Minute).UTC().Format(time.RFC3339)}}, nil
 	})
 	add("datos_pago", func(context.Context, dialog.Call) (dialog.Result, error) {
+		if f.pay != nil {
+			return dialog.Result{Data: f.pay}, nil
+		}
 		return dialog.Result{Data: map[string]any{"method": "transfer", "alias": "los.robles.demo", "cbu": "0000003100012345678901", "holder": "Complejo Los Robles"}}, nil
 	})
 	add("cotizar", func(context.Context, dialog.Call) (dialog.Result, error) {
@@ -135,6 +142,7 @@ func (f *fakeBooking) register(t *testing.T, reg *dialog.Registry) {
 		return dialog.Result{Data: map[string]any{"topic": "como_pagar", "deposit_percent": int64(30), "alias": "los.robles.demo"}}, nil
 	})
 	add("liberar_hold", func(_ context.Context, c dialog.Call) (dialog.Result, error) {
+		f.calls = append(f.calls, fmt.Sprintf("liberar %v", c.Arg("code")))
 		return dialog.Result{Data: map[string]any{"ok": true, "code": c.Arg("code"), "name": "Cabaña Robles"}}, nil
 	})
 	add("precios_base", func(context.Context, dialog.Call) (dialog.Result, error) {
@@ -220,6 +228,19 @@ func (c *chat) say(now time.Time, text string) *dialog.Output {
 	st, err := dialog.DecodeState(c.state)
 	require.NoError(c.t, err)
 	out, err := c.e.Turn(context.Background(), st, dialog.Input{Text: text, Now: now})
+	require.NoError(c.t, err)
+	c.state, err = st.Encode()
+	require.NoError(c.t, err)
+	return out
+}
+
+// tap runs one turn for a tap on a quick reply, as channels deliver it: the button's id
+// with its title as the text.
+func (c *chat) tap(now time.Time, id, title string) *dialog.Output {
+	c.t.Helper()
+	st, err := dialog.DecodeState(c.state)
+	require.NoError(c.t, err)
+	out, err := c.e.Turn(context.Background(), st, dialog.Input{Text: title, Now: now, Kind: "option", OptionID: id})
 	require.NoError(c.t, err)
 	c.state, err = st.Encode()
 	require.NoError(c.t, err)
@@ -575,6 +596,75 @@ func TestQuietHours(t *testing.T) {
 			quiet, until := c.e.QuietHours(tc.now)
 			assert.Equal(t, tc.quiet, quiet)
 			assert.True(t, tc.until.Equal(until), "until %s", until)
+		})
+	}
+}
+
+// The hold carries what the guest does next as quick replies, each shown when it applies;
+// a tap (the button's id) or its title typed starts the button's flow, and nothing else.
+func TestHoldButtons(t *testing.T) {
+	transfer := dialog.Button{ID: "hold_pagar_transferencia", Title: "Transferir la seña"}
+	link := dialog.Button{ID: "hold_pagar_link", Title: "Pagar: Mercado Pago"}
+	release := dialog.Button{ID: "hold_liberar", Title: "Liberar la reserva"}
+	shown := []struct {
+		name string
+		pay  map[string]any
+		want []dialog.Button
+	}{
+		{"bank transfer", map[string]any{"method": "transfer", "alias": "los.robles.demo", "bank_transfer": true}, []dialog.Button{transfer, release}},
+		{"payment link and bank transfer", map[string]any{"method": "link", "link_url": "https://pay.example/x", "bank_transfer": true}, []dialog.Button{link, transfer, release}},
+		{"payment link only", map[string]any{"method": "link", "link_url": "https://pay.example/x", "bank_transfer": false}, []dialog.Button{link, release}},
+		{"paid through a portal", map[string]any{"method": "platform", "bank_transfer": false}, []dialog.Button{release}},
+	}
+	for _, tc := range shown {
+		t.Run("shown: "+tc.name, func(t *testing.T) {
+			c := newChat(t)
+			c.b.pay = tc.pay
+			c.say(at("2026-11-28 10:00"), "Hola, para 4 del 5 al 8/1")
+			out := c.say(at("2026-11-28 10:01"), "Cabaña")
+			require.Len(t, out.Replies, 1)
+			assert.Contains(t, out.Replies[0].Text, "RES270105001")
+			assert.Equal(t, tc.want, out.Replies[0].Buttons)
+		})
+	}
+
+	taps := []struct {
+		name      string
+		tap       func(c *chat) *dialog.Output
+		flow      string
+		contains  string
+		released  bool
+		notPicked string
+	}{
+		{name: "tap on transfer", tap: func(c *chat) *dialog.Output { return c.tap(at("2026-11-28 10:02"), transfer.ID, transfer.Title) },
+			flow: "pagar_transferencia"},
+		{name: "tap on the link", tap: func(c *chat) *dialog.Output { return c.tap(at("2026-11-28 10:02"), link.ID, link.Title) },
+			flow: "pagar_link"},
+		{name: "tap on release", tap: func(c *chat) *dialog.Output { return c.tap(at("2026-11-28 10:02"), release.ID, release.Title) },
+			flow: "liberar_reserva", contains: "liberé tu reserva de Cabaña Robles", released: true},
+		{name: "a tap is read by its id, whatever its text says", tap: func(c *chat) *dialog.Output { return c.tap(at("2026-11-28 10:02"), release.ID, "Release the hold") },
+			flow: "liberar_reserva", released: true},
+		{name: "the title typed", tap: func(c *chat) *dialog.Output { return c.say(at("2026-11-28 10:02"), "liberar la reserva!") },
+			flow: "liberar_reserva", released: true},
+		{name: "a 2 typed picks no old option and presses no button", tap: func(c *chat) *dialog.Output { return c.say(at("2026-11-28 10:02"), "2") },
+			notPicked: "Cabaña Coihue"},
+	}
+	for _, tc := range taps {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChat(t)
+			c.b.pay = map[string]any{"method": "link", "link_url": "https://pay.example/x", "bank_transfer": true}
+			c.say(at("2026-11-28 10:00"), "Hola, para 4 del 5 al 8/1")
+			c.say(at("2026-11-28 10:01"), "Cabaña")
+			out := tc.tap(c)
+			assert.Equal(t, tc.flow, out.Flow)
+			if tc.contains != "" {
+				assert.Contains(t, text(out), tc.contains)
+			}
+			assert.Equal(t, tc.released, slices.Contains(c.b.calls, "liberar RES270105001"), "calls: %v", c.b.calls)
+			if tc.notPicked != "" {
+				assert.NotContains(t, text(out), tc.notPicked)
+				assert.Equal(t, 1, c.b.holds, "no second hold")
+			}
 		})
 	}
 }

@@ -106,6 +106,10 @@ func TestProblemsCarryPositions(t *testing.T) {
 		{"unknown escalation flow", "flow: derivar", "flow: derivame", `d.yaml:47:11: settings.escalation.flow names unknown flow "derivame"`},
 		{"not yaml", `examples: ["hola"]`, `examples: ["hola"`, `d.yaml:4:1: not valid YAML: did not find expected`},
 		{"fills undeclared slot", "fills: {guests: capacity}", "fills: {huespedes: capacity}", `d.yaml:19:13: undeclared slot "huespedes"`},
+		{"button starting an unknown flow", "      - say: saludo\n", "      - say: saludo\n        buttons:\n          - {id: b, title: t, flow: nadie}\n", `d.yaml:26:37: button "b" starts flow "nadie", which does not exist`},
+		{"one button id, two flows", "      - say: saludo\n", "      - say: saludo\n        buttons:\n          - {id: b, title: t, flow: saludo}\n          - {id: b, title: u, flow: derivar}\n", `d.yaml:27:37: button id "b" already starts flow "saludo"`},
+		{"button condition with unknown name", "      - say: saludo\n", "      - say: saludo\n        buttons:\n          - {id: b, title: t, if: hoy == 1}\n", `d.yaml:26:35: expression "hoy == 1" uses "hoy"`},
+		{"button with an unknown field", "      - say: saludo\n", "      - say: saludo\n        buttons:\n          - {id: b, title: t, goto: x}\n", `additional properties 'goto' not allowed`},
 		{"duplicate step id", "      - id: nada\n", "      - id: nada\n        say: x\n      - id: nada\n", `step id "nada" is already used by step 6`},
 	}
 	for _, tc := range cases {
@@ -188,4 +192,18 @@ func TestUnreachable(t *testing.T) {
 			assert.Equal(t, tc.want, spec.Unreachable(&spec.Flow{Steps: tc.steps}))
 		})
 	}
+}
+
+// A flow without intents or keywords is started when a button names it.
+func TestAButtonStartsAFlow(t *testing.T) {
+	src := strings.Replace(validDialog, "      - say: saludo\n", "      - say: saludo\n        buttons:\n          - {id: hold_pagar, title: boton_pagar, flow: pagar, if: guests > 0}\n", 1)
+	src = strings.Replace(src, "settings:\n", "  pagar:\n    steps:\n      - say: pago\n  huerfano:\n    steps:\n      - say: pago\nsettings:\n", 1)
+	d, problems := spec.ParseFile("d.yaml", []byte(src))
+	require.Empty(t, problems)
+	got := spec.Check(d, spec.CheckEnv{MissingTemplate: allTemplates, HasAction: func(string) bool { return true }})
+	require.Len(t, got, 1, "%v", got)
+	assert.Contains(t, got[0].Message, `flow "huerfano" is never started`)
+	b := d.Flow("saludo").Steps[0].Buttons.Static[0]
+	assert.Equal(t, spec.StaticButton{ID: "hold_pagar", Title: "boton_pagar", Flow: "pagar", If: "guests > 0"},
+		spec.StaticButton{ID: b.ID, Title: b.Title, Flow: b.Flow, If: b.If})
 }
