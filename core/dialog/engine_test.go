@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/stretchr/testify/assert"
@@ -667,4 +668,30 @@ func TestHoldButtons(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Every fixed button title of the shipped dialog fits a WhatsApp reply button (20
+// characters) in every language, so no title reaches the guest cut.
+func TestStaticButtonTitlesFitAReplyButton(t *testing.T) {
+	e := newChat(t).e
+	n := 0
+	for _, f := range e.Dialog().Flows {
+		for _, s := range f.Steps {
+			if s.Buttons == nil {
+				continue
+			}
+			for _, b := range s.Buttons.Static {
+				for _, lang := range e.Catalog().Languages() {
+					t.Run(b.ID+"/"+lang, func(t *testing.T) {
+						title, err := e.Catalog().Render(lang, b.Title, map[string]any{})
+						require.NoError(t, err)
+						assert.NotEmpty(t, title)
+						assert.LessOrEqual(t, utf8.RuneCountInString(title), 20, title)
+					})
+					n++
+				}
+			}
+		}
+	}
+	assert.GreaterOrEqual(t, n, 9, "the hold's three buttons in three languages")
 }

@@ -20,6 +20,7 @@ type fixture struct {
 	reg *dialog.Registry
 	now time.Time
 	act *builtin.Actions
+	bk  *booking.Service
 }
 
 type fakeLinks struct {
@@ -46,13 +47,14 @@ func newFixture(t *testing.T, deps builtin.Deps) *fixture {
 	_, err := demo.Seed(context.Background(), db, "demo-password")
 	require.NoError(t, err)
 	now := time.Date(2026, 11, 28, 13, 0, 0, 0, time.UTC) // Saturday 10:00 in Buenos Aires
-	deps.Booking = booking.NewService(db, booking.Options{Now: func() time.Time { return now }})
+	bk := booking.NewService(db, booking.Options{Now: func() time.Time { return now }})
+	deps.Booking = bk
 	deps.Policies = builtin.StorePolicies{DB: db}
 	act, err := builtin.New(deps)
 	require.NoError(t, err)
 	reg := dialog.NewRegistry()
 	require.NoError(t, act.Register(reg))
-	return &fixture{reg: reg, now: now, act: act}
+	return &fixture{reg: reg, now: now, act: act, bk: bk}
 }
 
 func (f *fixture) run(t *testing.T, name string, call dialog.Call) dialog.Result {
@@ -168,7 +170,7 @@ func TestPaymentDetails(t *testing.T) {
 		f := newFixture(t, builtin.Deps{})
 		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
 		assert.Equal(t, map[string]any{"method": "transfer", "alias": "los.robles.demo", "cbu": "0000003100012345678901",
-			"holder": "Complejo Los Robles", "amount_cents": int64(4_050_000), "code": "RES270105001"}, res.Data)
+			"holder": "Complejo Los Robles", "amount_cents": int64(4_050_000), "code": "RES270105001", "bank_transfer": true}, res.Data)
 	})
 	t.Run("payment link when configured", func(t *testing.T) {
 		links := &fakeLinks{url: "https://pay.example/abc"}
@@ -176,6 +178,7 @@ func TestPaymentDetails(t *testing.T) {
 		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
 		assert.Equal(t, "link", res.Data["method"])
 		assert.Equal(t, "https://pay.example/abc", res.Data["link_url"])
+		assert.Equal(t, true, res.Data["bank_transfer"], "the property takes transfers too")
 		assert.Equal(t, int64(4_050_000), links.got.AmountCents)
 	})
 	t.Run("no link where the channel takes no links", func(t *testing.T) {
@@ -193,6 +196,7 @@ func TestPaymentDetails(t *testing.T) {
 		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)},
 			Guest: dialog.Guest{Constraints: []string{dialog.ConstraintNoOffPlatformPayment}}})
 		assert.Equal(t, "platform", res.Data["method"])
+		assert.Equal(t, false, res.Data["bank_transfer"])
 		assert.Nil(t, res.Data["alias"])
 		assert.Empty(t, res.Data["link_url"])
 		assert.Empty(t, links.got.Code, "no link created")
@@ -202,6 +206,64 @@ func TestPaymentDetails(t *testing.T) {
 		res := f.run(t, "datos_pago", dialog.Call{Args: map[string]any{"code": "RES270105001", "amount_cents": int64(4_050_000)}})
 		assert.Equal(t, "transfer", res.Data["method"])
 	})
+}
+
+// liberar_hold lets only a live hold go, and says what the reservation was otherwise: the
+// hold's "release" button must not say "released" about an expired hold or a paid booking.
+func TestLiberarHold(t *testing.T) {
+	cases := []struct {
+		name string
+		// prepare makes the reservation and returns the code to release and when.
+		prepare    func(t *testing.T, f *fixture) (string, time.Time)
+		ok         bool
+		status     string
+		statusThen string // the reservation's status afterwards ("" none)
+	}{
+		{name: "a live hold is released", prepare: func(t *testing.T, f *fixture) (string, time.Time) {
+			return hold(t, f), f.now.Add(5 * time.Minute)
+		}, ok: true, status: "cancelled", statusThen: "cancelled"},
+		{name: "past its deadline it expired: not released", prepare: func(t *testing.T, f *fixture) (string, time.Time) {
+			return hold(t, f), f.now.Add(31 * time.Minute)
+		}, status: "expired", statusThen: "pre_reserved"},
+		{name: "a paid booking is not released", prepare: func(t *testing.T, f *fixture) (string, time.Time) {
+			code := hold(t, f)
+			_, err := f.bk.Confirm(context.Background(), code, booking.ConfirmInput{By: "staff:test"})
+			require.NoError(t, err)
+			return code, f.now.Add(5 * time.Minute)
+		}, status: "confirmed", statusThen: "confirmed"},
+		{name: "released twice", prepare: func(t *testing.T, f *fixture) (string, time.Time) {
+			code := hold(t, f)
+			f.run(t, "liberar_hold", dialog.Call{Args: map[string]any{"code": code}})
+			return code, f.now.Add(5 * time.Minute)
+		}, status: "cancelled", statusThen: "cancelled"},
+		{name: "no hold", prepare: func(*testing.T, *fixture) (string, time.Time) { return "", time.Time{} }, status: ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, builtin.Deps{})
+			code, at := tc.prepare(t, f)
+			res := f.run(t, "liberar_hold", dialog.Call{Args: map[string]any{"code": code, "reason": "the guest released the hold"}, Now: at})
+			assert.Equal(t, tc.ok, res.Data["ok"])
+			assert.Equal(t, tc.status, res.Data["status"])
+			assert.Equal(t, code, res.Data["code"])
+			if tc.ok {
+				assert.Equal(t, "Cabaña Robles", res.Data["name"])
+			}
+			if code != "" {
+				r, err := f.bk.Get(context.Background(), code)
+				require.NoError(t, err)
+				assert.Equal(t, tc.statusThen, r.Status)
+			}
+		})
+	}
+}
+
+// hold holds the Robles from 5 to 8/1 for 4 and returns its code.
+func hold(t *testing.T, f *fixture) string {
+	t.Helper()
+	res := f.run(t, "pre_reservar", dialog.Call{Slots: stay("2027-01-05", "2027-01-08", 4), Args: map[string]any{"accommodation": int64(1)}})
+	require.Equal(t, true, res.Data["ok"], res.Data)
+	return res.Data["code"].(string)
 }
 
 func TestInfoServicios(t *testing.T) {
