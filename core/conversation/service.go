@@ -3,6 +3,7 @@ package conversation
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -275,72 +276,162 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		status = StatusProcessed
 	}
 	now := s.now()
-	var rec Received
-	started := false
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		conv, err := s.upsertConversation(ctx, tx, in, now)
-		if err != nil {
-			return err
-		}
-		rec.ConversationID = conv.ID
-		ext := in.ExternalID
-		msg := &store.Message{
-			ConversationID: conv.ID, Direction: "in", Channel: in.Channel, ExternalID: &ext, Kind: in.Kind,
-			Text: in.Text, Payload: payload, Status: status, CreatedAt: now,
-		}
-		res, err := tx.NewInsert().Model(msg).On("CONFLICT (channel, external_id) DO NOTHING").Returning("id").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store inbound message: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 || msg.ID == 0 {
-			var existing store.Message
-			if err := tx.NewSelect().Model(&existing).Column("id", "conversation_id").
-				Where("channel = ? AND external_id = ?", in.Channel, in.ExternalID).Scan(ctx); err != nil {
-				return fmt.Errorf("find duplicate inbound message: %w", err)
-			}
-			rec.MessageID, rec.ConversationID, rec.Duplicate = existing.ID, existing.ConversationID, true
-			return nil
-		}
-		rec.MessageID = msg.ID
-		// The first message of a conversation starts it (for the funnel's first stage).
-		earlier, err := tx.NewSelect().Model((*store.Message)(nil)).
-			Where("conversation_id = ? AND id < ?", conv.ID, msg.ID).Limit(1).Exists(ctx)
-		if err != nil {
-			return fmt.Errorf("look for earlier messages: %w", err)
-		}
-		started = !earlier
-		return nil
-	})
-	if err != nil {
-		return Received{}, err
-	}
-	if started {
-		s.opts.Metrics.conversationStarted(in.Channel)
-	}
-	return rec, nil
-}
-
-func (s *Service) upsertConversation(ctx context.Context, tx bun.Tx, in Inbound, now time.Time) (*store.Conversation, error) {
-	// One statement creates the conversation on first contact or touches it afterwards,
-	// and returns the row either way.
+	ext := in.ExternalID
 	conv := &store.Conversation{
 		Channel: in.Channel, Contact: in.Contact, GuestName: in.GuestName, State: StateBot,
 		AddressKind: in.AddressKind, ChannelAddress: in.To,
 		Session: json.RawMessage("{}"), LastInboundAt: &now, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now,
 	}
-	_, err := tx.NewInsert().Model(conv).
-		On("CONFLICT (channel, contact) DO UPDATE").
+	msg := &store.Message{
+		Direction: "in", Channel: in.Channel, ExternalID: &ext, Kind: in.Kind,
+		Text: in.Text, Payload: payload, Status: status, CreatedAt: now,
+	}
+	// Ingest is the webhook's critical path: each statement costs a parse (neither
+	// driver caches statements, bun inlines the arguments) and, on PostgreSQL, a round
+	// trip. So the message is stored in as few statements as the dialect allows, and
+	// "first message" comes from whether the conversation was created, not from another
+	// query (only Receive creates conversations, always with their first message).
+	var rec Received
+	var created bool
+	if s.db.Dialect() == store.Postgres {
+		rec, created, err = s.receivePostgres(ctx, conv, msg)
+	} else {
+		rec, created, err = s.receiveTx(ctx, in, conv, msg)
+	}
+	if err != nil {
+		return Received{}, err
+	}
+	if created && !rec.Duplicate {
+		// The first message of a conversation starts it (for the funnel's first stage).
+		s.opts.Metrics.conversationStarted(in.Channel)
+	}
+	return rec, nil
+}
+
+// upsertSet is what an inbound message changes in its existing conversation; bun
+// aliases the table "conversation", EXCLUDED is the row that was to be inserted.
+func upsertSet(q *bun.InsertQuery) *bun.InsertQuery {
+	return q.On("CONFLICT (channel, contact) DO UPDATE").
 		Set("last_inbound_at = EXCLUDED.last_inbound_at").
 		Set("last_message_at = EXCLUDED.last_message_at").
 		Set("updated_at = EXCLUDED.updated_at").
 		Set("guest_name = CASE WHEN conversation.guest_name = '' THEN EXCLUDED.guest_name ELSE conversation.guest_name END").
 		Set("address_kind = CASE WHEN EXCLUDED.address_kind = '' THEN conversation.address_kind ELSE EXCLUDED.address_kind END").
-		Set("channel_address = CASE WHEN EXCLUDED.channel_address = '' THEN conversation.channel_address ELSE EXCLUDED.channel_address END").
-		Returning("*").Exec(ctx)
+		Set("channel_address = CASE WHEN EXCLUDED.channel_address = '' THEN conversation.channel_address ELSE EXCLUDED.channel_address END")
+}
+
+// receivePostgres stores the message in one statement, committed on its own: the
+// conversation's upsert (xmax = 0 marks a row it inserted rather than updated) and the
+// message's insert as data-modifying CTEs. One round trip instead of five (BEGIN,
+// upsert, insert, first-message query, COMMIT), and as atomic.
+func (s *Service) receivePostgres(ctx context.Context, conv *store.Conversation, msg *store.Message) (Received, bool, error) {
+	upsert := upsertSet(s.db.NewInsert().Model(conv)).Returning("id, xmax = 0 AS created")
+	insert := s.db.NewInsert().Model(msg).Value("conversation_id", "(SELECT id FROM conv)").
+		On("CONFLICT (channel, external_id) DO NOTHING").Returning("id")
+	var (
+		rec     Received
+		created bool
+		msgID   sql.NullInt64
+	)
+	err := s.db.NewSelect().With("conv", upsert).With("msg", insert).TableExpr("conv").
+		ColumnExpr("conv.id, conv.created, (SELECT id FROM msg)").
+		Scan(ctx, &rec.ConversationID, &created, &msgID)
 	if err != nil {
-		return nil, fmt.Errorf("create conversation %s/%s: %w", in.Channel, in.Contact, err)
+		return Received{}, false, fmt.Errorf("store inbound message of %s/%s: %w", conv.Channel, conv.Contact, err)
 	}
-	return conv, nil
+	if msgID.Valid {
+		rec.MessageID = msgID.Int64
+		return rec, created, nil
+	}
+	rec, err = duplicateOf(ctx, s.db.DB, msg)
+	return rec, created, err
+}
+
+// receiveTx stores the message in one transaction of two statements in the usual case.
+// SQLite has no data-modifying CTEs, and its transactions take the write lock at BEGIN
+// (store.Open's _txlock=immediate), so no other writer can create the conversation
+// between the update that finds none and the insert that creates it.
+func (s *Service) receiveTx(ctx context.Context, in Inbound, conv *store.Conversation, msg *store.Message) (Received, bool, error) {
+	var (
+		rec     Received
+		created bool
+	)
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		rec, created = Received{}, false
+		for attempt := 0; conv.ID == 0; attempt++ {
+			if attempt == 2 {
+				return fmt.Errorf("create conversation %s/%s: neither found nor created", in.Channel, in.Contact)
+			}
+			found, err := touchConversation(ctx, tx, in, conv)
+			if err != nil {
+				return err
+			}
+			if found {
+				break
+			}
+			// DO NOTHING keeps this correct without the immediate write lock too: a
+			// conversation created meanwhile is touched on the next pass.
+			var ids []int64
+			if _, err := tx.NewInsert().Model(conv).On("CONFLICT (channel, contact) DO NOTHING").Returning("id").Exec(ctx, &ids); err != nil {
+				return fmt.Errorf("create conversation %s/%s: %w", in.Channel, in.Contact, err)
+			}
+			if len(ids) > 0 {
+				conv.ID, created = ids[0], true
+			}
+		}
+		rec.ConversationID = conv.ID
+		msg.ConversationID = conv.ID
+		res, err := tx.NewInsert().Model(msg).On("CONFLICT (channel, external_id) DO NOTHING").Returning("id").Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("store inbound message: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 || msg.ID == 0 {
+			rec, err = duplicateOf(ctx, tx, msg)
+			return err
+		}
+		rec.MessageID = msg.ID
+		return nil
+	})
+	if err != nil {
+		return Received{}, false, err
+	}
+	return rec, created, nil
+}
+
+// touchConversation records an inbound message on its existing conversation and sets
+// conv.ID; found is false when there is none yet.
+func touchConversation(ctx context.Context, tx bun.Tx, in Inbound, conv *store.Conversation) (bool, error) {
+	q := tx.NewUpdate().Model((*store.Conversation)(nil)).
+		Set("last_inbound_at = ?", conv.LastInboundAt).Set("last_message_at = ?", conv.LastMessageAt).
+		Set("updated_at = ?", conv.UpdatedAt)
+	if in.GuestName != "" {
+		q = q.Set("guest_name = CASE WHEN guest_name = '' THEN ? ELSE guest_name END", in.GuestName)
+	}
+	if in.AddressKind != "" {
+		q = q.Set("address_kind = ?", in.AddressKind)
+	}
+	if in.To != "" {
+		q = q.Set("channel_address = ?", in.To)
+	}
+	var ids []int64
+	if _, err := q.Where("channel = ? AND contact = ?", in.Channel, in.Contact).Returning("id").Exec(ctx, &ids); err != nil {
+		return false, fmt.Errorf("update conversation %s/%s: %w", in.Channel, in.Contact, err)
+	}
+	if len(ids) == 0 {
+		return false, nil
+	}
+	conv.ID = ids[0]
+	return true, nil
+}
+
+// duplicateOf finds the message stored before under msg's (channel, external id).
+func duplicateOf(ctx context.Context, db bun.IDB, msg *store.Message) (Received, error) {
+	var existing store.Message
+	if err := db.NewSelect().Model(&existing).Column("id", "conversation_id").
+		Where("channel = ? AND external_id = ?", msg.Channel, *msg.ExternalID).Scan(ctx); err != nil {
+		return Received{}, fmt.Errorf("find duplicate inbound message: %w", err)
+	}
+	return Received{ConversationID: existing.ConversationID, MessageID: existing.ID, Duplicate: true}, nil
 }
 
 func lockKey(id int64) string { return "conversation:" + strconv.FormatInt(id, 10) }

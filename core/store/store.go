@@ -91,7 +91,11 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		}
 		// _txlock=immediate takes the write lock at BEGIN, so two writers queue on the busy
 		// timeout instead of failing when a read transaction tries to upgrade.
-		dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate&_time_format=sqlite",
+		// temp_store(MEMORY) keeps statement journals (written by every upsert inside a
+		// transaction) in small in-memory chunks: otherwise each one allocates a 64 KiB
+		// buffer, which the pure-Go allocator maps and unmaps with a system call per
+		// statement (a seventh of the webhook's CPU). Durability is the WAL's, unchanged.
+		dsn := fmt.Sprintf("file:%s?_pragma=busy_timeout(%d)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=temp_store(MEMORY)&_txlock=immediate&_time_format=sqlite",
 			path, busy.Milliseconds())
 		sqldb, err := sql.Open("sqlite", dsn)
 		if err != nil {
