@@ -155,7 +155,7 @@ var funcs = template.FuncMap{
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	},
 	"statusLabel": statusLabel,
-	"percent":     func(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "\u00a0%" },
+	"percent":     formatPercent,
 	"duration":    humanDuration,
 	"reviewLabel": reviewLabel,
 	"refundKey":   refundKey,
@@ -316,6 +316,9 @@ func paramID(c *fiber.Ctx) (int64, error) {
 }
 
 // formatMoney writes centavos the Argentine way: $135.000, $1.234,50.
+// formatPercent writes a share as a whole percentage ("43 %", with a non-breaking space).
+func formatPercent(f float64) string { return strconv.Itoa(int(math.Round(f*100))) + "\u00a0%" }
+
 func formatMoney(cents int64) string {
 	neg := cents < 0
 	if neg {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +195,12 @@ func TestReportsPage(t *testing.T) {
 	_, err := e.db.NewUpdate().Model((*store.Reservation)(nil)).Set("status = ?", store.StatusConfirmed).Set("paid_cents = total_cents").
 		Where("id = ?", e.hold.ID).Exec(context.Background())
 	require.NoError(t, err)
+	// The tables are written without html/template: a unit's name is still escaped.
+	_, err = e.db.NewUpdate().Model((*store.Accommodation)(nil)).Set("name = ?", `Depto <i>Centro</i> & "co"`).
+		Where("name = 'Depto Centro'").Exec(context.Background())
+	require.NoError(t, err)
+	var hold store.Reservation
+	require.NoError(t, e.db.NewSelect().Model(&hold).Where("id = ?", e.hold.ID).Scan(context.Background()))
 	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
 	b.login("correct horse")
 	resp, page := b.do(http.MethodGet, "/admin/reports?year=2027", nil)
@@ -201,6 +208,9 @@ func TestReportsPage(t *testing.T) {
 	assert.Contains(t, page, "Ocupación por unidad y mes")
 	assert.Contains(t, page, "Cabaña Robles")
 	assert.Contains(t, page, "title=\"3 de 31 noches\">10\u00a0%", "3 nights of January 2027")
+	assert.Contains(t, page, "<td>"+formatMoneyForTest(hold.TotalCents/3*3)+"</td>", "January's revenue, paid in full")
+	assert.Contains(t, page, `<th scope="row">Depto &lt;i&gt;Centro&lt;/i&gt; &amp; &#34;co&#34;</th>`)
+	assert.NotContains(t, page, "<i>Centro</i>")
 	assert.Contains(t, page, "Derivadas a una persona")
 	assert.Contains(t, page, "Primera respuesta")
 }
@@ -318,4 +328,20 @@ func TestInboxSearchPages(t *testing.T) {
 			assert.Equal(t, tc.next, strings.Contains(page, `rel="next"`))
 		})
 	}
+}
+
+// formatMoneyForTest writes cents as the admin shows them ($123.456 or $123.456,78).
+func formatMoneyForTest(cents int64) string {
+	s := strconv.FormatInt(cents/100, 10)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte('.')
+		}
+		b.WriteRune(r)
+	}
+	if cents%100 != 0 {
+		return fmt.Sprintf("$%s,%02d", b.String(), cents%100)
+	}
+	return "$" + b.String()
 }
