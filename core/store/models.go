@@ -90,6 +90,9 @@ type Reservation struct {
 	Notes           string          `bun:"notes,notnull"`
 	CreatedAt       time.Time       `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt       time.Time       `bun:"updated_at,notnull,default:current_timestamp"`
+	// SearchKey is the code, guest name, e-mail and phone folded for search (SearchFold),
+	// with the phone's digits, kept by the database like Conversation.SearchKey.
+	SearchKey string `bun:"search_key,scanonly"`
 }
 
 // AvailabilityEntry is a manual block or a per-date override (price, minimum stay) of a
@@ -158,6 +161,10 @@ type Conversation struct {
 	StaffReadAt *time.Time `bun:"staff_read_at"`
 	CreatedAt   time.Time  `bun:"created_at,notnull,default:current_timestamp"`
 	UpdatedAt   time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+	// SearchKey is the guest's name and contact folded for search (SearchFold), kept by
+	// the database: never written, and read by name (selects of the model leave it out;
+	// SQLite's RETURNING gives it before its trigger sets it).
+	SearchKey string `bun:"search_key,scanonly"`
 }
 
 // ConversationNote is an internal note staff left on a conversation (never sent).
