@@ -10,6 +10,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
+
+	"github.com/conserje/conserje/core/store"
 )
 
 // inboxPageSize is how many conversations one page of the inbox shows.
@@ -104,35 +106,57 @@ func (h *Handler) conversationList(c *fiber.Ctx) error {
 }
 
 // inboxSearch narrows q to conversations matching what staff typed: the guest's name,
-// phone or e-mail, or one of their bookings' code, name, e-mail or phone.
+// phone or e-mail, or one of their bookings' code, name, e-mail or phone. Both tables
+// keep a search_key (migration 0014: lower-cased, accents folded, a booking's phone also
+// as bare digits), so "Agustína", "agustina" and "AGUSTINA" find the same guest.
 func (h *Handler) inboxSearch(q *bunSelect, query string) *bunSelect {
 	if query == "" {
 		return q
 	}
-	like := "%" + escapeLike(strings.ToLower(query)) + "%"
-	digits := "%" + onlyDigits(query) + "%"
+	patterns := searchPatterns(query)
 	return q.WhereGroup(" AND ", func(q *bunSelect) *bunSelect {
-		q = q.Where(`LOWER(c.guest_name) LIKE ? ESCAPE '\'`, like).WhereOr(`LOWER(c.contact) LIKE ? ESCAPE '\'`, like).
-			WhereOr(`c.id IN (SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND (LOWER(r.code) LIKE ? ESCAPE '\' OR LOWER(r.guest_name) LIKE ? ESCAPE '\' OR LOWER(r.guest_email) LIKE ? ESCAPE '\'))`, like, like, like)
-		if len(digits) >= 2+4 { // four digits or more: a phone number, however typed
-			q = q.WhereOr("c.contact LIKE ?", digits).
-				WhereOr("c.id IN (SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND r.guest_phone LIKE ?)", digits)
+		for _, like := range patterns {
+			q = q.WhereOr(`c.search_key LIKE ? ESCAPE '\'`, like).
+				WhereOr(`c.id IN (SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND r.search_key LIKE ? ESCAPE '\')`, like)
 		}
 		return q
 	})
+}
+
+// searchPatterns are the LIKE patterns of what staff typed: the text folded as the
+// search_key columns are, and, with four digits or more, the digits alone (a phone
+// number however it was typed: "351 765" finds +5493517654321).
+func searchPatterns(query string) []string {
+	patterns := []string{"%" + escapeLike(store.SearchFold(query)) + "%"}
+	if digits := onlyDigits(query); len(digits) >= 4 {
+		patterns = append(patterns, "%"+digits+"%")
+	}
+	return patterns
 }
 
 // inboxSearchIDs is how many matching conversations a search reads by id.
 const inboxSearchIDs = 500
 
 // inboxMatches is the ids of the conversations query matches when there are at most
-// inboxSearchIDs of them (few); no query, or more matches, is not few.
+// inboxSearchIDs of them (few); no query, or more matches, is not few. The conversations
+// and the bookings are searched apart and united, so each reads its own search_key index
+// (a trigram index on PostgreSQL; on SQLite the narrow index instead of the rows).
 func (h *Handler) inboxMatches(ctx context.Context, query string) (ids []int64, few bool, err error) {
 	if query == "" {
 		return nil, false, nil
 	}
-	q := h.db.NewSelect().ColumnExpr("c.id").TableExpr("conversations AS c")
-	if err := h.inboxSearch(q, query).Limit(inboxSearchIDs+1).Scan(ctx, &ids); err != nil {
+	var convs, bookings []string
+	var args []any
+	for _, like := range searchPatterns(query) {
+		convs = append(convs, `c.search_key LIKE ? ESCAPE '\'`)
+		bookings = append(bookings, `r.search_key LIKE ? ESCAPE '\'`)
+		args = append(args, like)
+	}
+	args = append(append(args, args...), inboxSearchIDs+1)
+	err = h.db.NewRaw("SELECT c.id FROM conversations AS c WHERE "+strings.Join(convs, " OR ")+
+		" UNION SELECT r.conversation_id FROM reservations AS r WHERE r.conversation_id IS NOT NULL AND ("+strings.Join(bookings, " OR ")+")"+
+		" LIMIT ?", args...).Scan(ctx, &ids)
+	if err != nil {
 		return nil, false, fmt.Errorf("search: %w", err)
 	}
 	if len(ids) > inboxSearchIDs {

@@ -58,58 +58,73 @@ func addConversation(t *testing.T, db *store.DB, c store.Conversation, guestSaid
 
 func TestInboxShowsGuestsReadably(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	web := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_ab3391aa00bb11cc22dd33ee", AddressKind: "web"}, "hola, ¿tienen pileta?", at)
-	wa := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5491155550000", AddressKind: "phone", GuestName: `Ana <script>alert(1)</script>`},
-		"para 2 en enero", at.Add(time.Minute))
-	esc := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5493515550101", AddressKind: "phone", GuestName: "Bruno",
-		State: "escalated", EscalationReason: "explicit"}, "quiero hablar con alguien <b>ya</b>", at.Add(-time.Hour))
-	_ = web
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setupOn(t, db)
+		at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		web := addConversation(t, e.db, store.Conversation{Channel: "webchat", Contact: "wc_ab3391aa00bb11cc22dd33ee", AddressKind: "web"}, "hola, ¿tienen pileta?", at)
+		wa := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5491155550000", AddressKind: "phone", GuestName: `Ana <script>alert(1)</script>`},
+			"para 2 en enero", at.Add(time.Minute))
+		esc := addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5493515550101", AddressKind: "phone", GuestName: "Bruno",
+			State: "escalated", EscalationReason: "explicit"}, "quiero hablar con alguien <b>ya</b>", at.Add(-time.Hour))
+		_ = web
+		addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: "+5493517654321", AddressKind: "phone", GuestName: "Agustína Pérez"},
+			"hola", at.Add(-2*time.Hour))
+		// Bruno booked for his brother, with the phone typed with separators.
+		_, err := e.db.NewInsert().Model(&store.Reservation{Code: "RES27030001", AccommodationID: e.hold.UnitID, CheckIn: store.NewDate(2027, 3, 1),
+			CheckOut: store.NewDate(2027, 3, 3), Guests: 2, GuestName: "Carlos Núñez", GuestPhone: "+54 (261) 555-0199", Status: store.StatusConfirmed,
+			Currency: "ARS", Quote: json.RawMessage("{}"), Source: "test", ConversationID: &esc}).Exec(context.Background())
+		require.NoError(t, err)
 
-	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
-	b.login("correct horse")
-	_, page := b.do(http.MethodGet, "/admin/conversations", nil)
-	assert.NotContains(t, page, "wc_ab3391", "the web chat's id is not a name")
-	assert.Contains(t, page, "Visitante del chat web …33ee")
-	assert.Contains(t, page, "Chat web")
-	assert.Contains(t, page, "&#43;5491155550000")
-	assert.NotContains(t, page, "<script>alert(1)</script>")
-	assert.Contains(t, page, "Ana &lt;script&gt;alert(1)&lt;/script&gt;")
-	bruno, ana := strings.Index(page, "Bruno"), strings.Index(page, "Ana &lt;")
-	assert.True(t, bruno > 0 && bruno < ana, "escalated first")
-	assert.Contains(t, page, "sin leer")
+		b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+		b.login("correct horse")
+		_, page := b.do(http.MethodGet, "/admin/conversations", nil)
+		assert.NotContains(t, page, "wc_ab3391", "the web chat's id is not a name")
+		assert.Contains(t, page, "Visitante del chat web …33ee")
+		assert.Contains(t, page, "Chat web")
+		assert.Contains(t, page, "&#43;5491155550000")
+		assert.NotContains(t, page, "<script>alert(1)</script>")
+		assert.Contains(t, page, "Ana &lt;script&gt;alert(1)&lt;/script&gt;")
+		bruno, ana := strings.Index(page, "Bruno"), strings.Index(page, "Ana &lt;")
+		assert.True(t, bruno > 0 && bruno < ana, "escalated first")
+		assert.Contains(t, page, "sin leer")
 
-	tests := []struct {
-		name, query string
-		want        []string
-		notWant     []string
-	}{
-		{"by name", "ana", []string{"Ana &lt;"}, []string{"Bruno"}},
-		{"by phone as typed", "11 5555-0000", []string{"Ana &lt;"}, []string{"Bruno"}},
-		{"by reservation code", strings.ToLower(e.hold.Code), []string{}, []string{"Bruno", "Ana &lt;"}},
-		{"nothing", "zzz%_", []string{"Ninguna conversación coincide"}, []string{"Bruno"}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query), nil)
-			for _, w := range tc.want {
-				assert.Contains(t, page, w)
-			}
-			for _, w := range tc.notWant {
-				assert.NotContains(t, page, w)
-			}
-		})
-	}
+		tests := []struct {
+			name, query string
+			want        []string
+			notWant     []string
+		}{
+			{"by name", "ana", []string{"Ana &lt;"}, []string{"Bruno"}},
+			{"by name, accents and case folded", "ÁNA", []string{"Ana &lt;"}, []string{"Bruno"}},
+			{"by a name written with accents", "agustina", []string{"Agustína Pérez"}, []string{"Bruno", "Ana &lt;"}},
+			{"by its accents", "Pérez", []string{"Agustína Pérez"}, []string{"Bruno", "Ana &lt;"}},
+			{"by phone in pieces", "351 765", []string{"Agustína Pérez"}, []string{"Bruno", "Ana &lt;"}},
+			{"by a booking's phone typed with separators", "2615550199", []string{"Bruno"}, []string{"Agustína Pérez", "Ana &lt;"}},
+			{"by a booking's guest name", "CARLÓS", []string{"Bruno"}, []string{"Agustína Pérez", "Ana &lt;"}},
+			{"by phone as typed", "11 5555-0000", []string{"Ana &lt;"}, []string{"Bruno"}},
+			{"by reservation code", strings.ToLower(e.hold.Code), []string{}, []string{"Bruno", "Ana &lt;"}},
+			{"nothing", "zzz%_", []string{"Ninguna conversación coincide"}, []string{"Bruno"}},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query), nil)
+				for _, w := range tc.want {
+					assert.Contains(t, page, w)
+				}
+				for _, w := range tc.notWant {
+					assert.NotContains(t, page, w)
+				}
+			})
+		}
 
-	_, page = b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", esc), nil)
-	assert.Contains(t, page, "El huésped pidió hablar con una persona")
-	assert.Contains(t, page, "«quiero hablar con alguien &lt;b&gt;ya&lt;/b&gt;»", "the guest's own words, escaped")
-	assert.NotContains(t, page, ">explicit<")
-	resp, _ := b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", wa), nil)
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	_, page = b.do(http.MethodGet, "/admin/conversations?q=ana", nil)
-	assert.NotContains(t, page, "sin leer", "opening a conversation reads it")
+		_, page = b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", esc), nil)
+		assert.Contains(t, page, "El huésped pidió hablar con una persona")
+		assert.Contains(t, page, "«quiero hablar con alguien &lt;b&gt;ya&lt;/b&gt;»", "the guest's own words, escaped")
+		assert.NotContains(t, page, ">explicit<")
+		resp, _ := b.do(http.MethodGet, fmt.Sprintf("/admin/conversations/%d", wa), nil)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		_, page = b.do(http.MethodGet, "/admin/conversations?q=ana", nil)
+		assert.NotContains(t, page, "sin leer", "opening a conversation reads it")
+	})
 }
 
 func TestInboxPages(t *testing.T) {
@@ -302,32 +317,34 @@ func TestReportsCacheForgottenOnConfirm(t *testing.T) {
 // more than inboxSearchIDs (left in the page queries) page the same way.
 func TestInboxSearchPages(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
-	at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
-	for i := range 510 {
-		addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: fmt.Sprintf("+54911000%05d", i), AddressKind: "phone",
-			GuestName: fmt.Sprintf("Huésped %03d", i)}, "hola", at.Add(time.Duration(i)*time.Minute))
-	}
-	b := &browser{t: t, app: e.app, cookies: map[string]string{}}
-	b.login("correct horse")
-	tests := []struct {
-		name, query, page string
-		first             string
-		prev, next        bool
-	}{
-		{"few, by id", "huésped 12", "1", "Huésped 129", false, false},
-		{"few, by phone", "00000123", "1", "Huésped 123", false, false},
-		{"many, first page", "huésped", "1", "Huésped 509", false, true},
-		{"many, last page", "huésped", "11", "Huésped 009", true, false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query)+"&page="+tc.page, nil)
-			assert.Equal(t, tc.first, firstGuest(page))
-			assert.Equal(t, tc.prev, strings.Contains(page, `rel="prev"`))
-			assert.Equal(t, tc.next, strings.Contains(page, `rel="next"`))
-		})
-	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := setupOn(t, db)
+		at := time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+		for i := range 510 {
+			addConversation(t, e.db, store.Conversation{Channel: "whatsapp", Contact: fmt.Sprintf("+54911000%05d", i), AddressKind: "phone",
+				GuestName: fmt.Sprintf("Huésped %03d", i)}, "hola", at.Add(time.Duration(i)*time.Minute))
+		}
+		b := &browser{t: t, app: e.app, cookies: map[string]string{}}
+		b.login("correct horse")
+		tests := []struct {
+			name, query, page string
+			first             string
+			prev, next        bool
+		}{
+			{"few, by id", "huésped 12", "1", "Huésped 129", false, false},
+			{"few, by phone", "00000123", "1", "Huésped 123", false, false},
+			{"many, first page", "huésped", "1", "Huésped 509", false, true},
+			{"many, last page", "huésped", "11", "Huésped 009", true, false},
+		}
+		for _, tc := range tests {
+			t.Run(tc.name, func(t *testing.T) {
+				_, page := b.do(http.MethodGet, "/admin/conversations?q="+url.QueryEscape(tc.query)+"&page="+tc.page, nil)
+				assert.Equal(t, tc.first, firstGuest(page))
+				assert.Equal(t, tc.prev, strings.Contains(page, `rel="prev"`))
+				assert.Equal(t, tc.next, strings.Contains(page, `rel="next"`))
+			})
+		}
+	})
 }
 
 // formatMoneyForTest writes cents as the admin shows them ($123.456 or $123.456,78).
