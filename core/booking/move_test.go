@@ -203,6 +203,16 @@ func TestMoveGuards(t *testing.T) {
 			_, err = f.svc.Move(ctx, "RES000000999", booking.MoveRequest{Stay: stay("2027-10-18", "2027-10-21")})
 			require.ErrorIs(t, err, booking.ErrNotFound)
 		})
+		t.Run("a guest in the house stays longer; a new check-in in the past is refused", func(t *testing.T) {
+			r := f.book(t, f.demo.Centro, stay("2027-11-08", "2027-11-11"), 2)
+			f.clock.Set(time.Date(2027, 11, 9, 15, 0, 0, 0, time.UTC))
+			m, err := f.svc.Move(ctx, r.Code, booking.MoveRequest{Stay: stay("2027-11-08", "2027-11-13"), By: "staff:ana"})
+			require.NoError(t, err)
+			assert.Equal(t, stay("2027-11-08", "2027-11-13"), m.Stay)
+			_, err = f.svc.Move(ctx, r.Code, booking.MoveRequest{Stay: stay("2027-11-07", "2027-11-13"), By: "staff:ana"})
+			require.ErrorIs(t, err, booking.ErrInvalid)
+			f.clock.Set(start.Add(2 * time.Hour))
+		})
 		t.Run("an edit's event says the status it left", func(t *testing.T) {
 			r := f.book(t, f.demo.Robles, stay("2027-10-25", "2027-10-28"), 2)
 			_, err := f.svc.UpdateDetails(ctx, r.Code, booking.Details{Guest: booking.Guest{Name: "Juan Pérez"}, By: "staff:ana"})
