@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conserje/conserje/core/store"
+	"github.com/conserje/conserje/core/store/storetest"
 )
 
 // BenchmarkLiveDelay measures the time from a guest message committed to the database to
@@ -21,7 +22,19 @@ import (
 //
 //	go test ./core/admin -run '^$' -bench LiveDelay -benchtime 50x
 func BenchmarkLiveDelay(b *testing.B) {
-	e := setup(b)
+	for _, dbName := range []string{"sqlite", "postgres"} {
+		b.Run(dbName, func(b *testing.B) {
+			if dbName == "sqlite" {
+				benchmarkLiveDelay(b, storetest.SQLite(b))
+			} else {
+				benchmarkLiveDelay(b, storetest.Postgres(b))
+			}
+		})
+	}
+}
+
+func benchmarkLiveDelay(b *testing.B, db *store.DB) {
+	e := setupOn(b, db)
 	base := serveHTTP(b, e)
 	br := &browser{t: b, app: e.app, cookies: map[string]string{}}
 	br.login("correct horse")
