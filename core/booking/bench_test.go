@@ -201,3 +201,28 @@ func BenchmarkHoldThroughput(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkMove: staff move a booking between two free stays of a unit, back and forth,
+// among 100 units with two years of bookings and blocks (each move re-prices the stay,
+// takes the unit's locks, checks what takes those nights and writes the event).
+func BenchmarkMove(b *testing.B) {
+	benchDBs(b, func(b *testing.B, db *store.DB) {
+		demo := bookingtest.SeedDemo(b, db)
+		seedTwoYears(b, db, demo)
+		svc := booking.NewService(db, booking.Options{Now: func() time.Time { return start }})
+		ctx := context.Background()
+		stays := []booking.Stay{stay("2028-02-07", "2028-02-10"), stay("2028-02-14", "2028-02-17")}
+		r, err := svc.BookManual(ctx, booking.ManualBooking{UnitID: demo.Robles, Stay: stays[0], Guests: 2, Guest: booking.Guest{Name: "Bench"}, By: "bench"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		b.ResetTimer()
+		for b.Loop() {
+			n++
+			if _, err := svc.Move(ctx, r.Code, booking.MoveRequest{Stay: stays[n%2], By: "bench"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
