@@ -154,12 +154,13 @@ var funcs = template.FuncMap{
 		}
 		return fmt.Sprintf("%d min", int(d.Minutes()))
 	},
-	"statusLabel": statusLabel,
-	"percent":     formatPercent,
-	"duration":    humanDuration,
-	"reviewLabel": reviewLabel,
-	"refundKey":   refundKey,
-	"noticeLabel": noticeLabel,
+	"statusLabel":    statusLabel,
+	"percent":        formatPercent,
+	"duration":       humanDuration,
+	"reviewLabel":    reviewLabel,
+	"refundKey":      refundKey,
+	"noticeLabel":    noticeLabel,
+	"temporaryState": temporaryState,
 	"refundStatus": func(s string) string {
 		switch s {
 		case payments.RefundDone:
@@ -210,6 +211,8 @@ func (h *Handler) Mount(r fiber.Router) {
 	g.Post("/login", h.loginSubmit)
 	auth := g.Group("", h.requireSession)
 	auth.Post("/logout", h.logout)
+	auth.Get("/password", h.choosePasswordShow)
+	auth.Post("/password", h.choosePasswordSubmit)
 	auth.Get("/", h.dashboardShow)
 	auth.Get("/reservations", h.reservationList)
 	auth.Get("/reservations/:id", h.reservationShow)

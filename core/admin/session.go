@@ -32,6 +32,8 @@ type staff struct {
 	Name     string
 	Role     string
 	csrf     string
+	// mustChange: the user is still on a temporary password (see gateTemporary).
+	mustChange bool
 }
 
 type staffSession struct {
@@ -107,6 +109,27 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 		h.log.WarnContext(c.UserContext(), "admin login failed", "user_hash", usernameDigest(username), "ip", ip)
 		return h.loginFailed(c, fiber.StatusUnauthorized, "Usuario o contraseña incorrectos.")
 	}
+	// Told only after the right password: the message reveals nothing to a guesser.
+	if temporaryExpired(&user, h.opts.Now()) {
+		h.log.WarnContext(c.UserContext(), "admin login refused: temporary password expired", "username", user.Username, "ip", ip)
+		return h.loginFailed(c, fiber.StatusUnauthorized, expiredMessage)
+	}
+	if err := h.startSession(c, user.ID); err != nil {
+		return err
+	}
+	h.log.InfoContext(c.UserContext(), "admin login", "username", user.Username, "must_change_password", user.MustChangePassword)
+	c.ClearCookie(loginCSRFCookie)
+	if user.MustChangePassword {
+		return c.Redirect(choosePasswordPath, fiber.StatusSeeOther)
+	}
+	return c.Redirect("/admin/", fiber.StatusSeeOther)
+}
+
+// expiredMessage is what a user whose temporary password is too old reads at the login.
+var expiredMessage = fmt.Sprintf("Tu contraseña temporal venció (dura %d horas). Pedile a un administrador que te dé una nueva.", int(TemporaryPasswordTTL.Hours()))
+
+// startSession opens a session for the user and sets its cookie.
+func (h *Handler) startSession(c *fiber.Ctx, userID int64) error {
 	token, err := randomToken()
 	if err != nil {
 		return err
@@ -118,16 +141,14 @@ func (h *Handler) loginSubmit(c *fiber.Ctx) error {
 	now := h.opts.Now().UTC()
 	expires := now.Add(h.opts.SessionTTL)
 	_, err = h.db.NewInsert().Model(&store.StaffSession{
-		TokenHash: hashToken(token), UserID: user.ID, CSRFToken: csrf, ExpiresAt: expires, CreatedAt: now,
+		TokenHash: hashToken(token), UserID: userID, CSRFToken: csrf, ExpiresAt: expires, CreatedAt: now,
 	}).Exec(c.UserContext())
 	if err != nil {
 		return fmt.Errorf("admin login: save session: %w", err)
 	}
-	_, _ = h.db.NewUpdate().Model((*store.StaffUser)(nil)).Set("last_login_at = ?", now).Where("id = ?", user.ID).Exec(c.UserContext())
-	h.log.InfoContext(c.UserContext(), "admin login", "username", user.Username)
+	_, _ = h.db.NewUpdate().Model((*store.StaffUser)(nil)).Set("last_login_at = ?", now).Where("id = ?", userID).Exec(c.UserContext())
 	c.Cookie(h.cookie(sessionCookie, token, expires))
-	c.ClearCookie(loginCSRFCookie)
-	return c.Redirect("/admin/", fiber.StatusSeeOther)
+	return nil
 }
 
 func (h *Handler) loginFailed(c *fiber.Ctx, status int, msg string) error {
@@ -178,9 +199,38 @@ func (h *Handler) requireSession(c *fiber.Ctx) error {
 			return fiber.NewError(fiber.StatusForbidden, "invalid CSRF token: reload the page and try again")
 		}
 	}
-	c.Locals(staffKey, &staff{ID: s.ID, Username: s.Username, Name: s.DisplayName, Role: s.Role, csrf: s.CSRFToken})
+	c.Locals(staffKey, &staff{ID: s.ID, Username: s.Username, Name: s.DisplayName, Role: s.Role, csrf: s.CSRFToken, mustChange: s.MustChangePassword})
+	if s.MustChangePassword {
+		return h.gateTemporary(c, &s.StaffUser)
+	}
 	return c.Next()
 }
+
+// gateTemporary lets a user still on a temporary password reach only the page to choose
+// their own and the logout: pages redirect there, anything else (forms, the live stream,
+// scripts) is refused, so nothing is done in their name with a password someone else saw.
+func (h *Handler) gateTemporary(c *fiber.Ctx, u *store.StaffUser) error {
+	if temporaryExpired(u, h.opts.Now()) {
+		// A session opened in time does not outlive the temporary password either.
+		if _, err := h.db.NewDelete().Model((*store.StaffSession)(nil)).Where("user_id = ?", u.ID).Exec(c.UserContext()); err != nil {
+			return fmt.Errorf("admin session: end expired temporary session: %w", err)
+		}
+		c.ClearCookie(sessionCookie)
+		return redirectWith(c, "/admin/login", expiredMessage)
+	}
+	path := c.Path()
+	if path == choosePasswordPath || (path == "/admin/logout" && c.Method() == fiber.MethodPost) {
+		return c.Next()
+	}
+	if (c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead) && path != "/admin/live" {
+		return c.Redirect(choosePasswordPath, fiber.StatusSeeOther)
+	}
+	return fiber.NewError(fiber.StatusForbidden, "choose your own password first (the temporary one only opens "+choosePasswordPath+")")
+}
+
+// MustChange tells the templates the user is still on a temporary password: the menu and
+// the live stream are left out, as the server refuses them.
+func (s *staff) MustChange() bool { return s.mustChange }
 
 func currentStaff(c *fiber.Ctx) *staff {
 	s, _ := c.Locals(staffKey).(*staff)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/uptrace/bun"
@@ -24,6 +25,22 @@ type userData struct {
 	Form   map[string]string
 	// Issued is a password just generated, shown this once.
 	Issued, IssuedFor string
+	// TTLHours is how long a temporary password works.
+	TTLHours int
+}
+
+// temporaryState says, for the users list, whether a user still has to choose their
+// password and until when the temporary one works ("" when they chose theirs).
+func temporaryState(now time.Time, u store.StaffUser) string {
+	switch {
+	case !u.MustChangePassword:
+		return ""
+	case u.PasswordIssuedAt == nil:
+		return "tiene que elegir su contraseña"
+	case temporaryExpired(&u, now):
+		return "contraseña temporal vencida: dale una nueva"
+	}
+	return "contraseña temporal sin cambiar: vence " + u.PasswordIssuedAt.Add(TemporaryPasswordTTL).In(argentina).Format("02/01 15:04")
 }
 
 // temporaryPassword is a fresh random password to hand to a new or locked-out user
@@ -49,6 +66,7 @@ func (h *Handler) renderUsers(c *fiber.Ctx, status int, d userData) error {
 		return fmt.Errorf("admin: list users: %w", err)
 	}
 	d.Me = currentStaff(c).ID
+	d.TTLHours = int(TemporaryPasswordTTL.Hours())
 	if d.Form == nil {
 		d.Form = map[string]string{"role": "staff"}
 	}
@@ -65,7 +83,8 @@ func (h *Handler) userInvite(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	err = CreateUser(c.UserContext(), h.db, form["username"], form["display_name"], pw, form["role"])
+	now := h.opts.Now().UTC()
+	err = CreateUserTemporary(c.UserContext(), h.db, form["username"], form["display_name"], pw, form["role"], now)
 	switch {
 	case errors.Is(err, ErrUserExists):
 		return h.renderUsers(c, fiber.StatusUnprocessableEntity, userData{Errors: map[string]string{"username": "ya existe"}, Form: form})
@@ -76,8 +95,8 @@ func (h *Handler) userInvite(c *fiber.Ctx) error {
 	case err != nil:
 		return err
 	}
-	if err := settings.Record(c.UserContext(), h.db.DB, h.opts.Now().UTC(), actor(c), "create", "staff_user", form["username"],
-		map[string]settings.Change{"role": {To: form["role"]}, "display_name": {To: form["display_name"]}}); err != nil {
+	if err := settings.Record(c.UserContext(), h.db.DB, now, actor(c), "create", "staff_user", form["username"],
+		map[string]settings.Change{"role": {To: form["role"]}, "display_name": {To: form["display_name"]}, "must_change_password": {To: true}}); err != nil {
 		return err
 	}
 	// The password is shown in this response only: never in a URL or a log.
@@ -133,7 +152,8 @@ func (h *Handler) userSave(c *fiber.Ctx) error {
 	return redirectWith(c, "/admin/settings/users", "Usuario "+username+" guardado")
 }
 
-// userReset gives a user a new temporary password and ends their sessions.
+// userReset gives a user a new temporary password, which they must replace at their next
+// login (within TemporaryPasswordTTL), and ends their sessions.
 func (h *Handler) userReset(c *fiber.Ctx) error {
 	id, err := paramID(c)
 	if err != nil {
@@ -147,10 +167,12 @@ func (h *Handler) userReset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := SetPassword(c.UserContext(), h.db, u.Username, pw); err != nil {
+	now := h.opts.Now().UTC()
+	if err := SetTemporaryPassword(c.UserContext(), h.db, u.Username, pw, now); err != nil {
 		return err
 	}
-	if err := settings.Record(c.UserContext(), h.db.DB, h.opts.Now().UTC(), actor(c), "reset_password", "staff_user", u.Username, nil); err != nil {
+	if err := settings.Record(c.UserContext(), h.db.DB, now, actor(c), "reset_password", "staff_user", u.Username,
+		map[string]settings.Change{"must_change_password": {From: u.MustChangePassword, To: true}}); err != nil {
 		return err
 	}
 	return h.renderUsers(c, fiber.StatusOK, userData{Issued: pw, IssuedFor: u.Username})

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/uptrace/bun"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/conserje/conserje/core/secret"
@@ -39,8 +40,26 @@ func validCredentials(username, password, role string) error {
 	return nil
 }
 
-// CreateUser adds a staff user who can log into the admin.
+// TemporaryPasswordTTL is how long a temporary password (invite, reset) lets its user in
+// to choose their own; after that an admin issues a new one. Long enough for a weekend,
+// short enough that a password read over someone's shoulder does not stay useful.
+const TemporaryPasswordTTL = 72 * time.Hour
+
+// CreateUser adds a staff user who can log into the admin with the password the operator
+// chose (nothing forces a change).
 func CreateUser(ctx context.Context, db *store.DB, username, displayName, password, role string) error {
+	return createUser(ctx, db, username, displayName, password, role, nil)
+}
+
+// CreateUserTemporary adds a staff user with a temporary password issued at issued: at
+// the first login they must choose their own, and the temporary one stops working
+// TemporaryPasswordTTL after issued.
+func CreateUserTemporary(ctx context.Context, db *store.DB, username, displayName, password, role string, issued time.Time) error {
+	issued = issued.UTC()
+	return createUser(ctx, db, username, displayName, password, role, &issued)
+}
+
+func createUser(ctx context.Context, db *store.DB, username, displayName, password, role string, issued *time.Time) error {
 	if err := validCredentials(username, password, role); err != nil {
 		return err
 	}
@@ -50,6 +69,7 @@ func CreateUser(ctx context.Context, db *store.DB, username, displayName, passwo
 	}
 	_, err = db.NewInsert().Model(&store.StaffUser{
 		Username: username, DisplayName: displayName, PasswordHash: string(hash), Role: role, Active: true,
+		MustChangePassword: issued != nil, PasswordIssuedAt: issued,
 	}).Exec(ctx)
 	if errors.Is(store.Classify(err), store.ErrConflict) {
 		return fmt.Errorf("create %s: %w", username, ErrUserExists)
@@ -60,8 +80,21 @@ func CreateUser(ctx context.Context, db *store.DB, username, displayName, passwo
 	return nil
 }
 
-// SetPassword replaces a staff user's password and ends their open sessions.
+// SetPassword replaces a staff user's password with one they (or the operator) chose,
+// clears any pending forced change and ends their open sessions.
 func SetPassword(ctx context.Context, db *store.DB, username, password string) error {
+	return setPassword(ctx, db, username, password, nil)
+}
+
+// SetTemporaryPassword replaces a staff user's password with a temporary one issued at
+// issued (an admin's or the CLI's reset): they must choose their own at the next login,
+// within TemporaryPasswordTTL. Their open sessions end.
+func SetTemporaryPassword(ctx context.Context, db *store.DB, username, password string, issued time.Time) error {
+	issued = issued.UTC()
+	return setPassword(ctx, db, username, password, &issued)
+}
+
+func setPassword(ctx context.Context, db *store.DB, username, password string, issued *time.Time) error {
 	if err := secret.CheckPassword(password); err != nil {
 		return fmt.Errorf("password: %w", err)
 	}
@@ -75,14 +108,28 @@ func SetPassword(ctx context.Context, db *store.DB, username, password string) e
 	} else if err != nil {
 		return fmt.Errorf("set password of %s: %w", username, err)
 	}
-	_, err = db.NewUpdate().Model((*store.StaffUser)(nil)).
-		Set("password_hash = ?", string(hash)).Set("updated_at = ?", time.Now().UTC()).
-		Where("id = ?", user.ID).Exec(ctx)
-	if err != nil {
-		return fmt.Errorf("set password of %s: %w", username, err)
-	}
-	if _, err := db.NewDelete().Model((*store.StaffSession)(nil)).Where("user_id = ?", user.ID).Exec(ctx); err != nil {
-		return fmt.Errorf("end sessions of %s: %w", username, err)
-	}
-	return nil
+	// The new hash, the flag and the end of the sessions go together: a reset must not
+	// leave a session open on the old password, nor a chosen password still flagged.
+	err = db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewUpdate().Model((*store.StaffUser)(nil)).
+			Set("password_hash = ?", string(hash)).
+			Set("must_change_password = ?", issued != nil).
+			Set("password_issued_at = ?", issued).
+			Set("updated_at = ?", time.Now().UTC()).
+			Where("id = ?", user.ID).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("set password of %s: %w", username, err)
+		}
+		if _, err := tx.NewDelete().Model((*store.StaffSession)(nil)).Where("user_id = ?", user.ID).Exec(ctx); err != nil {
+			return fmt.Errorf("end sessions of %s: %w", username, err)
+		}
+		return nil
+	})
+	return err
+}
+
+// temporaryExpired tells whether u's temporary password (if it has one) is too old to
+// log in with.
+func temporaryExpired(u *store.StaffUser, now time.Time) bool {
+	return u.MustChangePassword && u.PasswordIssuedAt != nil && now.Sub(*u.PasswordIssuedAt) > TemporaryPasswordTTL
 }

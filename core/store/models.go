@@ -367,8 +367,14 @@ type StaffUser struct {
 	Role         string     `bun:"role,notnull"`
 	Active       bool       `bun:"active,notnull"`
 	LastLoginAt  *time.Time `bun:"last_login_at"`
-	CreatedAt    time.Time  `bun:"created_at,notnull,default:current_timestamp"`
-	UpdatedAt    time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
+	// MustChangePassword is set while the password is a temporary one someone else was
+	// shown (invite, reset): the user must choose their own before anything else.
+	MustChangePassword bool `bun:"must_change_password,notnull"`
+	// PasswordIssuedAt is when the temporary password was issued (nil otherwise); it
+	// expires some time after.
+	PasswordIssuedAt *time.Time `bun:"password_issued_at"`
+	CreatedAt        time.Time  `bun:"created_at,notnull,default:current_timestamp"`
+	UpdatedAt        time.Time  `bun:"updated_at,notnull,default:current_timestamp"`
 }
 
 // StaffSession is a logged-in admin session; only a digest of the cookie token is kept.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +35,7 @@ func init() {
 		}
 		add := &cobra.Command{
 			Use:   "add-user USERNAME",
-			Short: "Create a staff user (password generated and printed, or read from stdin)",
+			Short: "Create a staff user (temporary password generated and printed, or read from stdin)",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				_, _, db, err := openStore(cmd.Context(), g, false)
@@ -46,12 +47,20 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if err := admin.CreateUser(cmd.Context(), db, args[0], name, pass, role); err != nil {
+				// A generated password was shown to the operator, not chosen by the user: it
+				// is temporary. One the operator typed is theirs to hand over as they see fit.
+				if generated {
+					err = admin.CreateUserTemporary(cmd.Context(), db, args[0], name, pass, role, time.Now())
+				} else {
+					err = admin.CreateUser(cmd.Context(), db, args[0], name, pass, role)
+				}
+				if err != nil {
 					return exitError{code: 1, msg: err.Error()}
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "staff user %s created (%s)\n", args[0], role)
 				if generated {
 					fmt.Fprintf(cmd.OutOrStdout(), "password: %s  (shown once)\n", pass)
+					printTemporary(cmd.OutOrStdout())
 				}
 				return nil
 			},
@@ -61,7 +70,7 @@ func init() {
 		add.Flags().BoolVar(&fromStdin, "password-stdin", false, "read the password from the first line of stdin")
 		passwd := &cobra.Command{
 			Use:   "set-password USERNAME",
-			Short: "Replace a staff user's password (generated, or read from stdin) and end their sessions",
+			Short: "Replace a staff user's password (temporary one generated, or read from stdin) and end their sessions",
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				_, _, db, err := openStore(cmd.Context(), g, false)
@@ -73,12 +82,18 @@ func init() {
 				if err != nil {
 					return err
 				}
-				if err := admin.SetPassword(cmd.Context(), db, args[0], pass); err != nil {
+				if generated {
+					err = admin.SetTemporaryPassword(cmd.Context(), db, args[0], pass, time.Now())
+				} else {
+					err = admin.SetPassword(cmd.Context(), db, args[0], pass)
+				}
+				if err != nil {
 					return exitError{code: 1, msg: err.Error()}
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "password of %s replaced; their sessions were closed\n", args[0])
 				if generated {
 					fmt.Fprintf(cmd.OutOrStdout(), "password: %s  (shown once)\n", pass)
+					printTemporary(cmd.OutOrStdout())
 				}
 				return nil
 			},
@@ -87,4 +102,10 @@ func init() {
 		cmd.AddCommand(add, passwd)
 		return cmd
 	})
+}
+
+// printTemporary tells the operator what the user will be asked with a generated password.
+func printTemporary(w io.Writer) {
+	fmt.Fprintf(w, "temporary: at the first login they must choose their own; it stops working after %d hours\n",
+		int(admin.TemporaryPasswordTTL.Hours()))
 }

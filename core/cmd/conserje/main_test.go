@@ -2,6 +2,7 @@ package main_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/conserje/conserje/core/store"
 )
 
 var binary string
@@ -273,6 +276,54 @@ func TestSecretsInTheConfiguration(t *testing.T) {
 			assert.NotContains(t, out, "panic")
 			assert.NotContains(t, out, "goroutine")
 			assert.NotContains(t, out, "s3cret", "the password is never printed")
+		})
+	}
+}
+
+// TestAdminGeneratedPasswordsAreTemporary: a password the CLI generates and prints was
+// seen by the operator, so its user must choose their own at the first login; one the
+// operator typed (stdin) is not flagged, and typing one clears the flag.
+func TestAdminGeneratedPasswordsAreTemporary(t *testing.T) {
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(noPlugins), 0o600))
+	dbPath := filepath.Join(dir, "staff.db")
+	env := []string{"CONSERJE_DATABASE_URL=" + dbPath}
+	flagged := func(t *testing.T, username string) (bool, bool) {
+		t.Helper()
+		db, err := store.Open(context.Background(), dbPath, store.Options{})
+		require.NoError(t, err)
+		defer db.Close()
+		var u store.StaffUser
+		require.NoError(t, db.NewSelect().Model(&u).Where("username = ?", username).Scan(context.Background()))
+		return u.MustChangePassword, u.PasswordIssuedAt != nil
+	}
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		stdin     string
+		temporary bool
+	}{
+		{"add-user with a generated password", []string{"admin", "add-user", "rosa"}, "", true},
+		{"set-password typed on stdin", []string{"admin", "set-password", "rosa", "--password-stdin"}, "rosa-chose-this-one\n", false},
+		{"set-password generated", []string{"admin", "set-password", "rosa"}, "", true},
+		{"add-user typed on stdin", []string{"admin", "add-user", "juan", "--password-stdin"}, "juan-typed-this-one\n", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cmd := exec.Command(binary, tc.args...)
+			cmd.Dir = dir
+			cmd.Env = append(cleanEnv(), env...)
+			cmd.Stdin = strings.NewReader(tc.stdin)
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, string(out))
+			if tc.temporary {
+				assert.Contains(t, string(out), "at the first login they must choose their own")
+				assert.Contains(t, string(out), "after 72 hours")
+			} else {
+				assert.NotContains(t, string(out), "temporary")
+			}
+			must, issued := flagged(t, tc.args[2])
+			assert.Equal(t, tc.temporary, must, "must_change_password")
+			assert.Equal(t, tc.temporary, issued, "password_issued_at")
 		})
 	}
 }
