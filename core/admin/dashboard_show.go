@@ -58,6 +58,18 @@ type feedRow struct {
 	PendingRemoval     int    `bun:"pending_removal"`
 }
 
+// PausedNote says, for a paused feed, which read the unit's blocked nights come from
+// ("" while the feed is read): staff pausing a portal must see its blocks are frozen.
+func (f feedRow) PausedNote() string {
+	switch {
+	case f.Enabled:
+		return ""
+	case f.LastSuccessAt == nil:
+		return "pausado, sin bloqueos leídos"
+	}
+	return "pausado, bloqueos del " + f.LastSuccessAt.In(argentina).Format("02/01 15:04")
+}
+
 type dashboard struct {
 	Escalated []conversationRow
 	Payments  []booking.PaymentReview

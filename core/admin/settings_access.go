@@ -46,6 +46,8 @@ func (h *Handler) mountSettings(r fiber.Router) {
 	g.Post("/feeds", h.feedAdd)
 	g.Post("/feeds/:id/delete", h.feedRemove)
 	g.Post("/feeds/:id/test", h.feedTest)
+	g.Post("/feeds/:id/pause", h.feedPause)
+	g.Post("/feeds/:id/resume", h.feedResume)
 	g.Get("/users", h.userList)
 	g.Post("/users", h.userInvite)
 	g.Post("/users/:id", h.userSave)

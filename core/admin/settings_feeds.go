@@ -122,3 +122,32 @@ func (h *Handler) feedTest(c *fiber.Ctx) error {
 	}
 	return redirectWith(c, "/admin/settings/feeds", msg)
 }
+
+func (h *Handler) feedPause(c *fiber.Ctx) error { return h.feedSetPaused(c, true) }
+
+func (h *Handler) feedResume(c *fiber.Ctx) error { return h.feedSetPaused(c, false) }
+
+// feedSetPaused pauses or resumes a feed; resuming reads it at once (when a calendar
+// plugin is configured) and says how the read went.
+func (h *Handler) feedSetPaused(c *fiber.Ctx, paused bool) error {
+	id, err := paramID(c)
+	if err != nil {
+		return err
+	}
+	feed, err := h.opts.Settings.SetFeedPaused(c.UserContext(), actor(c), id, paused)
+	if errors.Is(err, settings.ErrNotFound) {
+		return fiber.NewError(fiber.StatusNotFound, "no such feed")
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case paused:
+		return redirectWith(c, "/admin/settings/feeds", "Calendario pausado: no se lee y sus bloqueos quedan como en la última lectura")
+	case h.feedTester() == nil:
+		return redirectWith(c, "/admin/settings/feeds", "Calendario reanudado: se lee en la próxima sincronización")
+	case feed.LastError != "":
+		return redirectWith(c, "/admin/settings/feeds", "Calendario reanudado, pero la lectura falló: "+feed.LastError)
+	}
+	return redirectWith(c, "/admin/settings/feeds", fmt.Sprintf("Calendario reanudado y leído: %d bloqueos", feed.EventCount))
+}

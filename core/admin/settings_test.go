@@ -44,7 +44,7 @@ var settingsPages = []string{"/admin/settings/", "/admin/settings/property", "/a
 
 var settingsForms = []string{"/admin/settings/property", "/admin/settings/units", "/admin/settings/units/1", "/admin/settings/prices",
 	"/admin/settings/prices/1", "/admin/settings/prices/1/delete", "/admin/settings/holidays", "/admin/settings/holidays/clear",
-	"/admin/settings/feeds", "/admin/settings/feeds/1/delete", "/admin/settings/feeds/1/test", "/admin/settings/users",
+	"/admin/settings/feeds", "/admin/settings/feeds/1/delete", "/admin/settings/feeds/1/test", "/admin/settings/feeds/1/pause", "/admin/settings/feeds/1/resume", "/admin/settings/users",
 	"/admin/settings/users/1", "/admin/settings/users/1/reset", "/admin/settings/payments"}
 
 var calendarForms = []string{"/admin/calendar/bookings", "/admin/calendar/bookings/X", "/admin/calendar/bookings/X/move", "/admin/calendar/blocks", "/admin/calendar/blocks/1/delete"}

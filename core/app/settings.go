@@ -24,8 +24,14 @@ func (a *App) paymentPluginNames() []string {
 
 // newSettings builds the settings editor of the admin and the API: changes invalidate
 // this process's booking catalog; other replicas read it again within its 5 s cache.
+// It is built after the calendar sync (startCalendarSync), which it uses.
 func (a *App) newSettings() *settings.Service {
-	return settings.New(a.DB, settings.Options{Catalog: a.Booking, PaymentPlugins: a.paymentPluginNames()})
+	opts := settings.Options{Catalog: a.Booking, PaymentPlugins: a.paymentPluginNames()}
+	if a.CalendarSync != nil {
+		// A resumed feed is read at once (a nil *Syncer must not become a non-nil reader).
+		opts.Feeds = a.CalendarSync
+	}
+	return settings.New(a.DB, opts)
 }
 
 // exportURLs lists the calendar export URLs to paste into the portals.

@@ -65,6 +65,8 @@ type Options struct {
 	PaymentPlugins []string
 	// Now is the clock (time.Now by default).
 	Now func() time.Time
+	// Feeds reads a feed at once when it is resumed (nil: at the next sync run).
+	Feeds FeedReader
 }
 
 // Service edits the settings stored in the database.

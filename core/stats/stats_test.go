@@ -124,10 +124,14 @@ func TestCollectorExportsWhatTheDatabaseHolds(t *testing.T) {
 	var unit int64
 	require.NoError(t, db.NewSelect().Model((*store.Accommodation)(nil)).Column("id").Limit(1).Scan(ctx, &unit))
 	read := t0.Add(-10 * time.Minute)
+	monthAgo := t0.AddDate(0, -1, 0)
 	feeds := []store.CalendarFeed{
 		{AccommodationID: unit, Platform: "airbnb", URL: "https://a.example/1.ics", Enabled: true, LastStatus: "ok",
 			LastSuccessAt: &read, LastAttemptAt: &read},
 		{AccommodationID: unit, Platform: "booking", URL: "https://b.example/1.ics", Enabled: true, LastStatus: "never"},
+		// Paused by staff a month ago: no series, so the stale-feed alert stays silent.
+		{AccommodationID: unit, Platform: "vrbo", URL: "https://v.example/1.ics", Enabled: false, LastStatus: "ok",
+			LastSuccessAt: &monthAgo, LastAttemptAt: &monthAgo},
 	}
 	_, err := db.NewInsert().Model(&feeds).Exec(ctx)
 	require.NoError(t, err)
@@ -177,7 +181,7 @@ conserje_stats_scrape_ok 1
 			}
 		}
 	}
-	assert.Equal(t, map[string]float64{"airbnb": float64(read.Unix()), "booking": 0}, last)
+	assert.Equal(t, map[string]float64{"airbnb": float64(read.Unix()), "booking": 0}, last, "the paused vrbo feed is left out")
 
 	// A database that went away: the scrape says so instead of failing /metrics.
 	require.NoError(t, db.Close())

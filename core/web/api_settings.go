@@ -27,6 +27,7 @@ type SettingsService interface {
 	Feeds(ctx context.Context) ([]store.CalendarFeed, error)
 	AddFeed(ctx context.Context, actor string, in calendar.NewFeed) (store.CalendarFeed, error)
 	RemoveFeed(ctx context.Context, actor string, id int64) error
+	SetFeedPaused(ctx context.Context, actor string, id int64, paused bool) (store.CalendarFeed, error)
 }
 
 var _ SettingsService = (*settings.Service)(nil)
@@ -61,6 +62,7 @@ func (h *SettingsAPI) Mount(r fiber.Router) {
 	g.Delete("/pricing-rules/:id", h.auth, h.deleteRule)
 	g.Get("/calendar-feeds", h.auth, h.listFeeds)
 	g.Post("/calendar-feeds", h.auth, h.createFeed)
+	g.Patch("/calendar-feeds/:id", h.auth, h.patchFeed)
 	g.Delete("/calendar-feeds/:id", h.auth, h.deleteFeed)
 }
 
@@ -251,15 +253,17 @@ type feedJSON struct {
 	Platform        string `json:"platform"`
 	URL             string `json:"url"`
 	Enabled         bool   `json:"enabled"`
-	EndInclusive    bool   `json:"end_inclusive"`
-	LastStatus      string `json:"last_status"`
-	LastError       string `json:"last_error"`
-	LastSuccessAt   any    `json:"last_success_at"`
-	EventCount      int    `json:"event_count"`
+	// Paused is !Enabled, the name PATCH takes.
+	Paused        bool   `json:"paused"`
+	EndInclusive  bool   `json:"end_inclusive"`
+	LastStatus    string `json:"last_status"`
+	LastError     string `json:"last_error"`
+	LastSuccessAt any    `json:"last_success_at"`
+	EventCount    int    `json:"event_count"`
 }
 
 func feedFrom(f store.CalendarFeed) feedJSON {
-	return feedJSON{ID: f.ID, AccommodationID: f.AccommodationID, Platform: f.Platform, URL: f.URL, Enabled: f.Enabled,
+	return feedJSON{ID: f.ID, AccommodationID: f.AccommodationID, Platform: f.Platform, URL: f.URL, Enabled: f.Enabled, Paused: !f.Enabled,
 		EndInclusive: f.EndInclusive, LastStatus: f.LastStatus, LastError: f.LastError, LastSuccessAt: rfc3339(f.LastSuccessAt), EventCount: f.EventCount}
 }
 
@@ -292,6 +296,32 @@ func (h *SettingsAPI) createFeed(c *fiber.Ctx) error {
 		return settingsError(err, "calendar feed")
 	}
 	return c.Status(fiber.StatusCreated).JSON(feedFrom(f))
+}
+
+// feedPatch is what PATCH /calendar-feeds/{id} accepts: pause or resume the feed.
+type feedPatch struct {
+	Paused *bool `json:"paused"`
+}
+
+// patchFeed pauses ({"paused": true}) or resumes ({"paused": false}, read at once) a
+// feed and returns it.
+func (h *SettingsAPI) patchFeed(c *fiber.Ctx) error {
+	id, err := pathID(c, "calendar feed")
+	if err != nil {
+		return err
+	}
+	var b feedPatch
+	if err := decodeStrict(c, &b, false); err != nil {
+		return err
+	}
+	if b.Paused == nil {
+		return invalid(map[string]string{"paused": "required: true to pause the feed, false to resume it"})
+	}
+	f, err := h.svc.SetFeedPaused(c.UserContext(), apiActor, id, *b.Paused)
+	if err != nil {
+		return settingsError(err, "calendar feed")
+	}
+	return c.JSON(feedFrom(f))
 }
 
 func (h *SettingsAPI) deleteFeed(c *fiber.Ctx) error {

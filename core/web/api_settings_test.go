@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/booking/bookingtest"
+	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/obs"
 	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/store"
@@ -23,10 +25,18 @@ import (
 // serveSettings serves the booking and settings APIs over a fresh database (no demo).
 func serveSettings(t *testing.T, db *store.DB) string {
 	t.Helper()
+	return serveSettingsWith(t, db, settings.Options{})
+}
+
+// serveSettingsWith is serveSettings with the settings' options (the booking engine is
+// always the catalog).
+func serveSettingsWith(t *testing.T, db *store.DB, opts settings.Options) string {
+	t.Helper()
 	svc := booking.NewService(db, booking.Options{Now: bookingtest.NewClock(apiStart).Now})
 	api, err := web.NewBookingAPI(svc, apiToken, nil)
 	require.NoError(t, err)
-	set := settings.New(db, settings.Options{Catalog: svc})
+	opts.Catalog = svc
+	set := settings.New(db, opts)
 	s, err := web.New(web.Options{Registry: obs.NewRegistry(), Mounts: []web.Mounter{api, web.NewSettingsAPI(set, api)}})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -163,5 +173,83 @@ func TestSettingsAPISetsUpAFreshInstall(t *testing.T) {
 		var audited int
 		require.NoError(t, db.NewSelect().Table("settings_audit").ColumnExpr("count(*)").Where("actor = 'api'").Scan(context.Background(), &audited))
 		assert.Equal(t, 9, audited, "every change is audited")
+	})
+}
+
+// feedReads records the feeds read at once.
+type feedReads struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+func (f *feedReads) SyncFeed(_ context.Context, id int64) (calendar.FeedReport, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.ids = append(f.ids, id)
+	return calendar.FeedReport{FeedID: id}, nil
+}
+
+func (f *feedReads) got() []int64 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]int64(nil), f.ids...)
+}
+
+// TestSettingsAPIPausesFeeds: PATCH /calendar-feeds/{id} with "paused" pauses a feed
+// and resumes it (read at once), audited as the API; anything else is refused.
+func TestSettingsAPIPausesFeeds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		reads := &feedReads{}
+		base := serveSettingsWith(t, db, settings.Options{Feeds: reads})
+		c := http.DefaultClient
+		r := call(t, c, http.MethodPatch, base+"/api/v1/property", apiToken, `{"name": "Cabañas del Lago", "check_in_time": "14:00", "check_out_time": "10:00"}`)
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		r = call(t, c, http.MethodPost, base+"/api/v1/accommodations", apiToken, `{"name": "Lago 1", "type": "cabaña", "capacity": 4, "base_price_cents": 5000000}`)
+		require.Equal(t, http.StatusCreated, r.Status, r.Raw)
+		r = call(t, c, http.MethodPost, base+"/api/v1/calendar-feeds", apiToken,
+			fmt.Sprintf(`{"accommodation_id": %d, "platform": "airbnb", "url": "https://www.airbnb.com/calendar/ical/1.ics?s=abc"}`, int64(r.Body["id"].(float64))))
+		require.Equal(t, http.StatusCreated, r.Status, r.Raw)
+		assert.Equal(t, false, r.Body["paused"])
+		feed := int64(r.Body["id"].(float64))
+		path := fmt.Sprintf("%s/api/v1/calendar-feeds/%d", base, feed)
+
+		for _, tc := range []struct {
+			name, path, token, body string
+			status                  int
+			field                   string
+		}{
+			{"without the token", path, "", `{"paused": true}`, http.StatusUnauthorized, ""},
+			{"paused missing", path, apiToken, `{}`, http.StatusUnprocessableEntity, "paused"},
+			{"paused not a boolean", path, apiToken, `{"paused": "yes"}`, http.StatusUnprocessableEntity, "paused"},
+			{"another field", path, apiToken, `{"paused": true, "url": "https://x.example/a.ics"}`, http.StatusUnprocessableEntity, "url"},
+			{"an unknown feed", path + "00", apiToken, `{"paused": true}`, http.StatusNotFound, ""},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				r := call(t, c, http.MethodPatch, tc.path, tc.token, tc.body)
+				require.Equal(t, tc.status, r.Status, r.Raw)
+				if tc.field != "" {
+					assert.Contains(t, fields(r), tc.field, r.Raw)
+				}
+			})
+		}
+
+		r = call(t, c, http.MethodPatch, path, apiToken, `{"paused": true}`)
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		assert.Equal(t, true, r.Body["paused"])
+		assert.Equal(t, false, r.Body["enabled"])
+		r = call(t, c, http.MethodGet, base+"/api/v1/calendar-feeds", apiToken, "")
+		listed := r.Body["calendar_feeds"].([]any)
+		require.Len(t, listed, 1)
+		assert.Equal(t, true, listed[0].(map[string]any)["paused"])
+		assert.Empty(t, reads.got(), "pausing reads nothing")
+
+		r = call(t, c, http.MethodPatch, path, apiToken, `{"paused": false}`)
+		require.Equal(t, http.StatusOK, r.Status, r.Raw)
+		assert.Equal(t, false, r.Body["paused"])
+		assert.Equal(t, []int64{feed}, reads.got(), "resuming reads the feed at once")
+
+		var audit []string
+		require.NoError(t, db.NewSelect().Table("settings_audit").Column("action").Where("actor = 'api' AND entity = 'calendar_feed'").Order("id").Scan(context.Background(), &audit))
+		assert.Equal(t, []string{"create", "pause", "resume"}, audit)
 	})
 }
