@@ -46,8 +46,8 @@ func (r *readingCalendar) reads() []int64 {
 }
 
 // TestPauseAndResumeAFeed: an admin pauses a portal's feed from the settings: it is shown
-// as paused with the date its blocks come from, leaves the home page's "Calendarios con
-// problemas" although it is stale, and is audited; resuming reads it at once.
+// as paused with the date its blocks come from, leaves the home page's list of feeds in
+// trouble although it is stale, and is audited; resuming reads it at once.
 func TestPauseAndResumeAFeed(t *testing.T) {
 	t.Parallel()
 	var cal *readingCalendar

@@ -17,8 +17,6 @@ import (
 // contraseña"); requireSession sends them there from everywhere else.
 const choosePasswordPath = "/admin/password"
 
-const choosePasswordTitle = "Elegí tu contraseña"
-
 // choosePasswordShow asks a user logged in with a temporary password for their own.
 func (h *Handler) choosePasswordShow(c *fiber.Ctx) error {
 	if !currentStaff(c).mustChange {
@@ -35,7 +33,7 @@ type choosePasswordData struct {
 
 func (h *Handler) renderChoosePassword(c *fiber.Ctx, status int, field, msg string) error {
 	d := choosePasswordData{Errors: map[string]string{}, Min: MinPasswordLength}
-	p := page{Title: choosePasswordTitle, Data: d}
+	p := page{Title: "Elegí tu contraseña", Data: d}
 	if field != "" {
 		p.Error = "No se cambió la contraseña."
 		d.Errors[field] = msg
