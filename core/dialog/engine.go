@@ -45,8 +45,8 @@ type Engine struct {
 }
 
 type tapTitle struct {
-	key  string
-	flow *flow
+	id, key string
+	flow    *flow
 }
 
 type flow struct {
@@ -153,7 +153,7 @@ func New(d *spec.Dialog, cat *Catalog, reg *Registry, und Understander, opts Opt
 			for _, sb := range s.Buttons.Static {
 				if sb.Flow != "" {
 					e.byButton[sb.ID] = e.flows[sb.Flow]
-					e.tapTitles = append(e.tapTitles, tapTitle{key: sb.Title, flow: e.flows[sb.Flow]})
+					e.tapTitles = append(e.tapTitles, tapTitle{id: sb.ID, key: sb.Title, flow: e.flows[sb.Flow]})
 				}
 			}
 		}
@@ -340,8 +340,28 @@ func (e *Engine) Turn(ctx context.Context, st *State, in Input) (*Output, error)
 	if t.err != nil {
 		return nil, t.err
 	}
+	t.noteTappable()
 	t.out.Language = st.Language
 	return t.out, nil
+}
+
+// noteTappable remembers which buttons with a flow the guest now sees: a turn that shows
+// buttons replaces them (a new offer's units leave none); a turn without buttons keeps
+// them, as the earlier message still shows them.
+func (t *turn) noteTappable() {
+	shown := false
+	var ids []string
+	for _, r := range t.out.Replies {
+		for _, b := range r.Buttons {
+			shown = true
+			if t.e.byButton[b.ID] != nil {
+				ids = append(ids, b.ID)
+			}
+		}
+	}
+	if shown || t.out.Handoff != nil {
+		t.st.Tappable = ids
+	}
 }
 
 // PaymentRejected records a rejected payment; at the configured count the conversation is
@@ -436,6 +456,7 @@ func (t *turn) expireSession() {
 	st.Pending = nil
 	st.Fallbacks = 0
 	st.Month = ""
+	st.Tappable = nil
 	t.out.SessionExpired = true
 	t.changed()
 }

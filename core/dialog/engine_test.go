@@ -695,3 +695,37 @@ func TestStaticButtonTitlesFitAReplyButton(t *testing.T) {
 	}
 	assert.GreaterOrEqual(t, n, 9, "the hold's three buttons in three languages")
 }
+
+// A button's title typed is a tap only while the guest sees that button: before the hold
+// "transferir la seña" is a payment question, and after a new offer replaced the hold's
+// buttons "liberar la reserva" is not the old hold's button.
+func TestTypedTitleIsATapOnlyWhileTheButtonIsShown(t *testing.T) {
+	cases := []struct {
+		name   string
+		before []string
+		typed  string
+		flow   string
+	}{
+		{"while the hold's buttons are shown", []string{"Hola, para 4 del 5 al 8/1", "Cabaña"}, "Transferir la seña", "pagar_transferencia"},
+		{"a reply without buttons keeps them shown", []string{"Hola, para 4 del 5 al 8/1", "Cabaña", "tiene wifi?"}, "liberar la reserva", "liberar_reserva"},
+		{"before the hold: a payment question", []string{"Hola, para 4 del 5 al 8/1"}, "transferir la seña", "pago"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChat(t)
+			c.b.pay = map[string]any{"method": "transfer", "alias": "los.robles.demo", "bank_transfer": true}
+			now := at("2026-11-28 10:00")
+			for i, line := range tc.before {
+				c.say(now.Add(time.Duration(i)*time.Minute), line)
+			}
+			out := c.say(now.Add(10*time.Minute), tc.typed)
+			assert.Equal(t, tc.flow, out.Flow)
+		})
+	}
+	t.Run("a tap by id works whatever is shown", func(t *testing.T) {
+		c := newChat(t)
+		c.say(at("2026-11-28 10:00"), "Hola, para 4 del 5 al 8/1")
+		out := c.tap(at("2026-11-28 10:01"), "hold_liberar", "Liberar la reserva")
+		assert.Equal(t, "liberar_reserva", out.Flow)
+	})
+}

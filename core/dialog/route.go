@@ -2,6 +2,7 @@ package dialog
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/conserje/conserje/core/dialog/spec"
 )
@@ -88,8 +89,8 @@ func (t *turn) route() {
 }
 
 // tapped is the flow a button the guest tapped starts (spec.StaticButton.Flow): its id as
-// the channel sent it back, or its title typed as the guest saw it (in the conversation's
-// language). Nothing else is read from such a message: "Liberar la reserva" must not also
+// the channel sent it back, or the title of a button the guest sees (State.Tappable)
+// typed as shown, in the conversation's language. Nothing else is read from such a message: "Liberar la reserva" must not also
 // be read as a new request.
 func (t *turn) tapped() *flow {
 	if f := t.e.byButton[t.in.OptionID]; t.in.OptionID != "" && f != nil {
@@ -99,6 +100,9 @@ func (t *turn) tapped() *flow {
 		return nil
 	}
 	for _, tt := range t.e.tapTitles {
+		if !slices.Contains(t.st.Tappable, tt.id) {
+			continue
+		}
 		title, err := t.e.catalog.Render(t.st.Language, tt.key, t.env())
 		if err == nil && fold(title) == t.folded {
 			return tt.flow

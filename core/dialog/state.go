@@ -34,6 +34,10 @@ type State struct {
 	// Discussed are the amenities the guest asked about while choosing among the options
 	// shown: "reservame esa" after "¿se puede llevar a la perra?" is the one that takes pets.
 	Discussed []string `json:"discussed,omitempty"`
+	// Tappable are the ids of the buttons with a flow (spec.StaticButton.Flow) among the
+	// last buttons the bot showed: their titles typed count as taps. Only those: "transferir
+	// la seña" typed before any hold is a payment question, not the hold's button.
+	Tappable []string `json:"tappable,omitempty"`
 }
 
 // Frame is a running flow: the step it is at and the slot it asked for, if waiting.
