@@ -29,6 +29,7 @@ import (
 	"github.com/conserje/conserje/core/receptionist"
 	"github.com/conserje/conserje/core/secret"
 	"github.com/conserje/conserje/core/settings"
+	"github.com/conserje/conserje/core/settings/broadcast"
 	"github.com/conserje/conserje/core/stats"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/web"
@@ -55,6 +56,8 @@ type App struct {
 	Payments *payments.Service
 	// Settings edits the property, units, prices... (admin and bearer API).
 	Settings *settings.Service
+	// SettingsBus tells every replica about settings changes (theirs and this one's).
+	SettingsBus *broadcast.Bus
 
 	// APIToken is the effective bearer token (configured or generated for this run).
 	APIToken string
@@ -201,6 +204,7 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 
 	bopts := receptionist.BookingOptions(cfg.Booking)
 	bopts.Locker, bopts.Logger = a.Locker, a.Log
+	bopts.CatalogTTL = cfg.Booking.CatalogTTL
 	a.Booking = booking.NewService(a.DB, bopts)
 	if _, err := a.Booking.SyncHolidays(ctx); err != nil {
 		return nil, err
@@ -217,7 +221,9 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	}
 	f.mounts = append(f.mounts, web.NewICalExport(exporter, a.Log))
 	a.exporter = exporter
-	a.Settings = a.newSettings()
+	if a.Settings, err = a.newSettings(); err != nil {
+		return nil, err
+	}
 	if err := a.startJobs(); err != nil {
 		return nil, err
 	}

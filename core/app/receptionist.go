@@ -49,6 +49,7 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 	if err != nil {
 		return err
 	}
+	a.botFollowsSettings(r)
 	rl := r.Reloader
 	if cfg.Dialogs.Reload {
 		a.bg.goRun(func(ctx context.Context) {

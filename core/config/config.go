@@ -56,6 +56,10 @@ type Redis struct {
 	// down in /healthz without failing it); with more replicas (false) requests that need
 	// a lock answer 503 with Retry-After until Redis is back.
 	SingleReplica bool `yaml:"single_replica"`
+	// SettingsCheck is how often each replica reads the settings version, in case it
+	// missed a change notice (Redis restarting) or the CLI changed the settings; with or
+	// without Redis. Notices on Redis make a change effective on every replica at once.
+	SettingsCheck time.Duration `yaml:"settings_check"`
 }
 
 // API is the JSON API for integrations.
@@ -114,6 +118,10 @@ type Booking struct {
 	HoldsPerHour int `yaml:"holds_per_hour"`
 	// MaxAdvanceDays is how far ahead a stay may start.
 	MaxAdvanceDays int `yaml:"max_advance_days"`
+	// CatalogTTL is how long units, prices and holidays are cached when no settings change
+	// is announced (edits made with SQL); changes made in the admin, the API or the CLI
+	// are effective at once.
+	CatalogTTL time.Duration `yaml:"catalog_ttl"`
 }
 
 // Calendar tunes the iCal import.
@@ -208,6 +216,7 @@ func Default() *Config {
 			TrustedProxies:  []string{},
 		},
 		Database: Database{URL: "./data/conserje.db", AutoMigrate: true},
+		Redis:    Redis{SettingsCheck: time.Second},
 		Admin:    Admin{SessionTTL: 12 * time.Hour},
 		Log:      Log{Level: "info", Format: LogFormatAuto},
 		Dialogs:  Dialogs{Dir: "dialogs", LocalesDir: "locales", Reload: true},
@@ -220,6 +229,7 @@ func Default() *Config {
 			BotMaxNights:   14,
 			HoldsPerHour:   3,
 			MaxAdvanceDays: 730,
+			CatalogTTL:     5 * time.Second,
 		},
 		Calendar: Calendar{
 			Plugin:             "ical",

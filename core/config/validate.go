@@ -157,6 +157,12 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 	if c.Booking.MaxAdvanceDays < 1 {
 		add("booking.max_advance_days", "must be at least 1")
 	}
+	if c.Booking.CatalogTTL <= 0 {
+		add("booking.catalog_ttl", "must be positive")
+	}
+	if c.Redis.SettingsCheck < 1e8 { // 100ms
+		add("redis.settings_check", "must be at least 100ms, got %s", c.Redis.SettingsCheck)
+	}
 	if c.Calendar.SyncInterval < 1e9*60 {
 		add("calendar.sync_interval", "must be at least 1m (portals rate-limit feeds), got %s", c.Calendar.SyncInterval)
 	}

@@ -77,6 +77,34 @@ func (r *Reloader) Reload() error {
 	return nil
 }
 
+// Retrain swaps in an engine of the running dialog with its Understander trained anew by
+// train (the holiday calendar changed), without reading the files again; later reloads
+// train with train too. Turns in flight finish on the engine they started with.
+func (r *Reloader) Retrain(train TrainFunc) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur := r.cur.Load()
+	var und Understander
+	if train != nil {
+		u, err := train(cur.dialog.Examples())
+		if err != nil {
+			return fmt.Errorf("retrain the intent classifier: %w", err)
+		}
+		und = u
+	}
+	e, err := New(cur.dialog, cur.catalog, r.reg, und, r.opts)
+	if err != nil {
+		return fmt.Errorf("retrain dialog: %w", err)
+	}
+	r.train = train
+	r.cur.Store(e)
+	r.log.Info("dialog retrained")
+	for _, fn := range r.listeners {
+		fn(e)
+	}
+	return nil
+}
+
 // Run watches both folders until ctx ends, reloading after a burst of changes settles.
 func (r *Reloader) Run(ctx context.Context) error {
 	w, err := fsnotify.NewWatcher()

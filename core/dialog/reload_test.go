@@ -141,3 +141,44 @@ func TestValidateReportsEveryKindOfProblemAtOnce(t *testing.T) {
 	}
 	assert.True(t, strings.HasPrefix(got[0], "dialogs/receptionist.yaml:"), "sorted by file: %v", got)
 }
+
+// TestRetrainSwapsTheUnderstanderWithoutReadingTheFiles: a retrain (the holiday calendar
+// changed) trains the running dialog anew and swaps the engine; the engine a turn in
+// flight holds keeps its understander, a broken file on disk is not read, and later
+// reloads train with the new trainer.
+func TestRetrainSwapsTheUnderstanderWithoutReadingTheFiles(t *testing.T) {
+	reg := dialog.NewRegistry()
+	(&fakeBooking{}).register(t, reg)
+	src, rl, _ := editable(t, reg)
+	swapped := 0
+	rl.OnReload(func(*dialog.Engine) { swapped++ })
+	before := rl.Engine()
+	greeting := greet(t, before)
+	require.Contains(t, greeting, "Soy el asistente de reservas")
+
+	// "hola" now reads as a request for a person: the new understander answers.
+	handoff := fakeNLU{"hola": {Intent: "hablar_humano", Confidence: 0.95}}
+	var trainedWith map[string][]string
+	edit(t, filepath.Join(src.Locales, "es-AR.yaml"), "Soy el asistente de reservas", "{{ broken")
+	require.NoError(t, rl.Retrain(func(ex map[string][]string) (dialog.Understander, error) {
+		trainedWith = ex
+		return handoff, nil
+	}))
+	assert.NotEmpty(t, trainedWith, "trained from the running dialog's intents")
+	assert.Equal(t, 1, swapped, "listeners see the new engine")
+	after := rl.Engine()
+	require.NotSame(t, before, after)
+	assert.NotContains(t, greet(t, after), "Soy el asistente de reservas", "the new understander reads the turn")
+	assert.Equal(t, greeting, greet(t, before), "a turn in flight keeps its engine")
+
+	failing := func(map[string][]string) (dialog.Understander, error) { return nil, fmt.Errorf("no examples") }
+	require.Error(t, rl.Retrain(failing))
+	assert.Same(t, after, rl.Engine(), "a failed retrain keeps the running engine")
+	assert.Equal(t, 1, swapped)
+
+	edit(t, filepath.Join(src.Locales, "es-AR.yaml"), "{{ broken", "Soy Robi")
+	trainedWith = nil
+	require.NoError(t, rl.Reload())
+	assert.NotEmpty(t, trainedWith, "a file reload trains with the retrained trainer")
+	assert.NotContains(t, greet(t, rl.Engine()), "Soy Robi")
+}

@@ -2,12 +2,16 @@ package receptionist
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/conserje/conserje/core/booking"
+	"github.com/conserje/conserje/core/booking/holidays"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/dialog"
 	"github.com/conserje/conserje/core/dialog/builtin"
@@ -44,6 +48,13 @@ type Options struct {
 type Receptionist struct {
 	Actions  *builtin.Actions
 	Reloader *dialog.Reloader
+
+	booking *booking.Service
+	nlu     nluparser.Options
+	models  *Models
+
+	mu       sync.Mutex // serializes RefreshHolidays
+	calendar string     // fingerprint of the calendar the NLU was trained with
 }
 
 // New wires the receptionist: actions, NLU and dialog reloader (not yet watching files).
@@ -66,21 +77,72 @@ func New(ctx context.Context, opts Options) (*Receptionist, error) {
 		return nil, fmt.Errorf("receptionist: %w", err)
 	}
 	// The NLU reads "finde largo" from the same holiday calendar pricing uses, host edits
-	// of the holidays table included (as of start; a dialog reload retrains with it).
+	// of the holidays table included (RefreshHolidays retrains it after an edit).
 	cal, err := opts.Booking.Holidays(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("receptionist: %w", err)
 	}
-	nluOpts := nluparser.Options{FallbackThreshold: opts.FallbackThreshold, Holidays: cal}
-	train := nluparser.Trainer(nluOpts)
-	if opts.Models != nil {
-		train = opts.Models.trainer(nluOpts)
-	}
-	rl, err := dialog.NewReloader(opts.Sources, reg, train, dialog.Options{Ambient: acts, Logger: log})
+	r := &Receptionist{Actions: acts, booking: opts.Booking, models: opts.Models,
+		nlu: nluparser.Options{FallbackThreshold: opts.FallbackThreshold}, calendar: fingerprint(cal)}
+	rl, err := dialog.NewReloader(opts.Sources, reg, r.trainer(cal), dialog.Options{Ambient: acts, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("dialogs in %s and %s: %w", opts.Sources.Dialogs, opts.Sources.Locales, err)
 	}
-	return &Receptionist{Actions: acts, Reloader: rl}, nil
+	r.Reloader = rl
+	return r, nil
+}
+
+// trainer trains the NLU with the holiday calendar cal.
+func (r *Receptionist) trainer(cal *holidays.Calendar) dialog.TrainFunc {
+	o := r.nlu
+	o.Holidays = cal
+	if r.models != nil {
+		return r.models.trainer(o)
+	}
+	return nluparser.Trainer(o)
+}
+
+// SettingsChanged drops what the bot keeps of the settings: the property it quotes in
+// its messages, and the NLU's holiday calendar when the holidays changed. The settings
+// broadcast calls it on every replica after any settings change.
+func (r *Receptionist) SettingsChanged(ctx context.Context) error {
+	r.Actions.InvalidateProperty()
+	_, err := r.RefreshHolidays(ctx)
+	return err
+}
+
+// RefreshHolidays retrains the NLU when the effective holiday calendar (the booking
+// engine's, read anew after InvalidateCatalog) differs from the one it was trained with,
+// so "el finde largo" names the host's new long weekend on the next message. The engine
+// is swapped atomically: turns in flight finish on the previous one. It reports whether
+// it retrained.
+func (r *Receptionist) RefreshHolidays(ctx context.Context) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cal, err := r.booking.Holidays(ctx)
+	if err != nil {
+		return false, fmt.Errorf("refresh the bot's holidays: %w", err)
+	}
+	fp := fingerprint(cal)
+	if fp == r.calendar {
+		return false, nil
+	}
+	if err := r.Reloader.Retrain(r.trainer(cal)); err != nil {
+		return false, fmt.Errorf("refresh the bot's holidays: %w", err)
+	}
+	r.calendar = fp
+	return true, nil
+}
+
+// fingerprint identifies a calendar by its holidays: two reads of an unchanged holidays
+// table give the same one.
+func fingerprint(cal *holidays.Calendar) string {
+	h := sha256.New()
+	fmt.Fprintln(h, cal.Years())
+	for _, d := range cal.All() {
+		fmt.Fprintln(h, d.Date.Format(time.DateOnly), d.Key, d.Name, d.Kind, d.MovedFrom.Format(time.DateOnly), d.Provisional)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // BookingOptions are the booking engine's limits from the configuration; the caller adds

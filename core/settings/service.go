@@ -56,10 +56,18 @@ type Catalog interface {
 	SyncHolidays(ctx context.Context) (int, error)
 }
 
+// Notifier is told after every committed change, with the settings version it wrote, so
+// every cache of every replica is dropped (the settings broadcast).
+type Notifier interface {
+	SettingsChanged(ctx context.Context, version string)
+}
+
 // Options configure a Service.
 type Options struct {
 	// Catalog is invalidated after every change (nil: nothing cached in this process).
 	Catalog Catalog
+	// Notifier is told after every change (nil: this process's Catalog is all there is).
+	Notifier Notifier
 	// PaymentPlugins are the payment plugins configured under plugins:, the choices of
 	// the payment setting besides bank transfer.
 	PaymentPlugins []string
@@ -85,16 +93,33 @@ func New(db *store.DB, opts Options) *Service {
 
 func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Microsecond) }
 
-// change runs fn in a transaction and, once committed, invalidates the catalog.
+// change runs fn in a transaction that also writes a new settings version and, once
+// committed, invalidates the catalog and tells the notifier (every replica).
 func (s *Service) change(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	err := s.db.RunInTx(ctx, nil, fn)
+	var version string
+	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		if err := fn(ctx, tx); err != nil {
+			return err
+		}
+		var err error
+		version, err = BumpVersion(ctx, tx, s.now())
+		return err
+	})
 	if err != nil {
 		return err
 	}
+	s.changed(ctx, version)
+	return nil
+}
+
+// changed drops this process's catalog and tells the notifier a change was committed.
+func (s *Service) changed(ctx context.Context, version string) {
 	if s.opts.Catalog != nil {
 		s.opts.Catalog.InvalidateCatalog()
 	}
-	return nil
+	if s.opts.Notifier != nil {
+		s.opts.Notifier.SettingsChanged(ctx, version)
+	}
 }
 
 // AuditEntry is one row of the settings audit.

@@ -122,7 +122,7 @@ func newCalendarAddFeedCmd(g *globalFlags) *cobra.Command {
 		Short: "Import a portal's iCal feed into a unit",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, _, db, err := openStore(cmd.Context(), g, false)
+			cfg, log, db, err := openStore(cmd.Context(), g, false)
 			if err != nil {
 				return err
 			}
@@ -132,6 +132,9 @@ func newCalendarAddFeedCmd(g *globalFlags) *cobra.Command {
 			case errors.Is(err, calendar.ErrInvalidFeed), errors.Is(err, calendar.ErrUnknownUnit), errors.Is(err, calendar.ErrDuplicateFeed):
 				return exitError{code: 2, msg: "calendar add-feed: " + err.Error()}
 			case err != nil:
+				return err
+			}
+			if err := app.AnnounceSettingsChange(cmd.Context(), cfg, db, log); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "feed %d added to unit %d: %s (%s, priority %d, end-inclusive %t); run `conserje calendar sync --unit %d` to import it now\n",

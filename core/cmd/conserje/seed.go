@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/conserje/conserje/core/app"
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/demo"
 )
@@ -17,7 +18,7 @@ func init() {
 			Short: "Load the demo property (Complejo Los Robles); safe to run again",
 			Args:  cobra.NoArgs,
 			RunE: func(cmd *cobra.Command, _ []string) error {
-				cfg, _, db, err := openStore(cmd.Context(), g, false)
+				cfg, log, db, err := openStore(cmd.Context(), g, false)
 				if err != nil {
 					return err
 				}
@@ -28,6 +29,12 @@ func init() {
 				res, err := demo.Seed(cmd.Context(), db, cfg.Admin.Password)
 				if err != nil {
 					return err
+				}
+				if res.Created {
+					// A running serve drops its (empty) catalog and offers the demo at once.
+					if err := app.AnnounceSettingsChange(cmd.Context(), cfg, db, log); err != nil {
+						return err
+					}
 				}
 				out := cmd.OutOrStdout()
 				if res.Created {
