@@ -2,10 +2,10 @@ package settings
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"crypto/rand"
+	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
