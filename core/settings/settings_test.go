@@ -43,6 +43,13 @@ func (c *countingCatalog) SyncHolidays(context.Context) (int, error) {
 
 func ptr[T any](v T) *T { return &v }
 
+// recordingNotifier keeps the versions it was told about.
+type recordingNotifier struct{ versions []string }
+
+func (n *recordingNotifier) SettingsChanged(_ context.Context, version string) {
+	n.versions = append(n.versions, version)
+}
+
 // TestChangesAreValidatedAuditedAndInvalidate: each kind of change refuses bad input
 // naming the fields, and a saved change writes one audit row and drops the catalog.
 func TestChangesAreValidatedAuditedAndInvalidate(t *testing.T) {
@@ -50,9 +57,13 @@ func TestChangesAreValidatedAuditedAndInvalidate(t *testing.T) {
 	db := storetest.SQLite(t)
 	ctx := context.Background()
 	cat := &countingCatalog{}
-	s := settings.New(db, settings.Options{Catalog: cat, PaymentPlugins: []string{"mercadopago"}})
+	notified := &recordingNotifier{}
+	s := settings.New(db, settings.Options{Catalog: cat, Notifier: notified, PaymentPlugins: []string{"mercadopago"}})
+	v0, err := s.Version(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, v0, "no version before the first change")
 
-	_, err := s.CreateUnit(ctx, "t", settings.Unit{Name: "A", Type: "casa", Capacity: 2, BasePriceCents: 100})
+	_, err = s.CreateUnit(ctx, "t", settings.Unit{Name: "A", Type: "casa", Capacity: 2, BasePriceCents: 100})
 	assertFields(t, err, "property")
 	_, err = s.SaveProperty(ctx, "t", settings.Property{Name: "P", CheckInTime: "14:00", CheckOutTime: "10:00", Timezone: "Mars/Olympus",
 		BankAlias: "a b", Policies: map[string]map[string]string{"pets": {"fr": "non"}, "parking": {"es-AR": "sí"}}})
@@ -118,6 +129,15 @@ func TestChangesAreValidatedAuditedAndInvalidate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, audit, 7)
 	assert.Equal(t, 7, cat.invalidated, "every saved change drops the catalog, refused ones do not")
+	require.Len(t, notified.versions, 7, "every saved change is broadcast, refused ones are not")
+	seen := map[string]bool{}
+	for _, v := range notified.versions {
+		assert.False(t, seen[v], "each change writes a new version")
+		seen[v] = true
+	}
+	stored, err := s.Version(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, notified.versions[6], stored, "the last change's version is stored")
 	for _, a := range audit {
 		assert.Equal(t, "staff:ana", a.Actor)
 	}
