@@ -238,7 +238,7 @@ func (a *App) buildFeatures(ctx context.Context) (*features, error) {
 	if err != nil {
 		return nil, err
 	}
-	f.mounts = append(f.mounts, bookingAPI, web.NewSettingsAPI(a.Settings, bookingAPI))
+	f.mounts = append(f.mounts, bookingAPI, web.NewSettingsAPI(a.Settings, bookingAPI), web.NewHolidaysAPI(a.Settings, bookingAPI))
 	return f, nil
 }
 
