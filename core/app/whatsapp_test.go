@@ -269,6 +269,12 @@ func TestWhatsAppThroughServe(t *testing.T) {
 			require.NoError(t, a.DB.NewRaw(`SELECT count(*) FROM delivery_statuses WHERE external_id = ? AND status = ?`, out.ID, state).Scan(ctx, &n))
 			return n
 		}
+		// The fake has the message before the outbox records its id (statuses arriving in
+		// that gap are TestDeliveryStatusBeforeTheSendIsRecorded's case).
+		require.Eventually(t, func() bool {
+			n, err := a.DB.NewSelect().Table("messages").Where("direction = 'out' AND external_id = ?", out.ID).Count(ctx)
+			return err == nil && n == 1
+		}, 10*time.Second, 10*time.Millisecond, "the sent message carries the provider's id")
 		now := time.Now()
 		steps := []struct{ state, want string }{
 			{"read", "read"},

@@ -335,6 +335,32 @@ func TestDeliveryStatusesMoveForward(t *testing.T) {
 	})
 }
 
+// A provider can report on a message before Send has returned its id to the outbox
+// (WhatsApp's statuses race the send's response): the statuses kept meanwhile apply once
+// the id is recorded, the furthest known one winning.
+func TestDeliveryStatusBeforeTheSendIsRecorded(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: "+549351556", ExternalID: "in-early", Text: "hola"})
+		require.NoError(t, err)
+		ids, err := h.svc.Pending(ctx)
+		require.NoError(t, err)
+		require.NoError(t, h.svc.Process(ctx, ids[0]))
+		for _, st := range []string{"sent", "read", "delivered", "teleported"} {
+			changed, err := h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.1", State: st})
+			require.NoError(t, err, st)
+			assert.False(t, changed, "%s: no message carries the id yet", st)
+		}
+		s := conversation.NewSender(h.db, senders{"whatsapp": &fakeChannel{}}, conversation.SenderOptions{Now: h.clock.Now})
+		_, err = s.Flush(ctx)
+		require.NoError(t, err)
+		var st string
+		require.NoError(t, h.db.NewSelect().Model((*store.Message)(nil)).Column("status").
+			Where("direction = 'out' AND external_id = 'wamid.1'").Scan(ctx, &st))
+		assert.Equal(t, "read", st, "the furthest status reported before the id was recorded applies")
+	})
+}
+
 func TestFailedStatusBeforeDelivery(t *testing.T) {
 	databases(t, func(t *testing.T, h *harness) {
 		ctx := context.Background()

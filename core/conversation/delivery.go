@@ -146,3 +146,20 @@ func (s *Service) templateInstead(ctx context.Context, tx bun.Tx, d Delivery) (b
 	}
 	return true, nil
 }
+
+// earlyDelivery is the furthest known state among the statuses kept for a provider's id
+// before any message carried it; "" when there are none.
+func earlyDelivery(ctx context.Context, tx bun.Tx, channel, externalID string) (string, error) {
+	var states []string
+	if err := tx.NewSelect().Model((*store.DeliveryStatus)(nil)).Column("status").
+		Where("channel = ? AND external_id = ?", channel, externalID).Scan(ctx, &states); err != nil {
+		return "", fmt.Errorf("statuses kept for %s: %w", externalID, err)
+	}
+	best := ""
+	for _, st := range states {
+		if r, known := deliveryRank[st]; known && r > deliveryRank[best] {
+			best = st
+		}
+	}
+	return best, nil
+}

@@ -593,7 +593,7 @@ func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatu
 			return fmt.Errorf("record outbox %d: %w", it.ID, err)
 		}
 		if it.MessageID != nil {
-			q := tx.NewUpdate().Model((*store.Message)(nil)).Set("status = ?", msgStatus)
+			q := tx.NewUpdate().Model((*store.Message)(nil))
 			if externalID != "" {
 				// Delivery statuses name the provider's id; keep it on the message, unless a
 				// provider reused an id (then statuses cannot be told apart anyway).
@@ -604,8 +604,19 @@ func (s *Sender) mark(ctx context.Context, it store.OutboxItem, status, msgStatu
 				}
 				if !taken {
 					q = q.Set("external_id = ?", externalID)
+					// A provider can report on the message before Send has returned its id
+					// to us (WhatsApp's "sent" often does): those statuses were kept without
+					// a message to apply to, so the furthest one applies now.
+					early, err := earlyDelivery(ctx, tx, it.Channel, externalID)
+					if err != nil {
+						return fmt.Errorf("record message %d: %w", *it.MessageID, err)
+					}
+					if msgStatus == StatusSent && deliveryRank[early] > deliveryRank[msgStatus] {
+						msgStatus = early
+					}
 				}
 			}
+			q = q.Set("status = ?", msgStatus)
 			if _, err := q.Where("id = ?", *it.MessageID).Exec(ctx); err != nil {
 				return fmt.Errorf("record message %d: %w", *it.MessageID, err)
 			}
