@@ -13,7 +13,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/conserje/conserje/core/calendar"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/demo"
+	"github.com/conserje/conserje/core/lock/locktest"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 )
@@ -117,83 +117,22 @@ func TestHealthOnSQLite(t *testing.T) {
 func TestHealthFollowsPostgresGoingAwayAndComingBack(t *testing.T) {
 	target, err := url.Parse(storetest.PostgresURL(t))
 	require.NoError(t, err)
-	proxy := newProxy(t, target.Host)
+	proxy := locktest.NewProxy(t, target.Host)
 	viaProxy := *target
-	viaProxy.Host = proxy.addr
+	viaProxy.Host = proxy.Addr
 	_, base := start(t, testConfig(t, viaProxy.String()))
 
 	code, _ := getHealth(t, base)
 	require.Equal(t, 200, code)
 
-	proxy.stop()
+	proxy.Stop()
 	code, h := getHealth(t, base)
 	assert.Equal(t, 503, code)
 	assert.Contains(t, string(h.Checks["db"]), `"status":"down"`)
 
-	proxy.start(t)
+	proxy.Start(t)
 	require.Eventually(t, func() bool { c, _ := getHealth(t, base); return c == 200 }, 10*time.Second, 100*time.Millisecond,
 		"healthz returns to 200 once the database is back")
-}
-
-type tcpProxy struct {
-	addr   string
-	target string
-	mu     sync.Mutex
-	ln     net.Listener
-	conns  []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *tcpProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &tcpProxy{addr: ln.Addr().String(), target: target}
-	p.serve(ln)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) start(t *testing.T) {
-	ln, err := net.Listen("tcp", p.addr)
-	require.NoError(t, err)
-	p.serve(ln)
-}
-
-func (p *tcpProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
-			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
-		}
-	}()
-}
-
-// stop closes the listener and every proxied connection, as if the database host died.
-func (p *tcpProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		_ = p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
 }
 
 func TestBookingAPIIsServedWithTheConfiguredToken(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/conserje/conserje/core/app"
+	"github.com/conserje/conserje/core/lock/locktest"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
 )
@@ -75,9 +76,9 @@ func TestChatDuringARedisOutage(t *testing.T) {
 		{"several replicas: 503 with Retry-After", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy := newProxy(t, target.Host)
+			proxy := locktest.NewProxy(t, target.Host)
 			cfg := testConfig(t, storetest.SQLitePath(t))
-			cfg.Redis.URL = "redis://" + proxy.addr + target.Path
+			cfg.Redis.URL = "redis://" + proxy.Addr + target.Path
 			cfg.Redis.SingleReplica = tc.singleReplica
 			a, base := serveSeeded(t, cfg)
 
@@ -85,7 +86,7 @@ func TestChatDuringARedisOutage(t *testing.T) {
 			ok := postChat(t, base, conv, "m1", "Hola, para 4 del 5 al 8/1")
 			require.Equal(t, 200, ok.status, ok.body)
 
-			proxy.stop()
+			proxy.Stop()
 			during := postChat(t, base, conv, "m2", "Cabaña")
 			health, _ := getHealth(t, base)
 			if tc.singleReplica {
@@ -99,7 +100,7 @@ func TestChatDuringARedisOutage(t *testing.T) {
 				assert.Equal(t, 503, health)
 			}
 
-			proxy.start(t)
+			proxy.Start(t)
 			retried := postChat(t, base, conv, "m2", "Cabaña")
 			require.Equal(t, 200, retried.status, retried.body)
 			assert.Contains(t, retried.replies, "la seña es de $40.500", "the retry gets the answer")
@@ -115,20 +116,20 @@ func TestChatDuringARedisOutage(t *testing.T) {
 func TestChatDuringADatabaseOutage(t *testing.T) {
 	target, err := url.Parse(storetest.PostgresURL(t))
 	require.NoError(t, err)
-	proxy := newProxy(t, target.Host)
+	proxy := locktest.NewProxy(t, target.Host)
 	viaProxy := *target
-	viaProxy.Host = proxy.addr
+	viaProxy.Host = proxy.Addr
 	_, base := serveSeeded(t, testConfig(t, viaProxy.String()))
 
 	const conv = "wc_00000000000000000000dbdb"
 	require.Equal(t, 200, postChat(t, base, conv, "m1", "hola").status)
-	proxy.stop()
+	proxy.Stop()
 	for i := range 3 {
 		during := postChat(t, base, conv, fmt.Sprintf("m2-%d", i), "Hola, para 4 del 5 al 8/1")
 		assert.Equal(t, 503, during.status, during.body)
 		assert.Equal(t, "5", during.retryAfter)
 	}
-	proxy.start(t)
+	proxy.Start(t)
 	require.Eventually(t, func() bool {
 		return postChat(t, base, conv, "m3", "Hola, para 4 del 5 al 8/1").status == 200
 	}, 15e9, 2e8, "the chat answers again once the database is back")

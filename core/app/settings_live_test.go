@@ -20,6 +20,7 @@ import (
 	"github.com/conserje/conserje/core/booking"
 	"github.com/conserje/conserje/core/config"
 	"github.com/conserje/conserje/core/dialog"
+	"github.com/conserje/conserje/core/lock/locktest"
 	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/store"
 	"github.com/conserje/conserje/core/store/storetest"
@@ -214,23 +215,23 @@ func TestSettingsReachAReplicaCutFromRedis(t *testing.T) {
 		{"the subscription coming back catches up", time.Hour, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			proxy := newProxy(t, target.Host)
-			c, baseC := start(t, replicaConfig(t, dbURL, "redis://"+proxy.addr+target.Path, tc.check))
+			proxy := locktest.NewProxy(t, target.Host)
+			c, baseC := start(t, replicaConfig(t, dbURL, "redis://"+proxy.Addr+target.Path, tc.check))
 			old, err := c.Booking.Quote(ctx, robles.ID, stay, 2)
 			require.NoError(t, err)
 			require.Contains(t, chatOnce(t, baseC, ask), dialog.FormatMoney("es", old.TotalCents), "C caches the current price")
 
-			proxy.stop()
+			proxy.Stop()
 			patchUnitPrice(t, baseA, robles.ID, robles.BasePriceCents+int64(i+1)*1_000_000)
 			version, err := settings.StoredVersion(ctx, a.DB.DB)
 			require.NoError(t, err)
 			if tc.backFirst {
-				proxy.start(t)
+				proxy.Start(t)
 			}
 			require.Eventually(t, func() bool { return c.SettingsBus.Seen() == version }, 2*deliveryBound, 10*time.Millisecond,
 				"C caught up without the hint")
 			if !tc.backFirst {
-				proxy.start(t) // C's chat takes its locks on Redis
+				proxy.Start(t) // C's chat takes its locks on Redis
 			}
 			fresh, err := a.Booking.Quote(ctx, robles.ID, stay, 2)
 			require.NoError(t, err)

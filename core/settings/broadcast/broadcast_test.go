@@ -4,10 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
-	"net"
 	"net/url"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/conserje/conserje/core/lock/locktest"
 	"github.com/conserje/conserje/core/settings"
 	"github.com/conserje/conserje/core/settings/broadcast"
 	"github.com/conserje/conserje/core/store"
@@ -95,14 +93,14 @@ func TestAChangeReachesEveryReplica(t *testing.T) {
 				ch := channel(t)
 				direct := redisClient(t, "")
 				a := newReplica(t, db, direct, ch, never)
-				var proxy *tcpProxy
+				var proxy *locktest.Proxy
 				var bClient *redis.Client
 				switch tc.bRedis {
 				case "direct":
 					bClient = redisClient(t, "")
 				case "proxy":
-					proxy = newProxy(t, direct.Options().Addr)
-					bClient = redisClient(t, proxy.addr)
+					proxy = locktest.NewProxy(t, direct.Options().Addr)
+					bClient = redisClient(t, proxy.Addr)
 				}
 				b := newReplica(t, db, bClient, ch, tc.bCheck)
 				if bClient != nil {
@@ -111,7 +109,7 @@ func TestAChangeReachesEveryReplica(t *testing.T) {
 					subscribed(t, direct, ch, 1)
 				}
 				if proxy != nil {
-					proxy.stop() // B is cut from Redis: A's hint cannot reach it
+					proxy.Stop() // B is cut from Redis: A's hint cannot reach it
 				}
 				editor := settings.New(db, settings.Options{Notifier: a.bus})
 				before := b.dropped.Load()
@@ -123,7 +121,7 @@ func TestAChangeReachesEveryReplica(t *testing.T) {
 				assert.Equal(t, int64(1), a.dropped.Load(), "A dropped its caches before the change returned")
 				assert.Equal(t, version, a.bus.Seen())
 				if proxy != nil {
-					proxy.start(t)
+					proxy.Start(t)
 				}
 				require.Eventually(t, func() bool { return b.bus.Seen() == version }, 10*time.Second, 10*time.Millisecond)
 				assert.Equal(t, before+1, b.dropped.Load(), "B dropped its caches once")
@@ -132,64 +130,4 @@ func TestAChangeReachesEveryReplica(t *testing.T) {
 			})
 		}
 	})
-}
-
-// tcpProxy forwards to a target until stopped, as if the network to Redis was cut.
-type tcpProxy struct {
-	addr, target string
-	mu           sync.Mutex
-	ln           net.Listener
-	conns        []net.Conn
-}
-
-func newProxy(t *testing.T, target string) *tcpProxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	p := &tcpProxy{addr: ln.Addr().String(), target: target}
-	p.serve(ln)
-	t.Cleanup(p.stop)
-	return p
-}
-
-func (p *tcpProxy) start(t *testing.T) {
-	ln, err := net.Listen("tcp", p.addr)
-	require.NoError(t, err)
-	p.serve(ln)
-}
-
-func (p *tcpProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			up, err := net.Dial("tcp", p.target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			p.mu.Lock()
-			p.conns = append(p.conns, c, up)
-			p.mu.Unlock()
-			go func() { _, _ = io.Copy(up, c); _ = up.Close() }()
-			go func() { _, _ = io.Copy(c, up); _ = c.Close() }()
-		}
-	}()
-}
-
-func (p *tcpProxy) stop() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		_ = p.ln.Close()
-		p.ln = nil
-	}
-	for _, c := range p.conns {
-		_ = c.Close()
-	}
-	p.conns = nil
 }
