@@ -269,6 +269,10 @@ var mediaReplies = map[string]string{
 type Button struct {
 	ID    string `json:"id"`
 	Title string `json:"title"`
+	// Action marks a button that starts a flow (the hold's "Transferir la seña") rather
+	// than picking an option: as text it is a phrase to reply with, never a number, since
+	// a typed number picks options only.
+	Action bool `json:"action,omitempty"`
 }
 
 // Reply is one message to the guest.

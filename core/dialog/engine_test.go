@@ -604,9 +604,9 @@ func TestQuietHours(t *testing.T) {
 // The hold carries what the guest does next as quick replies, each shown when it applies;
 // a tap (the button's id) or its title typed starts the button's flow, and nothing else.
 func TestHoldButtons(t *testing.T) {
-	transfer := dialog.Button{ID: "hold_pagar_transferencia", Title: "Transferir la seña"}
-	link := dialog.Button{ID: "hold_pagar_link", Title: "Pagar: Mercado Pago"}
-	release := dialog.Button{ID: "hold_liberar", Title: "Liberar la reserva"}
+	transfer := dialog.Button{ID: "hold_pagar_transferencia", Title: "Transferir la seña", Action: true}
+	link := dialog.Button{ID: "hold_pagar_link", Title: "Pagar: Mercado Pago", Action: true}
+	release := dialog.Button{ID: "hold_liberar", Title: "Liberar la reserva", Action: true}
 	shown := []struct {
 		name string
 		pay  map[string]any

@@ -73,16 +73,23 @@ func (e *Engine) Letter(ctx context.Context, st *State, g Guest, replies []Reply
 	return Letter{Subject: subject, Text: strings.Join(parts, "\n\n")}, nil
 }
 
-// OptionsText appends the buttons' titles to text as a numbered list the guest can answer
-// (channels without buttons).
+// OptionsText appends the buttons' titles to text for channels without buttons: options
+// as a numbered list the guest can answer with a number, action buttons as phrases to
+// reply with (their typed title is a tap while they are shown).
 func OptionsText(text string, buttons []Button) string {
 	if len(buttons) == 0 {
 		return text
 	}
 	var sb strings.Builder
 	sb.WriteString(text)
-	for i, btn := range buttons {
-		sb.WriteString("\n" + strconv.Itoa(i+1) + ". " + btn.Title)
+	n := 0
+	for _, btn := range buttons {
+		if btn.Action {
+			sb.WriteString("\n• " + btn.Title)
+			continue
+		}
+		n++
+		sb.WriteString("\n" + strconv.Itoa(n) + ". " + btn.Title)
 	}
 	return sb.String()
 }

@@ -78,7 +78,7 @@ func (t *turn) buttons(cs *step) []Button {
 			t.e.log.Warn("dialog: button title failed", "key", sb.Title, "err", err)
 			continue
 		}
-		out = append(out, Button{ID: sb.ID, Title: title})
+		out = append(out, Button{ID: sb.ID, Title: title, Action: sb.Flow != ""})
 	}
 	if cs.from != nil {
 		v, err := cs.from.Run(t.env())
