@@ -3,8 +3,10 @@ package channel_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -151,4 +153,104 @@ func TestWebchatValidatesAndMaps(t *testing.T) {
 	_, err = w.Chat(ctx, "", "", "hola")
 	_, isInput := channel.IsInputError(err)
 	assert.False(t, isInput)
+}
+
+// blockingConversations holds every turn until released and counts how many run at once.
+type blockingConversations struct {
+	*fakeConversations
+	mu            sync.Mutex
+	running, most int
+	started       chan int64
+	release       chan struct{}
+}
+
+func (b *blockingConversations) Process(ctx context.Context, id int64) error {
+	b.mu.Lock()
+	b.running++
+	b.most = max(b.most, b.running)
+	b.mu.Unlock()
+	b.started <- id
+	<-b.release
+	b.mu.Lock()
+	b.running--
+	b.mu.Unlock()
+	return nil
+}
+
+// TestRouterAnswersFewerAtOnceDuringABurst: while inbound messages queue up to be
+// stored, one conversation is answered at a time (BusyWorkers); once the burst is over,
+// the waiting turns start, up to Workers at once.
+func TestRouterAnswersFewerAtOnceDuringABurst(t *testing.T) {
+	var busy atomic.Bool
+	busy.Store(true)
+	conv := &blockingConversations{fakeConversations: newFake(), started: make(chan int64, 16), release: make(chan struct{})}
+	r := channel.NewRouter(conv, channel.RouterOptions{Workers: 4, Busy: busy.Load})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	for i := range 4 {
+		require.NoError(t, r.Deliver(ctx, conversation.Inbound{Channel: "whatsapp", Contact: fmt.Sprint("+", i), ExternalID: fmt.Sprint(i), Text: "hola"}))
+	}
+	<-conv.started
+	select {
+	case id := <-conv.started:
+		t.Fatalf("conversation %d answered beside another during the burst", id)
+	case <-time.After(100 * time.Millisecond):
+	}
+	busy.Store(false)
+	for range 3 {
+		select {
+		case <-conv.started:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the waiting turns did not start once the burst was over")
+		}
+	}
+	conv.mu.Lock()
+	assert.Equal(t, 4, conv.most, "all four at once after the burst")
+	conv.mu.Unlock()
+	close(conv.release)
+}
+
+// unansweredConversations answers instantly and lists what it has not answered yet.
+type unansweredConversations struct {
+	*fakeConversations
+	answered map[int64]bool
+}
+
+func (u *unansweredConversations) Process(_ context.Context, id int64) error {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.answered[id] = true
+	return nil
+}
+
+func (u *unansweredConversations) Pending(context.Context) ([]int64, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	var ids []int64
+	for _, id := range u.ids {
+		if !u.answered[id] {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+// TestRouterOverflowIsSweptAtOnce: a burst of more conversations than the queue holds is
+// answered in full once the queue has room, not at the next periodic sweep (an hour here).
+func TestRouterOverflowIsSweptAtOnce(t *testing.T) {
+	conv := &unansweredConversations{fakeConversations: newFake(), answered: map[int64]bool{}}
+	r := channel.NewRouter(conv, channel.RouterOptions{Workers: 2, Sweep: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const guests = 6000
+	for i := range guests {
+		require.NoError(t, r.Deliver(ctx, conversation.Inbound{Channel: "whatsapp", Contact: fmt.Sprint("+", i), ExternalID: fmt.Sprint(i), Text: "hola"}))
+	}
+	go r.Run(ctx)
+	require.Eventually(t, func() bool {
+		conv.mu.Lock()
+		defer conv.mu.Unlock()
+		return len(conv.answered) == guests
+	}, 10*time.Second, 10*time.Millisecond, "every guest answered")
 }

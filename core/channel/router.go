@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/conserje/conserje/core/conversation"
@@ -32,6 +33,13 @@ var ErrDuplicateChannel = errors.New("channel: registered twice")
 type RouterOptions struct {
 	// Workers is how many conversations are answered at once (8).
 	Workers int
+	// Busy, when set, tells whether inbound messages are queueing up to be stored (a
+	// burst); while it does, only BusyWorkers conversations are answered at once, so
+	// storing and acknowledging what arrives keeps the machine first (a provider retries
+	// what is not acknowledged in time, adding to the burst), and the answers follow.
+	Busy func() bool
+	// BusyWorkers is how many conversations are answered at once while Busy (1).
+	BusyWorkers int
 	// Sweep is how often messages left unanswered (a crash, a failed turn) are retried (1 min).
 	Sweep time.Duration
 	// RetryAfter is the wait before a turn that asked to be retried later (a busy speech
@@ -50,10 +58,16 @@ type Router struct {
 	mu      sync.RWMutex
 	senders map[string]conversation.ChannelSender
 
-	queue   chan int64
-	qmu     sync.Mutex
-	queued  map[int64]bool
-	running sync.WaitGroup
+	queue  chan int64
+	qmu    sync.Mutex
+	queued map[int64]bool
+	// overflow is set when a conversation did not fit in the queue: it is swept again
+	// as soon as the queue has room, not only at the next periodic sweep.
+	overflow atomic.Bool
+	running  sync.WaitGroup
+
+	amu    sync.Mutex
+	active int // turns running
 }
 
 var _ conversation.Senders = (*Router)(nil)
@@ -65,6 +79,9 @@ func NewRouter(conv Conversations, opts RouterOptions) *Router {
 	}
 	if opts.Sweep <= 0 {
 		opts.Sweep = time.Minute
+	}
+	if opts.BusyWorkers <= 0 {
+		opts.BusyWorkers = 1
 	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = 3 * time.Second
@@ -143,10 +160,12 @@ func (r *Router) schedule(id int64) {
 	select {
 	case r.queue <- id:
 	default:
-		// A full queue is drained by the next sweep; the message is already stored.
+		// The message is stored already: the sweep that follows once the queue has
+		// room finds it.
 		r.qmu.Lock()
 		delete(r.queued, id)
 		r.qmu.Unlock()
+		r.overflow.Store(true)
 	}
 }
 
@@ -160,16 +179,27 @@ func (r *Router) Run(ctx context.Context) {
 	r.sweep(ctx)
 	t := time.NewTicker(r.opts.Sweep)
 	defer t.Stop()
+	room := time.NewTicker(overflowCheck)
+	defer room.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			r.running.Wait()
 			return
 		case <-t.C:
+			r.overflow.Store(false)
 			r.sweep(ctx)
+		case <-room.C:
+			if r.overflow.Load() && len(r.queue) <= cap(r.queue)/2 {
+				r.overflow.Store(false)
+				r.sweep(ctx)
+			}
 		}
 	}
 }
+
+// overflowCheck is how often the Router looks whether a queue that overflowed has room.
+const overflowCheck = 100 * time.Millisecond
 
 func (r *Router) sweep(ctx context.Context) {
 	ids, err := r.conv.Pending(ctx)
@@ -184,6 +214,28 @@ func (r *Router) sweep(ctx context.Context) {
 	}
 }
 
+// admitPoll is how often a turn held back by a burst looks again.
+const admitPoll = 5 * time.Millisecond
+
+// admit waits until a turn may start: at once, unless a burst is being stored and
+// BusyWorkers turns are running already. False when ctx ended.
+func (r *Router) admit(ctx context.Context) bool {
+	for {
+		r.amu.Lock()
+		if r.active < r.opts.BusyWorkers || r.opts.Busy == nil || !r.opts.Busy() {
+			r.active++
+			r.amu.Unlock()
+			return true
+		}
+		r.amu.Unlock()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(admitPoll):
+		}
+	}
+}
+
 func (r *Router) work(ctx context.Context) {
 	defer r.running.Done()
 	for {
@@ -194,7 +246,13 @@ func (r *Router) work(ctx context.Context) {
 			r.qmu.Lock()
 			delete(r.queued, id)
 			r.qmu.Unlock()
+			if !r.admit(ctx) {
+				return
+			}
 			err := r.conv.Process(ctx, id)
+			r.amu.Lock()
+			r.active--
+			r.amu.Unlock()
 			switch {
 			case err == nil || ctx.Err() != nil:
 			case errors.Is(err, conversation.ErrRetryLater):

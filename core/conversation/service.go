@@ -3,7 +3,6 @@ package conversation
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -66,6 +65,7 @@ type Options struct {
 // conversation in arrival order, and commits the replies to the outbox in the same
 // transaction as the turn, so a crash neither loses nor doubles a reply.
 type Service struct {
+	ingest  ingestQueue
 	db      *store.DB
 	engines Engines
 	opts    Options
@@ -261,6 +261,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 	if in.ExternalID == "" {
 		in.ExternalID = "gen-" + randomID()
 	}
+	in.Channel, in.Contact, in.ExternalID = asStored(in.Channel), asStored(in.Contact), asStored(in.ExternalID)
 	content := in.Content
 	if in.SpeechConfidence != nil {
 		content.SpeechConfidence = in.SpeechConfidence
@@ -286,18 +287,11 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		Direction: "in", Channel: in.Channel, ExternalID: &ext, Kind: in.Kind,
 		Text: in.Text, Payload: payload, Status: status, CreatedAt: now,
 	}
-	// Ingest is the webhook's critical path: each statement costs a parse (neither
-	// driver caches statements, bun inlines the arguments) and, on PostgreSQL, a round
-	// trip. So the message is stored in as few statements as the dialect allows, and
-	// "first message" comes from whether the conversation was created, not from another
-	// query (only Receive creates conversations, always with their first message).
-	var rec Received
-	var created bool
-	if s.db.Dialect() == store.Postgres {
-		rec, created, err = s.receivePostgres(ctx, conv, msg)
-	} else {
-		rec, created, err = s.receiveTx(ctx, in, conv, msg)
-	}
+	// Ingest is the webhook's critical path: concurrent messages are stored together
+	// (ingest.go), and "first message" comes from whether the conversation was created,
+	// not from another query (only Receive creates conversations, always with their
+	// first message).
+	rec, created, err := s.store(&pendingInbound{ctx: ctx, in: in, conv: *conv, msg: *msg})
 	if err != nil {
 		return Received{}, err
 	}
@@ -306,132 +300,6 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 		s.opts.Metrics.conversationStarted(in.Channel)
 	}
 	return rec, nil
-}
-
-// upsertSet is what an inbound message changes in its existing conversation; bun
-// aliases the table "conversation", EXCLUDED is the row that was to be inserted.
-func upsertSet(q *bun.InsertQuery) *bun.InsertQuery {
-	return q.On("CONFLICT (channel, contact) DO UPDATE").
-		Set("last_inbound_at = EXCLUDED.last_inbound_at").
-		Set("last_message_at = EXCLUDED.last_message_at").
-		Set("updated_at = EXCLUDED.updated_at").
-		Set("guest_name = CASE WHEN conversation.guest_name = '' THEN EXCLUDED.guest_name ELSE conversation.guest_name END").
-		Set("address_kind = CASE WHEN EXCLUDED.address_kind = '' THEN conversation.address_kind ELSE EXCLUDED.address_kind END").
-		Set("channel_address = CASE WHEN EXCLUDED.channel_address = '' THEN conversation.channel_address ELSE EXCLUDED.channel_address END")
-}
-
-// receivePostgres stores the message in one statement, committed on its own: the
-// conversation's upsert (xmax = 0 marks a row it inserted rather than updated) and the
-// message's insert as data-modifying CTEs. One round trip instead of five (BEGIN,
-// upsert, insert, first-message query, COMMIT), and as atomic.
-func (s *Service) receivePostgres(ctx context.Context, conv *store.Conversation, msg *store.Message) (Received, bool, error) {
-	upsert := upsertSet(s.db.NewInsert().Model(conv)).Returning("id, xmax = 0 AS created")
-	insert := s.db.NewInsert().Model(msg).Value("conversation_id", "(SELECT id FROM conv)").
-		On("CONFLICT (channel, external_id) DO NOTHING").Returning("id")
-	var (
-		rec     Received
-		created bool
-		msgID   sql.NullInt64
-	)
-	err := s.db.NewSelect().With("conv", upsert).With("msg", insert).TableExpr("conv").
-		ColumnExpr("conv.id, conv.created, (SELECT id FROM msg)").
-		Scan(ctx, &rec.ConversationID, &created, &msgID)
-	if err != nil {
-		return Received{}, false, fmt.Errorf("store inbound message of %s/%s: %w", conv.Channel, conv.Contact, err)
-	}
-	if msgID.Valid {
-		rec.MessageID = msgID.Int64
-		return rec, created, nil
-	}
-	rec, err = duplicateOf(ctx, s.db.DB, msg)
-	return rec, created, err
-}
-
-// receiveTx stores the message in one transaction of two statements in the usual case.
-// SQLite has no data-modifying CTEs, and its transactions take the write lock at BEGIN
-// (store.Open's _txlock=immediate), so no other writer can create the conversation
-// between the update that finds none and the insert that creates it.
-func (s *Service) receiveTx(ctx context.Context, in Inbound, conv *store.Conversation, msg *store.Message) (Received, bool, error) {
-	var (
-		rec     Received
-		created bool
-	)
-	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		rec, created = Received{}, false
-		for attempt := 0; conv.ID == 0; attempt++ {
-			if attempt == 2 {
-				return fmt.Errorf("create conversation %s/%s: neither found nor created", in.Channel, in.Contact)
-			}
-			found, err := touchConversation(ctx, tx, in, conv)
-			if err != nil {
-				return err
-			}
-			if found {
-				break
-			}
-			// DO NOTHING keeps this correct without the immediate write lock too: a
-			// conversation created meanwhile is touched on the next pass.
-			var ids []int64
-			if _, err := tx.NewInsert().Model(conv).On("CONFLICT (channel, contact) DO NOTHING").Returning("id").Exec(ctx, &ids); err != nil {
-				return fmt.Errorf("create conversation %s/%s: %w", in.Channel, in.Contact, err)
-			}
-			if len(ids) > 0 {
-				conv.ID, created = ids[0], true
-			}
-		}
-		rec.ConversationID = conv.ID
-		msg.ConversationID = conv.ID
-		res, err := tx.NewInsert().Model(msg).On("CONFLICT (channel, external_id) DO NOTHING").Returning("id").Exec(ctx)
-		if err != nil {
-			return fmt.Errorf("store inbound message: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 || msg.ID == 0 {
-			rec, err = duplicateOf(ctx, tx, msg)
-			return err
-		}
-		rec.MessageID = msg.ID
-		return nil
-	})
-	if err != nil {
-		return Received{}, false, err
-	}
-	return rec, created, nil
-}
-
-// touchConversation records an inbound message on its existing conversation and sets
-// conv.ID; found is false when there is none yet.
-func touchConversation(ctx context.Context, tx bun.Tx, in Inbound, conv *store.Conversation) (bool, error) {
-	q := tx.NewUpdate().Model((*store.Conversation)(nil)).
-		Set("last_inbound_at = ?", conv.LastInboundAt).Set("last_message_at = ?", conv.LastMessageAt).
-		Set("updated_at = ?", conv.UpdatedAt)
-	if in.GuestName != "" {
-		q = q.Set("guest_name = CASE WHEN guest_name = '' THEN ? ELSE guest_name END", in.GuestName)
-	}
-	if in.AddressKind != "" {
-		q = q.Set("address_kind = ?", in.AddressKind)
-	}
-	if in.To != "" {
-		q = q.Set("channel_address = ?", in.To)
-	}
-	var ids []int64
-	if _, err := q.Where("channel = ? AND contact = ?", in.Channel, in.Contact).Returning("id").Exec(ctx, &ids); err != nil {
-		return false, fmt.Errorf("update conversation %s/%s: %w", in.Channel, in.Contact, err)
-	}
-	if len(ids) == 0 {
-		return false, nil
-	}
-	conv.ID = ids[0]
-	return true, nil
-}
-
-// duplicateOf finds the message stored before under msg's (channel, external id).
-func duplicateOf(ctx context.Context, db bun.IDB, msg *store.Message) (Received, error) {
-	var existing store.Message
-	if err := db.NewSelect().Model(&existing).Column("id", "conversation_id").
-		Where("channel = ? AND external_id = ?", msg.Channel, *msg.ExternalID).Scan(ctx); err != nil {
-		return Received{}, fmt.Errorf("find duplicate inbound message: %w", err)
-	}
-	return Received{ConversationID: existing.ConversationID, MessageID: existing.ID, Duplicate: true}, nil
 }
 
 func lockKey(id int64) string { return "conversation:" + strconv.FormatInt(id, 10) }
@@ -501,11 +369,12 @@ func (s *Service) drain(ctx context.Context, conversationID int64, once bool, h 
 	}
 }
 
-// Pending lists conversations with messages not answered yet (after a crash or restart).
+// Pending lists conversations with messages not answered yet (after a crash or restart,
+// or a burst that overflowed the Router's queue), the longest waiting first.
 func (s *Service) Pending(ctx context.Context) ([]int64, error) {
 	var ids []int64
-	err := s.db.NewSelect().Model((*store.Message)(nil)).ColumnExpr("DISTINCT conversation_id").
-		Where("direction = 'in' AND status = ?", StatusReceived).Scan(ctx, &ids)
+	err := s.db.NewSelect().Model((*store.Message)(nil)).Column("conversation_id").
+		Where("direction = 'in' AND status = ?", StatusReceived).Group("conversation_id").OrderExpr("min(id)").Scan(ctx, &ids)
 	if err != nil {
 		return nil, fmt.Errorf("find unanswered messages: %w", err)
 	}
