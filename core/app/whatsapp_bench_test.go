@@ -46,7 +46,7 @@ func benchWhatsApp(b *testing.B, dialect string) (*app.App, string, *graphfake.S
 func BenchmarkWhatsAppIngest(b *testing.B) {
 	for _, dialect := range []string{"sqlite", "postgres"} {
 		b.Run(dialect, func(b *testing.B) {
-			_, base, graph := benchWhatsApp(b, dialect)
+			a, base, graph := benchWhatsApp(b, dialect)
 			hooks := make([]graphfake.Webhook, b.N)
 			for i := range hooks {
 				hooks[i] = graphfake.Sign(waAppSecret, graphfake.Inbound(waPhoneNumberID, fmt.Sprintf("549351%07d", i%5000), "Agustina",
@@ -56,6 +56,8 @@ func BenchmarkWhatsAppIngest(b *testing.B) {
 			b.Cleanup(client.CloseIdleConnections)
 			var next atomic.Int64
 			b.SetParallelism(16)
+			plugin := pluginPID(b, a, "whatsapp")
+			cpu0 := cpuNow(plugin)
 			b.ResetTimer()
 			start := time.Now()
 			b.RunParallel(func(pb *testing.PB) {
@@ -74,6 +76,7 @@ func BenchmarkWhatsAppIngest(b *testing.B) {
 			})
 			took := time.Since(start)
 			b.ReportMetric(float64(b.N)/took.Seconds(), "posts/s")
+			cpuNow(plugin).perPost(b, cpu0)
 			// The answers meanwhile (turns yield to a burst: channel.RouterOptions.Busy):
 			// replies that reached the fake Graph API while the posts went on, and how
 			// long after the last post every guest had been answered.
@@ -148,6 +151,45 @@ func BenchmarkWhatsAppWebhookToSend(b *testing.B) {
 			b.ReportMetric(rssMB(b, pluginPID(b, a, "whatsapp")), "plugin_rss_mb")
 		})
 	}
+}
+
+// cpuTimes is CPU time used so far: by this process (serve, the clients posting and the
+// fake Graph API), by the plugin, and by every PostgreSQL process on the machine.
+type cpuTimes struct{ core, plugin, postgres time.Duration }
+
+func cpuNow(pluginPID int) cpuTimes {
+	t := cpuTimes{core: processCPU("self"), plugin: processCPU(strconv.Itoa(pluginPID))}
+	dirs, _ := os.ReadDir("/proc")
+	for _, d := range dirs {
+		if comm, err := os.ReadFile("/proc/" + d.Name() + "/comm"); err == nil && strings.TrimSpace(string(comm)) == "postgres" {
+			t.postgres += processCPU(d.Name())
+		}
+	}
+	return t
+}
+
+// perPost reports the CPU milliseconds each post cost since before, by part.
+func (t cpuTimes) perPost(b *testing.B, before cpuTimes) {
+	per := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(b.N) }
+	b.ReportMetric(per(t.core-before.core), "core_cpu_ms/post")
+	b.ReportMetric(per(t.plugin-before.plugin), "plugin_cpu_ms/post")
+	if t.postgres > 0 {
+		b.ReportMetric(per(t.postgres-before.postgres), "postgres_cpu_ms/post")
+	}
+}
+
+// processCPU is a process's user and system CPU time (0 when it is gone).
+func processCPU(pid string) time.Duration {
+	raw, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0
+	}
+	// Fields after the command (which may hold spaces) start at state; utime and
+	// stime are the 14th and 15th fields, in clock ticks of 10 ms.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
 }
 
 // rssMB is a process's resident memory (VmRSS) in MiB.

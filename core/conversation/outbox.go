@@ -252,7 +252,8 @@ func (s *Sender) claim(ctx context.Context, channels []string) ([]store.OutboxIt
 	now := s.now()
 	err := s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
 		q := tx.NewSelect().Model(&items).
-			Where("(status = 'pending' OR status = 'sending') AND not_before <= ?", now).
+			// The predicates of the outbox_waiting indexes, spelled as in them.
+			Where("status IN ('pending', 'sending') AND not_before <= ?", now).
 			Where("channel IN (?)", bun.List(channels)).
 			Where(`NOT EXISTS (SELECT 1 FROM outbox AS o2 WHERE o2.conversation_id = outbox_item.conversation_id
 				AND o2.id < outbox_item.id AND o2.status IN ('pending', 'sending'))`).

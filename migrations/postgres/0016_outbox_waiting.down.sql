@@ -1,1 +1,2 @@
 DROP INDEX outbox_conversation_waiting;
+DROP INDEX outbox_waiting;
