@@ -727,3 +727,37 @@ func TestConverseIsIdempotentPerClientMessageID(t *testing.T) {
 		assert.Equal(t, joined(first), joined(again), "an older message's retry still gets its own replies")
 	})
 }
+
+// sameIDChannel answers every send with one provider id, as a provider that reuses ids.
+type sameIDChannel struct{}
+
+func (sameIDChannel) Send(context.Context, conversation.Outbound) (string, error) { return "wamid.same", nil }
+
+// TestSendWithAReusedProviderID: the provider's id stays on the first message that got it;
+// a later message given the same id is recorded sent without it (statuses for the id
+// cannot be told apart), and statuses kept for the id do not move it.
+func TestSendWithAReusedProviderID(t *testing.T) {
+	databases(t, func(t *testing.T, h *harness) {
+		ctx := context.Background()
+		s := conversation.NewSender(h.db, senders{"whatsapp": sameIDChannel{}}, conversation.SenderOptions{Now: h.clock.Now})
+		for i, contact := range []string{"+549351561", "+549351562"} {
+			_, err := h.svc.Receive(ctx, conversation.Inbound{Channel: "whatsapp", Contact: contact, ExternalID: fmt.Sprint("in-reused-", i), Text: "hola"})
+			require.NoError(t, err)
+			require.NoError(t, h.svc.Recover(ctx))
+			if i == 1 {
+				_, err := h.svc.RecordDelivery(ctx, conversation.Delivery{Channel: "whatsapp", ExternalID: "wamid.same", State: "read"})
+				require.NoError(t, err)
+			}
+			_, err = s.Flush(ctx)
+			require.NoError(t, err)
+		}
+		var out []store.Message
+		require.NoError(t, h.db.NewSelect().Model(&out).Where("direction = 'out'").Order("id").Scan(ctx))
+		require.Len(t, out, 2)
+		require.NotNil(t, out[0].ExternalID)
+		assert.Equal(t, "wamid.same", *out[0].ExternalID)
+		assert.Equal(t, "read", out[0].Status, "the status applies to the message that has the id")
+		assert.Nil(t, out[1].ExternalID, "the id stays with the first message")
+		assert.Equal(t, "sent", out[1].Status)
+	})
+}
