@@ -731,7 +731,9 @@ func TestConverseIsIdempotentPerClientMessageID(t *testing.T) {
 // sameIDChannel answers every send with one provider id, as a provider that reuses ids.
 type sameIDChannel struct{}
 
-func (sameIDChannel) Send(context.Context, conversation.Outbound) (string, error) { return "wamid.same", nil }
+func (sameIDChannel) Send(context.Context, conversation.Outbound) (string, error) {
+	return "wamid.same", nil
+}
 
 // TestSendWithAReusedProviderID: the provider's id stays on the first message that got it;
 // a later message given the same id is recorded sent without it (statuses for the id
