@@ -254,3 +254,25 @@ func TestRouterOverflowIsSweptAtOnce(t *testing.T) {
 		return len(conv.answered) == guests
 	}, 10*time.Second, 10*time.Millisecond, "every guest answered")
 }
+
+// TestRouterPacesTurnsDuringABurst: while a burst is being stored, turns start at most
+// BusyRate a second (the first at once).
+func TestRouterPacesTurnsDuringABurst(t *testing.T) {
+	conv := newFake()
+	r := channel.NewRouter(conv, channel.RouterOptions{Workers: 4, Busy: func() bool { return true }, BusyRate: 50})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	start := time.Now()
+	for i := range 6 {
+		require.NoError(t, r.Deliver(ctx, conversation.Inbound{Channel: "whatsapp", Contact: fmt.Sprint("+", i), ExternalID: fmt.Sprint(i), Text: "hola"}))
+	}
+	for range 6 {
+		select {
+		case <-conv.done:
+		case <-time.After(10 * time.Second):
+			t.Fatal("a turn did not run")
+		}
+	}
+	assert.GreaterOrEqual(t, time.Since(start), 5*20*time.Millisecond, "six turns: the first at once, then one every 20 ms")
+}

@@ -40,6 +40,10 @@ type RouterOptions struct {
 	Busy func() bool
 	// BusyWorkers is how many conversations are answered at once while Busy (1).
 	BusyWorkers int
+	// BusyRate is how many turns start per second at most while Busy (80, WhatsApp's
+	// default throughput per number: answers beyond it would only be refused by the
+	// provider as rate limited); negative: no limit.
+	BusyRate float64
 	// Sweep is how often messages left unanswered (a crash, a failed turn) are retried (1 min).
 	Sweep time.Duration
 	// RetryAfter is the wait before a turn that asked to be retried later (a busy speech
@@ -68,6 +72,8 @@ type Router struct {
 
 	amu    sync.Mutex
 	active int // turns running
+	// busyStart is when the last turn started during a burst.
+	busyStart time.Time
 }
 
 var _ conversation.Senders = (*Router)(nil)
@@ -82,6 +88,9 @@ func NewRouter(conv Conversations, opts RouterOptions) *Router {
 	}
 	if opts.BusyWorkers <= 0 {
 		opts.BusyWorkers = 1
+	}
+	if opts.BusyRate == 0 {
+		opts.BusyRate = 80
 	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = 3 * time.Second
@@ -217,13 +226,19 @@ func (r *Router) sweep(ctx context.Context) {
 // admitPoll is how often a turn held back by a burst looks again.
 const admitPoll = 5 * time.Millisecond
 
-// admit waits until a turn may start: at once, unless a burst is being stored and
-// BusyWorkers turns are running already. False when ctx ended.
+// admit waits until a turn may start: at once, unless a burst is being stored, and then
+// BusyWorkers at a time, BusyRate a second. False when ctx ended.
 func (r *Router) admit(ctx context.Context) bool {
 	for {
 		r.amu.Lock()
-		if r.active < r.opts.BusyWorkers || r.opts.Busy == nil || !r.opts.Busy() {
+		if r.opts.Busy == nil || !r.opts.Busy() {
 			r.active++
+			r.amu.Unlock()
+			return true
+		}
+		if r.active < r.opts.BusyWorkers && (r.opts.BusyRate < 0 || time.Since(r.busyStart) >= time.Duration(float64(time.Second)/r.opts.BusyRate)) {
+			r.active++
+			r.busyStart = time.Now()
 			r.amu.Unlock()
 			return true
 		}

@@ -553,81 +553,100 @@ func (s *Service) commit(ctx context.Context, conv *store.Conversation, st *dial
 	}
 	now := s.now()
 	deliver := h != nil && h.channel == conv.Channel
-	var delivered []Outgoing
-	err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
-		delivered = nil
-		if deliver {
-			earlier, err := takePending(ctx, tx, conv.ID, conv.Channel, now)
-			if err != nil {
-				return err
-			}
-			delivered = earlier
+	// What the turn writes besides the conversation and the message: its replies (a voice
+	// note first, then the same replies as text, so prices, codes and links stay
+	// readable) and its events.
+	var outs []keyedOutgoing
+	if voice != nil {
+		texts := make([]string, 0, len(out.Replies))
+		for _, r := range out.Replies {
+			texts = append(texts, r.Text)
 		}
-		q := tx.NewUpdate().Model((*store.Conversation)(nil)).
+		outs = append(outs, keyedOutgoing{key: fmt.Sprintf("reply:%d:voice", msg.ID), o: Outgoing{Text: strings.Join(texts, "\n"),
+			Audio: voice, ReplyTo: msg.ID, ArrivedAt: msg.CreatedAt.UTC(), Modality: modalityOf(msg.Kind), TraceID: obs.RequestID(ctx)}})
+	}
+	for i, r := range out.Replies {
+		// No key check: the message is marked answered in this same transaction, so
+		// this turn can never be committed twice.
+		o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template}
+		if mail != nil {
+			o = *mail
+		}
+		o.ReplyTo, o.ArrivedAt, o.Modality, o.TraceID = msg.ID, msg.CreatedAt.UTC(), modalityOf(msg.Kind), obs.RequestID(ctx)
+		outs = append(outs, keyedOutgoing{key: fmt.Sprintf("reply:%d:%d", msg.ID, i), o: o})
+	}
+	var events []*store.DomainEvent
+	addEvent := func(typ string, payload map[string]any) error {
+		ev, err := newEvent(conv.ID, typ, now, payload)
+		events = append(events, ev)
+		return err
+	}
+	if out.Handoff != nil {
+		if err := addEvent(EventEscalated, map[string]any{"reason": out.Handoff.Reason, "by": "bot"}); err != nil {
+			return err
+		}
+	}
+	if outcome == OutcomeFallback {
+		// Kept in the database too, so `conserje stats` can tell the fallback rate.
+		if err := addEvent(EventFallback, map[string]any{"message": msg.ID}); err != nil {
+			return err
+		}
+	}
+	if slices.Contains(out.Events, dialog.EventOffer) {
+		// The funnel's second stage, committed with the turn that showed the offer.
+		if err := addEvent(EventOfferMade, map[string]any{"message": msg.ID}); err != nil {
+			return err
+		}
+	}
+	saveConv := func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		q = q.Model((*store.Conversation)(nil)).
 			Set("session = ?", string(session)).Set("language = ?", st.Language).
 			Set("fallback_streak = ?", st.Fallbacks).Set("last_message_at = ?", now).Set("updated_at = ?", now)
 		if out.Handoff != nil {
 			q = q.Set("state = ?", StateEscalated).Set("escalation_reason = ?", out.Handoff.Reason).Set("escalated_at = ?", now)
 		}
-		if _, err := q.Where("id = ?", conv.ID).Exec(ctx); err != nil {
-			return fmt.Errorf("save conversation %d: %w", conv.ID, err)
-		}
-		if _, err := tx.NewUpdate().Model((*store.Message)(nil)).
+		return q.Where("id = ?", conv.ID)
+	}
+	answered := func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Model((*store.Message)(nil)).
 			Set("status = ?", StatusProcessed).Set("nlu = ?", string(nlu)).Set("latency_ms = ?", latency).
-			Where("id = ?", msg.ID).Exec(ctx); err != nil {
-			return fmt.Errorf("mark message %d answered: %w", msg.ID, err)
-		}
-		if voice != nil {
-			// The voice note first, then the same replies as text (prices, codes and
-			// links stay readable).
-			texts := make([]string, 0, len(out.Replies))
-			for _, r := range out.Replies {
-				texts = append(texts, r.Text)
-			}
-			o := Outgoing{Text: strings.Join(texts, "\n"), Audio: voice, ReplyTo: msg.ID,
-				ArrivedAt: msg.CreatedAt.UTC(), Modality: modalityOf(msg.Kind), TraceID: obs.RequestID(ctx)}
-			if err := insertOutgoing(ctx, tx, conv, o, fmt.Sprintf("reply:%d:voice", msg.ID), now, now, deliver); err != nil {
-				return err
-			}
+			Where("id = ?", msg.ID)
+	}
+	var delivered []Outgoing
+	if !deliver && s.db.Dialect() == store.Postgres {
+		err = s.commitPostgres(ctx, conv, saveConv(s.db.NewUpdate()), answered(s.db.NewUpdate()), outs, events, now)
+	} else {
+		err = s.db.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+			delivered = nil
 			if deliver {
-				delivered = append(delivered, o)
+				earlier, err := takePending(ctx, tx, conv.ID, conv.Channel, now)
+				if err != nil {
+					return err
+				}
+				delivered = earlier
 			}
-		}
-		for i, r := range out.Replies {
-			key := fmt.Sprintf("reply:%d:%d", msg.ID, i)
-			// No key check: the message is marked answered in this same transaction, so
-			// this turn can never be committed twice.
-			o := Outgoing{Text: r.Text, Buttons: r.Buttons, Template: r.Template}
-			if mail != nil {
-				o = *mail
+			if _, err := saveConv(tx.NewUpdate()).Exec(ctx); err != nil {
+				return fmt.Errorf("save conversation %d: %w", conv.ID, err)
 			}
-			o.ReplyTo, o.ArrivedAt, o.Modality, o.TraceID = msg.ID, msg.CreatedAt.UTC(), modalityOf(msg.Kind), obs.RequestID(ctx)
-			if err := insertOutgoing(ctx, tx, conv, o, key, now, now, deliver); err != nil {
-				return err
+			if _, err := answered(tx.NewUpdate()).Exec(ctx); err != nil {
+				return fmt.Errorf("mark message %d answered: %w", msg.ID, err)
 			}
-			if deliver {
-				delivered = append(delivered, o)
+			for _, ko := range outs {
+				if err := insertOutgoing(ctx, tx, conv, ko.o, ko.key, now, now, deliver); err != nil {
+					return err
+				}
+				if deliver {
+					delivered = append(delivered, ko.o)
+				}
 			}
-		}
-		if out.Handoff != nil {
-			if err := event(ctx, tx, conv.ID, EventEscalated, now, map[string]any{"reason": out.Handoff.Reason, "by": "bot"}); err != nil {
-				return err
+			for _, ev := range events {
+				if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
+					return fmt.Errorf("record %s event: %w", ev.Type, err)
+				}
 			}
-		}
-		if outcome == OutcomeFallback {
-			// Kept in the database too, so `conserje stats` can tell the fallback rate.
-			if err := event(ctx, tx, conv.ID, EventFallback, now, map[string]any{"message": msg.ID}); err != nil {
-				return err
-			}
-		}
-		if slices.Contains(out.Events, dialog.EventOffer) {
-			// The funnel's second stage, committed with the turn that showed the offer.
-			if err := event(ctx, tx, conv.ID, EventOfferMade, now, map[string]any{"message": msg.ID}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err != nil {
 		return err
 	}
@@ -662,15 +681,38 @@ func enqueue(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoin
 	return insertOutgoing(ctx, tx, conv, o, key, now, notBefore, false)
 }
 
+// keyedOutgoing is an outgoing message and its outbox idempotency key.
+type keyedOutgoing struct {
+	key string
+	o   Outgoing
+}
+
 // insertOutgoing writes the message and its outbox row; sent records it as delivered
 // already (the caller hands it over within this request).
 func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time, sent bool) error {
+	m, item, err := outgoingRows(conv, o, key, now, notBefore, sent)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
+		return fmt.Errorf("store outgoing message: %w", err)
+	}
+	item.MessageID = &m.ID
+	if _, err := tx.NewInsert().Model(item).Exec(ctx); err != nil {
+		return fmt.Errorf("queue outgoing message: %w", err)
+	}
+	return nil
+}
+
+// outgoingRows are the message and outbox rows of an outgoing message (the outbox row's
+// MessageID is set once the message is stored).
+func outgoingRows(conv *store.Conversation, o Outgoing, key string, now, notBefore time.Time, sent bool) (*store.Message, *store.OutboxItem, error) {
 	if o.From == "" {
 		o.From = conv.ChannelAddress
 	}
 	body, err := json.Marshal(o)
 	if err != nil {
-		return fmt.Errorf("encode outgoing message: %w", err)
+		return nil, nil, fmt.Errorf("encode outgoing message: %w", err)
 	}
 	msgStatus, itemStatus, attempts := StatusQueued, "pending", 0
 	var sentAt *time.Time
@@ -685,16 +727,38 @@ func insertOutgoing(ctx context.Context, tx bun.Tx, conv *store.Conversation, o 
 		ConversationID: conv.ID, Direction: "out", Channel: conv.Channel, Kind: kind, Text: o.Text,
 		Payload: body, Status: msgStatus, CreatedAt: now,
 	}
-	if _, err := tx.NewInsert().Model(m).Returning("id").Exec(ctx); err != nil {
-		return fmt.Errorf("store outgoing message: %w", err)
-	}
-	convID, msgID := conv.ID, m.ID
+	convID := conv.ID
 	item := &store.OutboxItem{
-		ConversationID: &convID, MessageID: &msgID, Channel: conv.Channel, Recipient: conv.Contact, Kind: kind,
+		ConversationID: &convID, Channel: conv.Channel, Recipient: conv.Contact, Kind: kind,
 		Payload: body, IdempotencyKey: key, Status: itemStatus, Attempts: attempts, NotBefore: notBefore, CreatedAt: now, SentAt: sentAt,
 	}
-	if _, err := tx.NewInsert().Model(item).Exec(ctx); err != nil {
-		return fmt.Errorf("queue outgoing message: %w", err)
+	return m, item, nil
+}
+
+// commitPostgres saves a turn in one statement (one round trip instead of six or more):
+// the conversation's and the message's updates, each reply's message and outbox row, and
+// the events, as data-modifying CTEs, atomic like the transaction it replaces.
+func (s *Service) commitPostgres(ctx context.Context, conv *store.Conversation, saveConv, answered *bun.UpdateQuery, outs []keyedOutgoing, events []*store.DomainEvent, now time.Time) error {
+	q := s.db.NewSelect().With("conv", saveConv).With("answered", answered)
+	if len(outs) > 0 {
+		// The replies' ids are drawn first, in order: the order of data-modifying CTEs
+		// is not defined, and the ids are the order the guest reads them in.
+		q = q.With("ids", s.db.NewRaw("SELECT g, nextval(pg_get_serial_sequence('messages', 'id')) AS id FROM generate_series(0, ?) AS g", len(outs)-1))
+	}
+	for i, ko := range outs {
+		m, item, err := outgoingRows(conv, ko.o, ko.key, now, now, false)
+		if err != nil {
+			return err
+		}
+		q = q.With(fmt.Sprintf("out%d", i), s.db.NewInsert().Model(m).Value("id", "(SELECT id FROM ids WHERE g = ?)", i)).
+			With(fmt.Sprintf("box%d", i), s.db.NewInsert().Model(item).Value("message_id", "(SELECT id FROM ids WHERE g = ?)", i))
+	}
+	if len(events) > 0 {
+		q = q.With("events", s.db.NewInsert().Model(&events))
+	}
+	var one int
+	if err := q.ColumnExpr("1").Scan(ctx, &one); err != nil {
+		return fmt.Errorf("save the turn of conversation %d: %w", conv.ID, err)
 	}
 	return nil
 }
@@ -709,16 +773,24 @@ const (
 )
 
 func event(ctx context.Context, tx bun.Tx, convID int64, typ string, at time.Time, payload map[string]any) error {
-	body, err := json.Marshal(payload)
+	ev, err := newEvent(convID, typ, at, payload)
 	if err != nil {
-		return fmt.Errorf("encode %s event: %w", typ, err)
+		return err
 	}
-	ev := &store.DomainEvent{AggregateType: AggregateConversation, AggregateID: strconv.FormatInt(convID, 10),
-		Type: typ, Payload: body, OccurredAt: at}
 	if _, err := tx.NewInsert().Model(ev).Exec(ctx); err != nil {
 		return fmt.Errorf("record %s event: %w", typ, err)
 	}
 	return nil
+}
+
+// newEvent is a conversation event row.
+func newEvent(convID int64, typ string, at time.Time, payload map[string]any) (*store.DomainEvent, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s event: %w", typ, err)
+	}
+	return &store.DomainEvent{AggregateType: AggregateConversation, AggregateID: strconv.FormatInt(convID, 10),
+		Type: typ, Payload: body, OccurredAt: at}, nil
 }
 
 func randomID() string {
