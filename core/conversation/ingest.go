@@ -57,10 +57,10 @@ func (s *Service) IngestBusy() bool {
 
 // pendingInbound is one Receive waiting for its message to be stored.
 type pendingInbound struct {
-	ctx  context.Context
-	in   Inbound
-	conv store.Conversation
-	msg  store.Message
+	ctx context.Context
+	in  Inbound
+	// msg is the message's row; its conversation's is made from in and the time.
+	msg store.Message
 	// Set before done is closed.
 	rec     Received
 	created bool
@@ -70,8 +70,8 @@ type pendingInbound struct {
 	lead chan struct{}
 }
 
-// store stores p's message (group commit) and returns when it is committed or failed.
-func (s *Service) store(p *pendingInbound) (Received, bool, error) {
+// storeInbound stores p's message (group commit) and returns when it is committed or failed.
+func (s *Service) storeInbound(p *pendingInbound) (Received, bool, error) {
 	p.done, p.lead = make(chan struct{}), make(chan struct{})
 	q := &s.ingest
 	q.mu.Lock()
@@ -251,7 +251,7 @@ func mergeConversations(batch []*pendingInbound) (map[convKey]*ingestConv, []*in
 			c = &ingestConv{key: k}
 			convs[k] = c
 		}
-		if at := *p.conv.LastInboundAt; at.After(c.at) {
+		if at := p.msg.CreatedAt; at.After(c.at) {
 			c.at = at
 		}
 		c.guestName = cmp.Or(c.guestName, p.in.GuestName) // the first name stays

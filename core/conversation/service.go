@@ -278,12 +278,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 	}
 	now := s.now()
 	ext := in.ExternalID
-	conv := &store.Conversation{
-		Channel: in.Channel, Contact: in.Contact, GuestName: in.GuestName, State: StateBot,
-		AddressKind: in.AddressKind, ChannelAddress: in.To,
-		Session: json.RawMessage("{}"), LastInboundAt: &now, LastMessageAt: &now, CreatedAt: now, UpdatedAt: now,
-	}
-	msg := &store.Message{
+	msg := store.Message{
 		Direction: "in", Channel: in.Channel, ExternalID: &ext, Kind: in.Kind,
 		Text: in.Text, Payload: payload, Status: status, CreatedAt: now,
 	}
@@ -291,7 +286,7 @@ func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
 	// (ingest.go), and "first message" comes from whether the conversation was created,
 	// not from another query (only Receive creates conversations, always with their
 	// first message).
-	rec, created, err := s.store(&pendingInbound{ctx: ctx, in: in, conv: *conv, msg: *msg})
+	rec, created, err := s.storeInbound(&pendingInbound{ctx: ctx, in: in, msg: msg})
 	if err != nil {
 		return Received{}, err
 	}
