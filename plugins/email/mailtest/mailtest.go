@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"log"
 	"math/big"
 	"net"
 	"os"
@@ -319,7 +320,10 @@ func StartRecorder(t testing.TB) *Recorder {
 	r := &Recorder{ch: make(chan Recorded, 64)}
 	srv := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &recSession{r: r}, nil }))
 	srv.Domain = "localhost"
-	srv.ErrorLog = nil
+	// Quiet, not nil: go-smtp logs a connection that ends in an error through ErrorLog
+	// unchecked (a nil one panicked the whole test binary when a client was still
+	// connected at cleanup).
+	srv.ErrorLog = log.New(io.Discard, "", 0)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	r.Addr = l.Addr().String()
