@@ -131,18 +131,45 @@ func (p *Plugin) Configure(_ context.Context, req plugin.ConfigureRequest) error
 	}
 	hc := p.http
 	if hc == nil {
-		hc = &http.Client{Timeout: timeout}
+		hc = newHTTPClient(timeout)
 	}
 	c := &Client{BaseURL: s.GraphURL, Version: s.APIVersion, PhoneNumberID: s.PhoneNumberID, Token: s.AccessToken, HTTP: hc}
 	p.mu.Lock()
+	old := p.client
 	p.settings, p.client = s, c
 	p.mu.Unlock()
+	if old != nil && old.HTTP != hc {
+		old.HTTP.CloseIdleConnections()
+	}
 	p.log.Info("whatsapp configured", "instance", req.Instance, "phone_number_id", s.PhoneNumberID, "api_version", s.APIVersion)
 	return nil
 }
 
-// Stop implements plugin.Lifecycle.
-func (p *Plugin) Stop(context.Context) error { return nil }
+// idleConnsPerHost is how many idle connections to the Graph API are kept for reuse: the
+// core sends up to 8 replies at once (conversation.SenderOptions.Concurrency) and media
+// moves beside them. net/http keeps two, so over HTTP/1.1 (a proxy, a fake Graph API) most
+// sends of a busy moment opened a new connection, handshake included, and left it in
+// TIME_WAIT: one per reply in a burst.
+const idleConnsPerHost = 32
+
+// newHTTPClient is the plugin's own client: net/http's default transport (proxy from the
+// environment, HTTP/2 where the server offers it) keeping idleConnsPerHost connections.
+func newHTTPClient(timeout time.Duration) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = idleConnsPerHost
+	return &http.Client{Timeout: timeout, Transport: t}
+}
+
+// Stop implements plugin.Lifecycle: it lets go of the idle Graph API connections.
+func (p *Plugin) Stop(context.Context) error {
+	p.mu.RLock()
+	c := p.client
+	p.mu.RUnlock()
+	if c != nil {
+		c.HTTP.CloseIdleConnections()
+	}
+	return nil
+}
 
 // Health implements plugin.HealthChecker: configured means healthy (upstream trouble
 // shows in send errors, classified).

@@ -4,11 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -276,4 +280,38 @@ func TestSendThroughThePlugin(t *testing.T) {
 	assert.Equal(t, "5491147305519", cloudapi.Recipient("5491147305519", false))
 	assert.Equal(t, "541147305519", cloudapi.Recipient("5491147305519", true))
 	assert.Equal(t, "59899123456", cloudapi.Recipient("59899123456", true), "other countries unchanged")
+}
+
+// TestSendsReuseConnections: a busy moment's sends (the core sends 8 at once) reuse the
+// plugin's connections to the Graph API instead of opening one per message (net/http keeps
+// only two idle connections per host unless told otherwise).
+func TestSendsReuseConnections(t *testing.T) {
+	t.Parallel()
+	var opened atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, `{"messaging_product":"whatsapp","contacts":[{"wa_id":"5491100000000"}],"messages":[{"id":"wamid.reuse"}]}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	p := cloudapi.New(nil) // its own HTTP client, not the test server's
+	require.NoError(t, p.Configure(context.Background(), plugin.ConfigureRequest{Settings: settingsFor(srv.URL, corpusSecret)}))
+	t.Cleanup(func() { _ = p.Stop(context.Background()) })
+
+	const senders, each = 8, 25
+	var wg sync.WaitGroup
+	for range senders {
+		wg.Go(func() {
+			for range each {
+				_, err := p.Send(context.Background(), channel.SendRequest{To: "5491147305519", Text: &channel.Text{Body: "hola"}})
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Wait()
+	assert.LessOrEqual(t, opened.Load(), int64(senders), "%d sends opened %d connections", senders*each, opened.Load())
 }
