@@ -76,7 +76,8 @@ func (a *App) startReceptionist(ctx context.Context, f *features) error {
 			}
 		},
 	})
-	a.Router = channel.NewRouter(a.Conversations, channel.RouterOptions{Logger: a.Log, Busy: a.Conversations.IngestBusy})
+	a.Router = channel.NewRouter(a.Conversations, channel.RouterOptions{Logger: a.Log, Busy: a.Conversations.IngestBusy,
+		Workers: cfg.Answering.Workers, BusyRate: cfg.Answering.BurstTurnsPerSecond})
 	sender = conversation.NewSender(a.DB, a.Router, conversation.SenderOptions{Logger: a.Log, Metrics: metrics,
 		Window: a.messagingWindow,
 		OnFailed: func(ctx context.Context, conversationID int64, class string) error {

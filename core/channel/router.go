@@ -40,9 +40,9 @@ type RouterOptions struct {
 	Busy func() bool
 	// BusyWorkers is how many conversations are answered at once while Busy (1).
 	BusyWorkers int
-	// BusyRate is how many turns start per second at most while Busy (80, WhatsApp's
-	// default throughput per number: answers beyond it would only be refused by the
-	// provider as rate limited); negative: no limit.
+	// BusyRate is how many turns start per second at most while Busy (40: a turn sends
+	// one to three messages, and WhatsApp's default throughput is 80 messages a second per
+	// number); negative: no limit.
 	BusyRate float64
 	// Sweep is how often messages left unanswered (a crash, a failed turn) are retried (1 min).
 	Sweep time.Duration
@@ -90,7 +90,7 @@ func NewRouter(conv Conversations, opts RouterOptions) *Router {
 		opts.BusyWorkers = 1
 	}
 	if opts.BusyRate == 0 {
-		opts.BusyRate = 80
+		opts.BusyRate = 40
 	}
 	if opts.RetryAfter <= 0 {
 		opts.RetryAfter = 3 * time.Second

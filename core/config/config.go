@@ -25,6 +25,8 @@ type Config struct {
 	Speech   Speech   `yaml:"speech"`
 	Plugins  []Plugin `yaml:"plugins"`
 	Chat     WebChat  `yaml:"chat"`
+	// Answering tunes how many conversations are answered at once.
+	Answering Answering `yaml:"answering"`
 }
 
 // HTTP is the web server.
@@ -198,6 +200,17 @@ type ApprovedTemplate struct {
 	Params   []string `yaml:"params"`
 }
 
+// Answering tunes the turns: how many conversations are answered at once, and how fast
+// while a burst of channel messages is being stored.
+type Answering struct {
+	// Workers is how many conversations are answered at once.
+	Workers int `yaml:"workers"`
+	// BurstTurnsPerSecond caps the answers started per second, one conversation at a time,
+	// while inbound messages queue up to be stored (a burst): acknowledging the provider
+	// comes first, and the answers resume at full speed when the burst passes.
+	BurstTurnsPerSecond float64 `yaml:"burst_turns_per_second"`
+}
+
 // WebChat tunes the public web chat endpoint.
 type WebChat struct {
 	RatePerMinute int `yaml:"rate_per_minute"`
@@ -246,6 +259,7 @@ func Default() *Config {
 		Plugins: []Plugin{
 			{Name: "ical", Path: "./bin/plugins/ical", CallTimeout: DefaultPluginCallTimeout, Settings: map[string]any{}},
 		},
-		Chat: WebChat{RatePerMinute: 30},
+		Chat:      WebChat{RatePerMinute: 30},
+		Answering: Answering{Workers: 8, BurstTurnsPerSecond: 40},
 	}
 }

@@ -116,6 +116,9 @@ nlu:
   fallback_threshold: 2
 booking:
   hold_ttl: 0s
+answering:
+  workers: 0
+  burst_turns_per_second: -1
 plugins:
   - name: ical
     path: /bin/true
@@ -133,7 +136,7 @@ plugins:
 	want := []string{
 		"http.addr:", "http.public_url:", "database.url:", "log.level:", "nlu.fallback_threshold:",
 		"booking.hold_ttl:", "calendar.sync_interval:", "plugins[1].name:", "plugins[1].path: file not found",
-		"plugins[1].sha256:", "plugins[1].call_timeout:",
+		"plugins[1].sha256:", "plugins[1].call_timeout:", "answering.workers:", "answering.burst_turns_per_second:",
 	}
 	msg := err.Error()
 	for _, w := range want {

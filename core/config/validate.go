@@ -178,6 +178,12 @@ func (c *Config) Validate(opts ...ValidateOption) error {
 	if c.Chat.RatePerMinute < 1 {
 		add("chat.rate_per_minute", "must be at least 1")
 	}
+	if c.Answering.Workers < 1 || c.Answering.Workers > 256 {
+		add("answering.workers", "must be between 1 and 256, got %d", c.Answering.Workers)
+	}
+	if !(c.Answering.BurstTurnsPerSecond > 0) {
+		add("answering.burst_turns_per_second", "must be more than 0, got %g", c.Answering.BurstTurnsPerSecond)
+	}
 
 	seen := map[string]int{}
 	for i, pl := range c.Plugins {

@@ -253,7 +253,8 @@ func TestReceiveBurstWithACancelledRequest(t *testing.T) {
 	})
 }
 
-// TestIngestBusy: busy while messages queue behind a write, not before.
+// TestIngestBusy: busy while messages queue up behind a write (four or more), not when
+// one or a few meet a write, as ordinary traffic does.
 func TestIngestBusy(t *testing.T) {
 	h := newHarness(t, storetest.SQLite(t))
 	assert.False(t, h.svc.IngestBusy(), "nothing received yet")
@@ -261,15 +262,23 @@ func TestIngestBusy(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, h.svc.IngestBusy(), "a lone message waits for nobody")
 	release := h.svc.HoldIngest(t)
-	done := make(chan error, 1)
-	go func() {
-		_, err := h.svc.Receive(context.Background(), conversation.Inbound{Channel: "whatsapp", Contact: "+5493510000021", ExternalID: "wamid.y2", Text: "hola"})
+	done := make(chan error, 4)
+	receive := func(i int) {
+		_, err := h.svc.Receive(context.Background(), conversation.Inbound{Channel: "whatsapp", Contact: fmt.Sprintf("+54935100001%02d", i), ExternalID: fmt.Sprintf("wamid.z%d", i), Text: "hola"})
 		done <- err
-	}()
-	h.svc.WaitQueued(t, 1)
-	assert.True(t, h.svc.IngestBusy(), "a message waits behind a write")
+	}
+	for i := range 3 {
+		go receive(i)
+	}
+	h.svc.WaitQueued(t, 3)
+	assert.False(t, h.svc.IngestBusy(), "three messages behind a write are ordinary traffic")
+	go receive(3)
+	h.svc.WaitQueued(t, 4)
+	assert.True(t, h.svc.IngestBusy(), "four wait behind a write: a burst")
 	release()
-	require.NoError(t, <-done)
+	for range 4 {
+		require.NoError(t, <-done)
+	}
 }
 
 // TestReceiveBurstWithARefusedMessage: a message the database refuses fails alone; the
