@@ -48,8 +48,8 @@ type ingestQueue struct {
 const ingestBusyFor = 50 * time.Millisecond
 
 // ingestBusyDepth is how many messages waiting behind a write make a burst. One or two
-// meeting a write is ordinary traffic (at 100 messages a second and 5 ms writes, one in
-// two does); a burst queues tens.
+// meeting a write is ordinary traffic (at 100 messages a second and 5 ms writes, four
+// writes in ten find one waiting); a burst queues tens.
 const ingestBusyDepth = 4
 
 // IngestBusy tells whether inbound messages are queueing up to be stored (within the
