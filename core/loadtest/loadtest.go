@@ -239,8 +239,15 @@ func (r *runner) record(d time.Duration, o outcome, errKind string) {
 // Run drives the scenario against the target at the configured rate for the configured
 // duration, then waits for the arrivals in flight, and returns what it measured.
 func Run(ctx context.Context, cfg Config) (Result, error) {
+	own := cfg.Client == nil
 	if err := cfg.Validate(); err != nil {
 		return Result{}, err
+	}
+	if own {
+		// Its keep-alive connections end with the run. One may never have carried a
+		// request (net/http dials for a request that a connection freed meanwhile took),
+		// and the target's graceful shutdown waits for such a one until its read timeout.
+		defer cfg.Client.CloseIdleConnections()
 	}
 	r := &runner{cfg: cfg, res: Result{Scenario: cfg.Scenario, Target: cfg.Target, Rate: cfg.Rate, Duration: cfg.Duration, Errors: map[string]int{}}}
 	sc := scenarios[cfg.Scenario]()

@@ -64,6 +64,7 @@ type Server struct {
 	opts   Options
 	log    *slog.Logger
 	health Health
+	unused unusedConns
 }
 
 // New builds the server and its routes.
@@ -150,7 +151,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Serve accepts connections on ln until Shutdown.
 func (s *Server) Serve(ln net.Listener) error {
-	return s.app.Listener(ln)
+	return s.app.Listener(s.unused.listen(ln))
 }
 
 // ListenAndServe listens on the configured address and serves until Shutdown.
@@ -162,8 +163,10 @@ func (s *Server) ListenAndServe() error {
 	return s.Serve(ln)
 }
 
-// Shutdown stops accepting connections and waits for in-flight requests until ctx ends.
+// Shutdown stops accepting connections and waits for in-flight requests until ctx ends;
+// connections that never sent a byte are closed (unusedConns).
 func (s *Server) Shutdown(ctx context.Context) error {
+	defer s.unused.closeWhileShuttingDown(ctx)()
 	return s.app.ShutdownWithContext(ctx)
 }
 

@@ -210,6 +210,49 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	assert.Error(t, err, "no new connections after shutdown")
 }
 
+// TestShutdownClosesConnectionsThatSentNothing: a connection a client opened and never
+// used (a reverse proxy's or an HTTP client's pool keeps such ones) does not hold the
+// shutdown up to its deadline; a request in flight still completes.
+func TestShutdownClosesConnectionsThatSentNothing(t *testing.T) {
+	started := make(chan struct{})
+	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+		r.Get("/slow", func(c *fiber.Ctx) error {
+			close(started)
+			time.Sleep(300 * time.Millisecond)
+			return c.SendString("done")
+		})
+	})}})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	served := make(chan error, 1)
+	go func() { served <- s.Serve(ln) }()
+	unused, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer unused.Close()
+	time.Sleep(1100 * time.Millisecond) // older than a client about to send its request
+
+	res := make(chan string, 1)
+	go func() {
+		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		if err != nil {
+			res <- err.Error()
+			return
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		res <- string(b)
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, s.Shutdown(ctx), "the unused connection does not hold the shutdown up")
+	assert.Equal(t, "done", <-res, "the request in flight completes")
+	require.NoError(t, <-served)
+	require.NoError(t, unused.SetReadDeadline(time.Now().Add(2*time.Second)))
+	_, err = unused.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "the unused connection was closed by the server")
+}
+
 func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 	ipRoute := web.MountFunc(func(r fiber.Router) {
 		r.Get("/ip", func(c *fiber.Ctx) error { return c.SendString(clientip.From(c)) })
