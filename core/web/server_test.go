@@ -169,35 +169,50 @@ func TestMetricsByRouteAndStatus(t *testing.T) {
 	assert.NotContains(t, string(body), "RES1", "raw paths never become labels")
 }
 
-func TestShutdownFinishesRequestsInFlight(t *testing.T) {
-	started := make(chan struct{})
-	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
+// serveSlow serves a route /slow that takes 300 ms; started is closed when a request
+// reached it, served receives what Serve returned.
+func serveSlow(t *testing.T) (s *web.Server, addr string, started <-chan struct{}, served <-chan error) {
+	t.Helper()
+	begun := make(chan struct{})
+	s = newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
 		r.Get("/slow", func(c *fiber.Ctx) error {
-			close(started)
+			close(begun)
 			time.Sleep(300 * time.Millisecond)
 			return c.SendString("done")
 		})
 	})}})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ln) }()
+	return s, ln.Addr().String(), begun, done
+}
 
-	type result struct {
-		body string
-		err  error
-	}
-	res := make(chan result, 1)
+// slowResult is what a GET /slow got.
+type slowResult struct {
+	body string
+	err  error
+}
+
+// getSlow requests /slow from addr in the background.
+func getSlow(addr string) <-chan slowResult {
+	res := make(chan slowResult, 1)
 	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
+		resp, err := http.Get("http://" + addr + "/slow")
 		if err != nil {
-			res <- result{err: err}
+			res <- slowResult{err: err}
 			return
 		}
 		defer resp.Body.Close()
 		b, err := io.ReadAll(resp.Body)
-		res <- result{string(b), err}
+		res <- slowResult{string(b), err}
 	}()
+	return res
+}
+
+func TestShutdownFinishesRequestsInFlight(t *testing.T) {
+	s, addr, started, served := serveSlow(t)
+	res := getSlow(addr)
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -206,7 +221,7 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	require.NoError(t, r.err)
 	assert.Equal(t, "done", r.body, "the request in flight completes")
 	require.NoError(t, <-served)
-	_, err = net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+	_, err := net.DialTimeout("tcp", addr, time.Second)
 	assert.Error(t, err, "no new connections after shutdown")
 }
 
@@ -214,39 +229,20 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 // used (a reverse proxy's or an HTTP client's pool keeps such ones) does not hold the
 // shutdown up to its deadline; a request in flight still completes.
 func TestShutdownClosesConnectionsThatSentNothing(t *testing.T) {
-	started := make(chan struct{})
-	s := newServer(t, web.Options{Mounts: []web.Mounter{web.MountFunc(func(r fiber.Router) {
-		r.Get("/slow", func(c *fiber.Ctx) error {
-			close(started)
-			time.Sleep(300 * time.Millisecond)
-			return c.SendString("done")
-		})
-	})}})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ln) }()
-	unused, err := net.Dial("tcp", ln.Addr().String())
+	s, addr, started, served := serveSlow(t)
+	unused, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer unused.Close()
 	time.Sleep(1100 * time.Millisecond) // older than a client about to send its request
 
-	res := make(chan string, 1)
-	go func() {
-		resp, err := http.Get("http://" + ln.Addr().String() + "/slow")
-		if err != nil {
-			res <- err.Error()
-			return
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		res <- string(b)
-	}()
+	res := getSlow(addr)
 	<-started
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	require.NoError(t, s.Shutdown(ctx), "the unused connection does not hold the shutdown up")
-	assert.Equal(t, "done", <-res, "the request in flight completes")
+	r := <-res
+	require.NoError(t, r.err)
+	assert.Equal(t, "done", r.body, "the request in flight completes")
 	require.NoError(t, <-served)
 	require.NoError(t, unused.SetReadDeadline(time.Now().Add(2*time.Second)))
 	_, err = unused.Read(make([]byte, 1))
