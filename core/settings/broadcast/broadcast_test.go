@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,7 +32,17 @@ const never = time.Hour
 
 func newReplica(t *testing.T, db *store.DB, rdb *redis.Client, channel string, check time.Duration) *replica {
 	t.Helper()
-	bus, err := broadcast.New(settings.New(db, settings.Options{}), broadcast.Options{Redis: rdb, Channel: channel, Check: check})
+	// Run takes the version it first reads as its baseline: a change saved before that
+	// read would be the baseline, not a change, so the replica is returned once it read.
+	svc := settings.New(db, settings.Options{})
+	baseline := make(chan struct{})
+	var once sync.Once
+	versions := broadcast.VersionFunc(func(ctx context.Context) (string, error) {
+		v, err := svc.Version(ctx)
+		once.Do(func() { close(baseline) })
+		return v, err
+	})
+	bus, err := broadcast.New(versions, broadcast.Options{Redis: rdb, Channel: channel, Check: check})
 	require.NoError(t, err)
 	r := &replica{bus: bus}
 	bus.OnChange(func(context.Context) { r.dropped.Add(1) })
@@ -39,6 +50,11 @@ func newReplica(t *testing.T, db *store.DB, rdb *redis.Client, channel string, c
 	done := make(chan struct{})
 	go func() { defer close(done); bus.Run(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
+	select {
+	case <-baseline:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the replica never read its baseline version")
+	}
 	return r
 }
 
